@@ -1,0 +1,102 @@
+"""Which kind of MMAR or provisioning file a path holds, from its name or its content.
+
+Every later stage is chosen by kind: the schema a file is checked against, whether it
+takes part in variable substitution, what its version markers are. Names win where they
+are conventional (``config_train*.json``, ``environment.json``, ``project.yml``...);
+otherwise the top-level keys decide, so a renamed file is still recognised.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from enum import StrEnum
+from pathlib import Path
+
+from mmarc.compiler.source import MappingNode, Node
+
+
+class FileKind(StrEnum):
+    """The file kinds mmarc understands; the value names the JSON Schema file."""
+
+    TRAIN = "config_train"
+    VALIDATION = "config_validation"
+    ENVIRONMENT = "environment"
+    DATALIST = "datalist"
+    FED_SERVER = "config_fed_server"
+    FED_CLIENT = "config_fed_client"
+    PROJECT = "project"
+    AUTHZ = "authz_config"
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+
+_TITLES = {
+    FileKind.TRAIN: "MMAR training configuration (config_train.json)",
+    FileKind.VALIDATION: "MMAR validation configuration (config_validation.json)",
+    FileKind.ENVIRONMENT: "MMAR environment (environment.json)",
+    FileKind.DATALIST: "datalist (Medical Segmentation Decathlon form)",
+    FileKind.FED_SERVER: "federated server configuration (config_fed_server.json)",
+    FileKind.FED_CLIENT: "federated client configuration (config_fed_client.json)",
+    FileKind.PROJECT: "provisioning project file (project.yml)",
+    FileKind.AUTHZ: "authorization policy (authz_config.json)",
+}
+
+# Checked in order; the first pattern that matches the lower-cased file name wins.
+_NAME_PATTERNS: tuple[tuple[str, FileKind], ...] = (
+    ("*fed_server*.json", FileKind.FED_SERVER),
+    ("*fed_client*.json", FileKind.FED_CLIENT),
+    ("*config_train*.json", FileKind.TRAIN),
+    ("trn_*.json", FileKind.TRAIN),
+    ("*config_valid*.json", FileKind.VALIDATION),
+    ("*config_eval*.json", FileKind.VALIDATION),
+    ("*environment*.json", FileKind.ENVIRONMENT),
+    ("*dataset*.json", FileKind.DATALIST),
+    ("*datalist*.json", FileKind.DATALIST),
+    ("*auth*.json", FileKind.AUTHZ),
+    ("*project*.yml", FileKind.PROJECT),
+    ("*project*.yaml", FileKind.PROJECT),
+)
+
+#: File names the CLI and editors may find; the suffixes mmarc loads.
+CONFIG_SUFFIXES = (".json", ".yml", ".yaml")
+
+
+def kind_from_name(path: Path) -> FileKind | None:
+    name = path.name.lower()
+    for pattern, kind in _NAME_PATTERNS:
+        if fnmatch.fnmatchcase(name, pattern):
+            return kind
+    return None
+
+
+def kind_from_content(root: Node | None) -> FileKind | None:
+    """Guess a kind from top-level keys, for files with unconventional names."""
+    if not isinstance(root, MappingNode):
+        return None
+    keys = set(root.entries)
+    if {"participants", "builders"} & keys or {"fl_clients", "admin_clients"} & keys:
+        return FileKind.PROJECT
+    if "servers" in keys and ({"aggregator", "model_persistor", "shareable_generator"} & keys):
+        return FileKind.FED_SERVER
+    if "servers" in keys and ({"client", "client_trainer", "cross_site_validation"} & keys):
+        return FileKind.FED_CLIENT
+    if {"roles", "groups"} <= keys or {"users", "orgs", "sites"} <= keys:
+        return FileKind.AUTHZ
+    if {"training", "validation", "test"} & keys and not {"train", "validate"} & keys:
+        return FileKind.DATALIST
+    if "train" in keys:
+        return FileKind.TRAIN
+    if "validate" in keys or ("model" in keys and "pre_transforms" in keys):
+        return FileKind.VALIDATION
+    if keys and all(
+        isinstance(e.value.to_plain(), str | int | float | bool) for e in root.entries.values()
+    ) and any(k.isupper() for k in keys):
+        return FileKind.ENVIRONMENT
+    return None
+
+
+def detect_kind(path: Path, root: Node | None) -> FileKind | None:
+    """The kind of ``path``: by its name first, then by its content."""
+    return kind_from_name(path) or kind_from_content(root)

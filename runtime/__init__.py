@@ -1,0 +1,1 @@
+"""mmarc runtime: executes compiled plans (installed as ``mmarc.runtime``)."""
