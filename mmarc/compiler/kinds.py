@@ -90,9 +90,13 @@ def kind_from_content(root: Node | None) -> FileKind | None:
         return FileKind.TRAIN
     if "validate" in keys or ("model" in keys and "pre_transforms" in keys):
         return FileKind.VALIDATION
-    if keys and all(
-        isinstance(e.value.to_plain(), str | int | float | bool) for e in root.entries.values()
-    ) and any(k.isupper() for k in keys):
+    if (
+        keys
+        and all(
+            isinstance(e.value.to_plain(), str | int | float | bool) for e in root.entries.values()
+        )
+        and any(k.isupper() for k in keys)
+    ):
         return FileKind.ENVIRONMENT
     return None
 

@@ -217,7 +217,9 @@ def _as_index(part: PointerPart, length: int) -> int | None:
     return None
 
 
-def iter_nodes(node: Node, parts: tuple[PointerPart, ...] = ()) -> Iterator[tuple[tuple[PointerPart, ...], Node]]:
+def iter_nodes(
+    node: Node, parts: tuple[PointerPart, ...] = ()
+) -> Iterator[tuple[tuple[PointerPart, ...], Node]]:
     """Every node below ``node`` (itself included) with its path, depth first."""
     yield parts, node
     if isinstance(node, MappingNode):
@@ -248,8 +250,17 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _STRING_CHUNK = re.compile(r'[^"\\\x00-\x1f]*')
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
-_LITERAL_FIXES = {"True": "true", "False": "false", "None": "null", "NULL": "null", "Null": "null",
-                  "TRUE": "true", "FALSE": "false", "nil": "null", "undefined": "null"}
+_LITERAL_FIXES = {
+    "True": "true",
+    "False": "false",
+    "None": "null",
+    "NULL": "null",
+    "Null": "null",
+    "TRUE": "true",
+    "FALSE": "false",
+    "nil": "null",
+    "undefined": "null",
+}
 
 
 class _JsonParser:
@@ -307,8 +318,12 @@ class _JsonParser:
         if ch == "'":
             end = text.find("'", pos + 1)
             end = end + 1 if end != -1 else pos + 1
-            raise _JsonError("strings must use double quotes", pos, end,
-                             "replace the single quotes with double quotes")
+            raise _JsonError(
+                "strings must use double quotes",
+                pos,
+                end,
+                "replace the single quotes with double quotes",
+            )
         m = _NUMBER.match(text, pos)
         if m and m.end() > pos:
             raw = m.group()
@@ -322,7 +337,8 @@ class _JsonParser:
             if word in _LITERALS:
                 return ScalarNode(pos, self.pos, _LITERALS[word])
             fix = _LITERAL_FIXES.get(word) or next(
-                iter(difflib.get_close_matches(word.lower(), list(_LITERALS), n=1, cutoff=0.6)), None
+                iter(difflib.get_close_matches(word.lower(), list(_LITERALS), n=1, cutoff=0.6)),
+                None,
             )
             if word in ("NaN", "Infinity"):
                 hint = "JSON has no NaN or Infinity; use a number or a string"
@@ -332,11 +348,19 @@ class _JsonParser:
                 hint = f'if this is text, quote it: "{word}"'
             raise _JsonError(f"unexpected word '{word}'", pos, self.pos, hint)
         if ch in "}]":
-            raise _JsonError(f"expected a value before '{ch}'", pos, pos + 1,
-                             "remove the comma before it, or add the missing value")
+            raise _JsonError(
+                f"expected a value before '{ch}'",
+                pos,
+                pos + 1,
+                "remove the comma before it, or add the missing value",
+            )
         if ch == ",":
-            raise _JsonError("expected a value before ','", pos, pos + 1,
-                             "remove the extra comma, or add the missing value")
+            raise _JsonError(
+                "expected a value before ','",
+                pos,
+                pos + 1,
+                "remove the extra comma, or add the missing value",
+            )
         raise _JsonError(f"unexpected character {ch!r}", pos, pos + 1, None)
 
     def _unclosed(self) -> None:
@@ -361,8 +385,9 @@ class _JsonParser:
             chunks.append(m.group())  # type: ignore[union-attr]
             pos = m.end()  # type: ignore[union-attr]
             if pos >= len(text):
-                raise _JsonError("string is never closed", start, start + 1,
-                                 'add the closing double quote (")')
+                raise _JsonError(
+                    "string is never closed", start, start + 1, 'add the closing double quote (")'
+                )
             ch = text[pos]
             if ch == '"':
                 self.pos = pos + 1
@@ -382,15 +407,26 @@ class _JsonParser:
                             pos += 6
                     chunks.append(chr(code))
                 else:
-                    raise _JsonError(f"invalid escape '\\{esc}' in string", pos, pos + 2,
-                                     "write a backslash as \\\\ (Windows paths too)")
+                    raise _JsonError(
+                        f"invalid escape '\\{esc}' in string",
+                        pos,
+                        pos + 2,
+                        "write a backslash as \\\\ (Windows paths too)",
+                    )
             elif ch in "\n\r":
-                raise _JsonError("string is never closed before the end of the line", start,
-                                 pos, 'add the closing double quote ("); JSON strings '
-                                 "cannot span lines")
+                raise _JsonError(
+                    "string is never closed before the end of the line",
+                    start,
+                    pos,
+                    'add the closing double quote ("); JSON strings cannot span lines',
+                )
             else:
-                raise _JsonError("control character in string", pos, pos + 1,
-                                 "escape it, for example \\t for a tab")
+                raise _JsonError(
+                    "control character in string",
+                    pos,
+                    pos + 1,
+                    "escape it, for example \\t for a tab",
+                )
 
     def _object(self, path: list[PointerPart]) -> MappingNode:
         text = self.text
@@ -412,23 +448,35 @@ class _JsonParser:
             if ch != '"':
                 if ch == "'":
                     end = text.find("'", self.pos + 1)
-                    raise _JsonError("keys must use double quotes", self.pos,
-                                     end + 1 if end != -1 else self.pos + 1,
-                                     "replace the single quotes with double quotes")
+                    raise _JsonError(
+                        "keys must use double quotes",
+                        self.pos,
+                        end + 1 if end != -1 else self.pos + 1,
+                        "replace the single quotes with double quotes",
+                    )
                 m = _WORD.match(text, self.pos)
                 if m:
-                    raise _JsonError(f"key '{m.group()}' is not quoted", self.pos, m.end(),
-                                     f'write it as "{m.group()}"')
-                raise _JsonError(f"expected a key in double quotes, found {ch!r}", self.pos,
-                                 self.pos + 1, None)
+                    raise _JsonError(
+                        f"key '{m.group()}' is not quoted",
+                        self.pos,
+                        m.end(),
+                        f'write it as "{m.group()}"',
+                    )
+                raise _JsonError(
+                    f"expected a key in double quotes, found {ch!r}", self.pos, self.pos + 1, None
+                )
             key = self._string()
             key_end = self.pos
             self._skip()
             if self.pos >= len(text) or text[self.pos] != ":":
                 if self.pos >= len(text):
                     self._unclosed()
-                raise _JsonError(f"expected ':' after key \"{key}\"", key_start, key_end,
-                                 "add a colon between the key and its value")
+                raise _JsonError(
+                    f"expected ':' after key \"{key}\"",
+                    key_start,
+                    key_end,
+                    "add a colon between the key and its value",
+                )
             self.pos += 1
             self._skip()
             value = self._value([*path, key])
@@ -445,8 +493,12 @@ class _JsonParser:
                 self.pos += 1
                 self._skip()
                 if self.pos < len(text) and text[self.pos] == "}":
-                    raise _JsonError("trailing comma before '}'", comma, comma + 1,
-                                     "remove the comma after the last entry")
+                    raise _JsonError(
+                        "trailing comma before '}'",
+                        comma,
+                        comma + 1,
+                        "remove the comma after the last entry",
+                    )
                 continue
             if ch == "}":
                 self.pos += 1
@@ -454,10 +506,18 @@ class _JsonParser:
                 self._open.pop()
                 return node
             if ch == '"':
-                raise _JsonError("missing ',' between entries", value.end, value.end + 1,
-                                 "add a comma after this value")
-            raise _JsonError(f"expected ',' or '}}' after the value of \"{key}\", found {ch!r}",
-                             self.pos, self.pos + 1, None)
+                raise _JsonError(
+                    "missing ',' between entries",
+                    value.end,
+                    value.end + 1,
+                    "add a comma after this value",
+                )
+            raise _JsonError(
+                f"expected ',' or '}}' after the value of \"{key}\", found {ch!r}",
+                self.pos,
+                self.pos + 1,
+                None,
+            )
 
     def _array(self, path: list[PointerPart]) -> SequenceNode:
         text = self.text
@@ -482,8 +542,12 @@ class _JsonParser:
                 self.pos += 1
                 self._skip()
                 if self.pos < len(text) and text[self.pos] == "]":
-                    raise _JsonError("trailing comma before ']'", comma, comma + 1,
-                                     "remove the comma after the last item")
+                    raise _JsonError(
+                        "trailing comma before ']'",
+                        comma,
+                        comma + 1,
+                        "remove the comma after the last item",
+                    )
                 continue
             if ch == "]":
                 self.pos += 1
@@ -492,10 +556,18 @@ class _JsonParser:
                 return node
             prev = node.items[-1]
             if ch == "}":
-                raise _JsonError("'}' closes a list that was opened with '['", self.pos,
-                                 self.pos + 1, "close the list with ']' first")
-            raise _JsonError("missing ',' between list items", prev.end, prev.end + 1,
-                             "add a comma after this item")
+                raise _JsonError(
+                    "'}' closes a list that was opened with '['",
+                    self.pos,
+                    self.pos + 1,
+                    "close the list with ']' first",
+                )
+            raise _JsonError(
+                "missing ',' between list items",
+                prev.end,
+                prev.end + 1,
+                "add a comma after this item",
+            )
 
 
 # ---------------------------------------------------------------------------------------
@@ -519,8 +591,15 @@ def _parse_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
             hint = "YAML indentation uses spaces, not tabs"
         elif "mapping values are not allowed" in problem:
             hint = "quote values that contain ': ', or check the indentation of this line"
-        return None, [source.diagnostic("P001", f"invalid YAML: {problem}{context}", (),
-                                        span=(offset, offset + 1), hint=hint)]
+        return None, [
+            source.diagnostic(
+                "P001",
+                f"invalid YAML: {problem}{context}",
+                (),
+                span=(offset, offset + 1),
+                hint=hint,
+            )
+        ]
     except yaml.YAMLError as exc:
         return None, [source.diagnostic("P001", f"invalid YAML: {exc}", (), span=(0, 1))]
     if composed is None:
@@ -529,8 +608,10 @@ def _parse_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
 
     def start_end(node: yaml.Node) -> tuple[int, int]:
-        return (source.offset_of(node.start_mark.line, node.start_mark.column),
-                source.offset_of(node.end_mark.line, node.end_mark.column))
+        return (
+            source.offset_of(node.start_mark.line, node.start_mark.column),
+            source.offset_of(node.end_mark.line, node.end_mark.column),
+        )
 
     def convert(node: yaml.Node, path: list[PointerPart], depth: int) -> Node:
         start, end = start_end(node)
@@ -539,8 +620,11 @@ def _parse_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
         if isinstance(node, yaml.MappingNode):
             out = MappingNode(start, end)
             for key_node, value_node in node.value:
-                key_value = constructor.construct_object(key_node, deep=True) \
-                    if isinstance(key_node, yaml.ScalarNode) else None
+                key_value = (
+                    constructor.construct_object(key_node, deep=True)
+                    if isinstance(key_node, yaml.ScalarNode)
+                    else None
+                )
                 key = "" if key_value is None else str(key_value)
                 ks, ke = start_end(key_node)
                 child = convert(value_node, [*path, key], depth + 1)
@@ -558,8 +642,9 @@ def _parse_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
         try:
             value = constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            diagnostics.append(source.diagnostic("P001", f"invalid YAML value: {exc}", path,
-                                                 span=(start, end)))
+            diagnostics.append(
+                source.diagnostic("P001", f"invalid YAML value: {exc}", path, span=(start, end))
+            )
             value = node.value
         if isinstance(value, bytes | bytearray):
             value = value.decode("latin-1")
@@ -570,11 +655,13 @@ def _parse_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
     return convert(composed, [], 0), diagnostics
 
 
-def _duplicate(source: SourceFile, path: list[PointerPart], first: Entry, second: Entry) -> Diagnostic:
+def _duplicate(
+    source: SourceFile, path: list[PointerPart], first: Entry, second: Entry
+) -> Diagnostic:
     first_line, _ = source.line_col(first.key_start)
     return source.diagnostic(
         "P002",
-        f"duplicate key \"{path[-1]}\" (first defined on line {first_line})",
+        f'duplicate key "{path[-1]}" (first defined on line {first_line})',
         path,
         span=(second.key_start, second.key_end),
         hint="remove one of the two; only the last one would take effect",
@@ -588,7 +675,9 @@ def _duplicate(source: SourceFile, path: list[PointerPart], first: Entry, second
 YAML_SUFFIXES = (".yml", ".yaml")
 
 
-def parse_text(text: str, path: Path, display: str | None = None) -> tuple[SourceFile, list[Diagnostic]]:
+def parse_text(
+    text: str, path: Path, display: str | None = None
+) -> tuple[SourceFile, list[Diagnostic]]:
     """Parse ``text`` as JSON, or as YAML when ``path`` ends in .yml/.yaml."""
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -601,11 +690,15 @@ def parse_text(text: str, path: Path, display: str | None = None) -> tuple[Sourc
     try:
         source.root = parser.parse()
     except _JsonError as exc:
-        return source, [source.diagnostic("P001", f"invalid JSON: {exc.message}", (),
-                                          span=(exc.start, exc.end), hint=exc.hint)]
+        return source, [
+            source.diagnostic(
+                "P001", f"invalid JSON: {exc.message}", (), span=(exc.start, exc.end), hint=exc.hint
+            )
+        ]
     except RecursionError:
-        return source, [source.diagnostic("P001", "invalid JSON: nesting is too deep", (),
-                                          span=(0, 1))]
+        return source, [
+            source.diagnostic("P001", "invalid JSON: nesting is too deep", (), span=(0, 1))
+        ]
     return source, [_duplicate(source, p, a, b) for p, a, b in parser.duplicates]
 
 
@@ -617,14 +710,33 @@ def load_source(path: Path, display: str | None = None) -> tuple[SourceFile, lis
     except OSError as exc:
         empty = SourceFile(path=path, display=shown, text="")
         reason = exc.strerror or type(exc).__name__
-        return empty, [Diagnostic(Severity.ERROR, "P003", f"cannot read the file: {reason}",
-                                  shown, None, None, None, None)]
+        return empty, [
+            Diagnostic(
+                Severity.ERROR,
+                "P003",
+                f"cannot read the file: {reason}",
+                shown,
+                None,
+                None,
+                None,
+                None,
+            )
+        ]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         empty = SourceFile(path=path, display=shown, text=raw.decode("utf-8", "replace"))
         line, column = empty.line_col(exc.start)
-        return empty, [Diagnostic(Severity.ERROR, "P003",
-                                  "the file is not UTF-8 text", shown, line, column, None,
-                                  "save the file as UTF-8")]
+        return empty, [
+            Diagnostic(
+                Severity.ERROR,
+                "P003",
+                "the file is not UTF-8 text",
+                shown,
+                line,
+                column,
+                None,
+                "save the file as UTF-8",
+            )
+        ]
     return parse_text(text, path, shown)
