@@ -1,0 +1,134 @@
+"""The compiler's front half, stage by stage: what ``mmarc validate`` runs.
+
+load (positions) -> file kind -> version -> schema -> substitution -> references
+-> components (catalog)
+
+Each stage appends located diagnostics and never raises on bad input, so one run reports
+every problem. A stage skips a file that an earlier stage found unusable (a file that did
+not parse has no tree; a Clara 3.x file is not checked against 4.x schemas).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mmarc.compiler.kinds import FileKind
+from mmarc.compiler.mmar import LoadedFile, Target, load_target
+from mmarc.compiler.references import check_references
+from mmarc.compiler.schemas import check_schema
+from mmarc.compiler.source import SourceFile
+from mmarc.compiler.substitute import Variables, collect_variables, parse_set_overrides, substitute
+from mmarc.compiler.versions import (
+    ClaraVersion,
+    VersionReport,
+    detect_version,
+    folder_version_diagnostics,
+    version_diagnostics,
+)
+from mmarc.diagnostics import Diagnostics
+
+#: Kinds whose string values take ``{VAR}`` substitution.
+SUBSTITUTED_KINDS = frozenset(
+    {FileKind.TRAIN, FileKind.VALIDATION, FileKind.FED_SERVER, FileKind.FED_CLIENT}
+)
+#: Kinds that hold ``@``/``#``/``ref`` references.
+REFERENCING_KINDS = frozenset({FileKind.TRAIN, FileKind.VALIDATION})
+
+
+@dataclass
+class Validation:
+    """Everything ``validate`` learned: the target, its files, variables and diagnostics."""
+
+    target: Target
+    diagnostics: Diagnostics
+    variables: Variables | None = None
+    sets: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> dict[str, SourceFile]:
+        files = self.target.files + self.target.context
+        return {f.source.display: f.source for f in files}
+
+    def detected(self) -> dict[str, Any]:
+        """What mmarc recognised: each file's kind and Clara version, with the evidence."""
+        files = []
+        versions = set()
+        for f in self.target.files:
+            entry: dict[str, Any] = {"file": f.source.display, "kind": f.kind.value if f.kind else None}
+            report = f.version
+            if isinstance(report, VersionReport):
+                entry["clara_version"] = str(report.version)
+                entry["evidence"] = [e.message for e in report.evidence]
+                if report.version is not ClaraVersion.UNKNOWN:
+                    versions.add(str(report.version))
+            files.append(entry)
+        overall = versions.pop() if len(versions) == 1 else ("mixed" if versions else "unknown")
+        return {
+            "target_kind": "file" if self.target.single_file else "mmar",
+            "mmar_root": str(self.target.root),
+            "clara_version": overall,
+            "files": files,
+        }
+
+
+def _stage_versions(target: Target, diagnostics: Diagnostics) -> None:
+    reports: list[tuple[SourceFile, VersionReport]] = []
+    for f in target.files + target.context:
+        if f.source.root is None or f.kind is None:
+            continue
+        report = detect_version(f.source, f.kind)
+        f.version = report
+        reports.append((f.source, report))
+        if f in target.files:
+            diagnostics.extend(version_diagnostics(f.source, report))
+    if not target.single_file:
+        diagnostics.extend(folder_version_diagnostics(reports))
+
+
+def _is_3x(f: LoadedFile) -> bool:
+    return isinstance(f.version, VersionReport) and f.version.version is ClaraVersion.V3X
+
+
+def _checkable(f: LoadedFile) -> bool:
+    return f.source.root is not None and f.kind is not None and not _is_3x(f)
+
+
+def _stage_substitution(
+    target: Target, sets: Mapping[str, object], diagnostics: Diagnostics
+) -> Variables:
+    configs = [
+        f.source for f in target.files + target.context
+        if f.kind in (FileKind.TRAIN, FileKind.VALIDATION) and _checkable(f)
+    ]
+    env = target.first(FileKind.ENVIRONMENT)
+    env_source = env.source if env is not None and _checkable(env) else None
+    variables = collect_variables(configs, env_source, dict(sets))
+    for f in target.files:
+        if f.kind in SUBSTITUTED_KINDS and _checkable(f):
+            tree, diags = substitute(f.source, variables)
+            f.substituted = tree
+            diagnostics.extend(diags)
+        elif _checkable(f):
+            f.substituted = f.source.root
+    return variables
+
+
+def validate_target(path: Path, sets: list[str] | None = None, cwd: Path | None = None) -> Validation:
+    """Run every front-end stage on ``path``; raises ``UsageError`` only for unusable targets."""
+    diagnostics = Diagnostics()
+    overrides, set_diags = parse_set_overrides(list(sets or []))
+    diagnostics.extend(set_diags)
+    target, load_diags = load_target(path, cwd)
+    diagnostics.extend(load_diags)
+    _stage_versions(target, diagnostics)
+    for f in target.files:
+        if _checkable(f):
+            diagnostics.extend(check_schema(f.source, f.kind))  # type: ignore[arg-type]
+    variables = _stage_substitution(target, overrides, diagnostics)
+    for f in target.files:
+        if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:
+            diagnostics.extend(check_references(f.source, f.kind, f.substituted))  # type: ignore[arg-type]
+    return Validation(target=target, diagnostics=diagnostics, variables=variables, sets=overrides)
