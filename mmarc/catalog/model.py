@@ -1,0 +1,657 @@
+"""The component catalog as data: what every MONAI/torch class accepts, loadable without torch.
+
+``mmarc validate`` must check that ``{"name": "UNet", "args": {...}}`` names a real class
+and real arguments, yet importing torch and MONAI costs seconds. So the classes are
+introspected once, ahead of time (:mod:`mmarc.catalog.build`, which does import them),
+and written to ``data/catalog.json``; this module reads that file back in milliseconds and
+answers lookups. It must never import torch, MONAI or ignite, directly or indirectly: a
+test checks ``sys.modules`` after loading.
+
+Short names are not unique (``DataLoader`` exists in ``monai.data`` and
+``torch.utils.data``), so a lookup returns a :class:`Resolution`: the entry taken, the
+candidates not taken, and the rule that decided, so that a diagnostic can say which class
+mmarc assumed and why. The rules are :data:`MODULE_PRECEDENCE` (which module wins) and
+:data:`SLOT_CATEGORIES` (which kinds of class a Clara slot such as ``key_metric`` holds).
+
+File format (``format`` 1): one JSON object, ``meta`` first, then ``components``, one
+component per line so that a rebuild for a new MONAI shows up as a readable diff. Keys
+inside a component are short because the file is parsed on every run:
+
+``n`` short names (a class can be exported under aliases, e.g. ``UNet`` and ``Unet``),
+``p`` public dotted path, ``a`` other importable paths (its defining module...),
+``c`` category, ``t`` tags, ``s`` parameters, ``d`` deprecated arguments,
+``x`` class deprecation, ``e`` signature error. A parameter is a list
+``[name, kind, required, default, default_repr, annotation]`` with trailing nulls dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+#: Bump when the file layout changes; the loader refuses other formats.
+CATALOG_FORMAT = 1
+
+#: Where the shipped catalog lives (package data, see pyproject ``package-data``).
+DEFAULT_CATALOG_PATH = Path(__file__).parent / "data" / "catalog.json"
+
+#: The kinds of class the catalog knows. A Clara slot holds one or more of them
+#: (:data:`SLOT_CATEGORIES`); the builder assigns each class exactly one.
+CATEGORIES: tuple[str, ...] = (
+    "transform",  # monai.transforms and the deepgrow/deepedit app transforms
+    "network",  # monai.networks.nets
+    "loss",  # monai.losses and torch.nn losses
+    "metric",  # monai.metrics (computations, not attachable to an engine)
+    "handler",  # monai.handlers, ignite.metrics, ignite.handlers (attach to an engine)
+    "optimizer",  # torch.optim, monai.optimizers
+    "lr_scheduler",  # torch.optim.lr_scheduler, monai.optimizers
+    "dataset",  # monai.data, monai.apps, torch.utils.data
+    "dataloader",  # monai.data, torch.utils.data
+    "sampler",  # monai.data, torch.utils.data
+    "image_io",  # image readers/writers (LoadImaged's ``reader``, SaveImaged's ``writer``)
+    "inferer",  # monai.inferers
+    "engine",  # monai.engines workflows (trainer, evaluator)
+    "helper",  # built as another component's argument: prepare_batch, Interaction, mergers
+)
+
+#: THE precedence rule. When several classes share a short name, the candidate whose
+#: public module comes first here is taken (a longer prefix beats a shorter one; an
+#: unlisted module ranks after all listed ones; ties go to the alphabetically first path).
+#: It runs after a category hint has narrowed the candidates (:data:`SLOT_CATEGORIES`).
+#: The order is the one Clara 4.x users meant when they wrote a bare name:
+#:
+#: - MONAI before torch and ignite: Clara's configs are MONAI-first; ``monai.data.DataLoader``
+#:   and ``monai.data.Dataset`` subclass torch's and add MONAI's collation and worker
+#:   seeding, which MONAI transforms rely on (and ``monai.data.DistributedSampler`` pads
+#:   shards evenly, which MONAI's distributed evaluation assumes).
+#: - ``monai.handlers`` before ``ignite.metrics``: ``ConfusionMatrix``, ``MeanSquaredError``,
+#:   ``MeanAbsoluteError``, ``RootMeanSquaredError``, ``AveragePrecision`` exist in both; MONAI's
+#:   take decollated channel-first batches, which is what Clara 4.x post transforms produce.
+#:   ``Accuracy`` exists only in ``ignite.metrics`` (Clara 4.x ``key_metric`` used it).
+#: - ``monai.handlers`` before ``monai.metrics``: a ``key_metric`` must attach to an engine.
+#: - ``torch.optim.lr_scheduler`` before ``monai.optimizers``: MONAI's ``LinearLR`` and
+#:   ``ExponentialLR`` are learning-rate range-test schedules for ``LearningRateFinder``
+#:   (arguments ``end_lr``, ``num_iter``), not the schedulers a config's ``lr_scheduler`` means.
+#: - ``monai.apps.deepgrow`` before ``monai.apps.deepedit``: both define ``Interaction``;
+#:   Clara 4.x shipped deepgrow MMARs.
+MODULE_PRECEDENCE: tuple[str, ...] = (
+    "monai.handlers",
+    "monai.transforms",
+    "monai.networks",
+    "monai.losses",
+    "monai.inferers",
+    "monai.engines",
+    "monai.data",
+    "monai.metrics",
+    "torch.optim.lr_scheduler",
+    "torch.optim",
+    "monai.optimizers",
+    "monai.apps.deepgrow",
+    "monai.apps.deepedit",
+    "monai.apps",
+    "ignite.metrics",
+    "ignite.handlers",
+    "torch.utils.data",
+    "torch.nn",
+)
+
+#: The categories a component in a Clara slot may come from, best first. A slot is the
+#: key a component sits under (``component_sites.ComponentSite.slot``): a section key
+#: (``key_metric``) or, for a nested component, the argument name (``network``).
+#: ``lookup`` accepts either a category or one of these slots as its hint.
+SLOT_CATEGORIES: Mapping[str, tuple[str, ...]] = {
+    "model": ("network",),
+    "network": ("network",),
+    "loss": ("loss",),
+    "loss_function": ("loss",),
+    "optimizer": ("optimizer",),
+    "lr_scheduler": ("lr_scheduler",),
+    "pre_transforms": ("transform",),
+    "post_transforms": ("transform",),
+    "transforms": ("transform",),
+    "transform": ("transform",),
+    "dataset": ("dataset",),
+    "dataloader": ("dataloader",),
+    "sampler": ("sampler",),
+    "inferer": ("inferer",),
+    "handlers": ("handler",),
+    "train_handlers": ("handler",),
+    "val_handlers": ("handler",),
+    # metric slots hold engine-attachable metric handlers, never bare monai.metrics
+    "key_metric": ("handler",),
+    "additional_metrics": ("handler",),
+    "metrics": ("handler",),
+    "key_train_metric": ("handler",),
+    "key_val_metric": ("handler",),
+    "trainer": ("engine",),
+    "evaluator": ("engine",),
+    "validator": ("engine",),
+    "reader": ("image_io",),
+    "writer": ("image_io",),
+    "prepare_batch": ("helper",),
+    "iteration_update": ("helper",),
+}
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+class ParamKind(StrEnum):
+    """How an ``__init__`` parameter may be passed (``inspect.Parameter.kind``)."""
+
+    POSITIONAL_ONLY = "positional_only"
+    POSITIONAL_OR_KEYWORD = "positional_or_keyword"
+    KEYWORD_ONLY = "keyword_only"
+    VAR_POSITIONAL = "var_positional"
+    VAR_KEYWORD = "var_keyword"
+
+
+_KIND_CODES: dict[ParamKind, str] = {
+    ParamKind.POSITIONAL_ONLY: "po",
+    ParamKind.POSITIONAL_OR_KEYWORD: "pk",
+    ParamKind.KEYWORD_ONLY: "ko",
+    ParamKind.VAR_POSITIONAL: "vp",
+    ParamKind.VAR_KEYWORD: "vk",
+}
+_KINDS_BY_CODE: dict[str, ParamKind] = {code: kind for kind, code in _KIND_CODES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One ``__init__`` parameter.
+
+    ``default`` is the default as a JSON value when it has one (``"bilinear"``, ``[2, 2]``,
+    ``None``); a default without a JSON form (``numpy.float32``, a function) is ``None``
+    here and described in ``default_repr``. Both are ``None`` for a required parameter;
+    ``required`` is what tells "no default" from "default None".
+    """
+
+    name: str
+    kind: ParamKind
+    required: bool
+    default: Any = None
+    default_repr: str | None = None
+    annotation: str | None = None
+
+    @property
+    def is_variadic(self) -> bool:
+        return self.kind in (ParamKind.VAR_POSITIONAL, ParamKind.VAR_KEYWORD)
+
+    @property
+    def accepts_keyword(self) -> bool:
+        """Whether a config's ``args`` mapping can set it by name."""
+        return self.kind in (ParamKind.POSITIONAL_OR_KEYWORD, ParamKind.KEYWORD_ONLY)
+
+    def to_row(self) -> list[Any]:
+        row: list[Any] = [
+            self.name,
+            _KIND_CODES[self.kind],
+            1 if self.required else 0,
+            self.default,
+            self.default_repr,
+            self.annotation,
+        ]
+        while len(row) > 3 and row[-1] is None:
+            row.pop()
+        return row
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Param:
+        padded = [*row, None, None, None][:6]
+        return cls(
+            name=padded[0],
+            kind=_KINDS_BY_CODE[padded[1]],
+            required=bool(padded[2]),
+            default=padded[3],
+            default_repr=padded[4],
+            annotation=padded[5],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Deprecation:
+    """A deprecation MONAI declares with its ``deprecated``/``deprecated_arg`` decorators.
+
+    ``raises`` is True when, in the catalogued MONAI, using the thing raises
+    ``DeprecatedError`` (it is past ``removed``) rather than only warning.
+    """
+
+    message: str
+    since: str | None = None
+    removed: str | None = None
+    raises: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"m": self.message}
+        if self.since is not None:
+            out["s"] = self.since
+        if self.removed is not None:
+            out["r"] = self.removed
+        if self.raises:
+            out["x"] = 1
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Deprecation:
+        return cls(data["m"], data.get("s"), data.get("r"), bool(data.get("x", 0)))
+
+
+@dataclass(frozen=True, slots=True)
+class DeprecatedArg:
+    """An ``__init__`` argument MONAI marks deprecated (``new_name`` is its replacement).
+
+    The argument may be absent from the signature (MONAI then takes it through
+    ``**kwargs`` and maps it to ``new_name``); the checker must not call it unknown.
+    """
+
+    name: str
+    new_name: str | None
+    deprecation: Deprecation
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"n": self.name, **self.deprecation.to_json()}
+        if self.new_name is not None:
+            out["to"] = self.new_name
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DeprecatedArg:
+        return cls(data["n"], data.get("to"), Deprecation.from_json(data))
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentEntry:
+    """One class a config may name.
+
+    ``path`` is the public import path (``monai.networks.nets.UNet``); ``aliases`` are the
+    other paths that import the same class (``monai.networks.nets.unet.UNet``), because
+    configs write either. ``names`` are the short names it is exported under.
+    ``signature_error`` is set when the builder could not read the signature: then
+    ``params`` is empty and nothing about its arguments can be checked.
+    Tags: ``abstract`` (cannot be built), ``dictionary`` (a MapTransform, takes ``keys``),
+    ``random`` (randomizable transform), ``metric_handler`` (attaches as an engine metric).
+    """
+
+    names: tuple[str, ...]
+    path: str
+    category: str
+    params: tuple[Param, ...] = ()
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    deprecated_args: tuple[DeprecatedArg, ...] = ()
+    deprecation: Deprecation | None = None
+    signature_error: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The class's own name (the last part of its public path)."""
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def module(self) -> str:
+        return self.path.rsplit(".", 1)[0]
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, *self.aliases)
+
+    @property
+    def signature_known(self) -> bool:
+        return self.signature_error is None
+
+    @property
+    def accepts_kwargs(self) -> bool:
+        """True when any keyword is accepted: ``**kwargs``, or a signature mmarc could not read."""
+        if not self.signature_known:
+            return True
+        return any(p.kind is ParamKind.VAR_KEYWORD for p in self.params)
+
+    @property
+    def accepts_varargs(self) -> bool:
+        return any(p.kind is ParamKind.VAR_POSITIONAL for p in self.params)
+
+    @property
+    def keyword_params(self) -> tuple[Param, ...]:
+        """The parameters a config's ``args`` mapping can name."""
+        return tuple(p for p in self.params if p.accepts_keyword)
+
+    @property
+    def required_params(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if p.required)
+
+    def param(self, name: str) -> Param | None:
+        for p in self.params:
+            if p.name == name:
+                return p
+        return None
+
+    def deprecated_arg(self, name: str) -> DeprecatedArg | None:
+        for d in self.deprecated_args:
+            if d.name == name:
+                return d
+        return None
+
+    def has_tag(self, tag: str) -> bool:
+        return tag in self.tags
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"n": list(self.names), "p": self.path, "c": self.category}
+        if self.aliases:
+            out["a"] = list(self.aliases)
+        if self.tags:
+            out["t"] = list(self.tags)
+        out["s"] = [p.to_row() for p in self.params]
+        if self.deprecated_args:
+            out["d"] = [d.to_json() for d in self.deprecated_args]
+        if self.deprecation is not None:
+            out["x"] = self.deprecation.to_json()
+        if self.signature_error is not None:
+            out["e"] = self.signature_error
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ComponentEntry:
+        x = data.get("x")
+        return cls(
+            names=tuple(data["n"]),
+            path=data["p"],
+            category=data["c"],
+            params=tuple(Param.from_row(r) for r in data.get("s", ())),
+            aliases=tuple(data.get("a", ())),
+            tags=tuple(data.get("t", ())),
+            deprecated_args=tuple(DeprecatedArg.from_json(d) for d in data.get("d", ())),
+            deprecation=Deprecation.from_json(x) if x is not None else None,
+            signature_error=data.get("e"),
+        )
+
+    def sort_key(self) -> tuple[str, str]:
+        return (self.names[0] if self.names else self.name, self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedSource:
+    """A module the builder could not import (an optional dependency missing)."""
+
+    module: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The answer to "which class does this config name mean?".
+
+    ``entry`` is the class taken (``None`` when nothing matches), ``alternatives`` the
+    other candidates with the same short name, best first, and ``why`` one sentence a
+    diagnostic can quote. ``matched`` says how the query matched: ``"path"`` (a dotted
+    path, never ambiguous), ``"name"`` or ``"none"``.
+    """
+
+    query: str
+    entry: ComponentEntry | None
+    alternatives: tuple[ComponentEntry, ...]
+    why: str
+    matched: str
+
+    @property
+    def found(self) -> bool:
+        return self.entry is not None
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.entry is not None and bool(self.alternatives)
+
+
+class Catalog:
+    """Every catalogued class, indexed by short name and by dotted path.
+
+    Loading must stay fast (it runs on every ``mmarc validate``), so the catalog keeps the
+    parsed JSON rows and turns a row into a :class:`ComponentEntry` only when a lookup
+    or an iteration first needs it; the indexes are built from the rows directly.
+    """
+
+    def __init__(
+        self,
+        monai_version: str,
+        torch_version: str,
+        ignite_version: str | None,
+        python_version: str,
+        components: Sequence[Mapping[str, Any]],
+        skipped: Sequence[SkippedSource] = (),
+    ) -> None:
+        self.monai_version = monai_version
+        self.torch_version = torch_version
+        self.ignite_version = ignite_version
+        self.python_version = python_version
+        self.skipped: tuple[SkippedSource, ...] = tuple(skipped)
+        self._rows = list(components)
+        self._entries: list[ComponentEntry | None] = [None] * len(self._rows)
+        self._by_name: dict[str, list[int]] = {}
+        self._by_path: dict[str, int] = {}
+        for i, row in enumerate(self._rows):
+            for n in row["n"]:
+                self._by_name.setdefault(n, []).append(i)
+            self._by_path[row["p"]] = i
+            for a in row.get("a", ()):
+                self._by_path[a] = i
+
+    @classmethod
+    def from_entries(
+        cls,
+        monai_version: str,
+        torch_version: str,
+        ignite_version: str | None,
+        python_version: str,
+        entries: Iterable[ComponentEntry],
+        skipped: Sequence[SkippedSource] = (),
+    ) -> Catalog:
+        """A catalog of ``entries`` in canonical (sorted) order, as the builder makes it."""
+        rows = [e.to_json() for e in sorted(entries, key=ComponentEntry.sort_key)]
+        return cls(monai_version, torch_version, ignite_version, python_version, rows, skipped)
+
+    def _entry(self, index: int) -> ComponentEntry:
+        entry = self._entries[index]
+        if entry is None:
+            entry = self._entries[index] = ComponentEntry.from_json(self._rows[index])
+        return entry
+
+    # -- queries -----------------------------------------------------------------
+    @property
+    def entries(self) -> tuple[ComponentEntry, ...]:
+        return tuple(self._entry(i) for i in range(len(self._rows)))
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[ComponentEntry]:
+        return (self._entry(i) for i in range(len(self._rows)))
+
+    def __contains__(self, name_or_path: object) -> bool:
+        return isinstance(name_or_path, str) and (
+            name_or_path in self._by_name or name_or_path in self._by_path
+        )
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def by_path(self, path: str) -> ComponentEntry | None:
+        index = self._by_path.get(path)
+        return self._entry(index) if index is not None else None
+
+    def candidates(self, name: str) -> tuple[ComponentEntry, ...]:
+        """Every class exported under ``name``, in precedence order (no hint applied)."""
+        entries = [self._entry(i) for i in self._by_name.get(name, ())]
+        return tuple(sorted(entries, key=_precedence_key))
+
+    def in_category(self, category: str) -> list[ComponentEntry]:
+        return [self._entry(i) for i, row in enumerate(self._rows) if row["c"] == category]
+
+    def lookup(self, short_name_or_path: str, category_hint: str | None = None) -> Resolution:
+        """Resolve what a config's ``name`` (or ``path``) refers to.
+
+        A dotted query is a path: it matches exactly (public or defining module path) and is
+        never ambiguous. A bare name goes through the precedence rules: candidates in the
+        hinted categories are preferred (``category_hint`` is a category from
+        :data:`CATEGORIES` or a slot from :data:`SLOT_CATEGORIES`), then
+        :data:`MODULE_PRECEDENCE` orders them. When no candidate fits the hint, the best
+        candidate outside it is still returned and ``why`` says so, so that the checker
+        can report "``X`` is a metric, not a handler" instead of "unknown component".
+        """
+        query = short_name_or_path.strip()
+        if "." in query:
+            entry = self.by_path(query)
+            if entry is not None:
+                return Resolution(query, entry, (), f"matched the dotted path {query}", "path")
+            short = query.rsplit(".", 1)[-1]
+            others = self.candidates(short)
+            why = f"no catalogued class at {query}"
+            if others:
+                why += f"; {short} exists as " + ", ".join(e.path for e in others)
+            return Resolution(query, None, others, why, "none")
+
+        candidates = self.candidates(query)
+        if not candidates:
+            return Resolution(query, None, (), f"no catalogued class named {query}", "none")
+        categories, hint_note = _hint_categories(category_hint)
+        ordered = list(candidates)
+        in_hint: list[ComponentEntry] = []
+        if categories:
+            in_hint = [e for e in ordered if e.category in categories]
+            if in_hint:
+                in_hint.sort(key=lambda e: (categories.index(e.category), _precedence_key(e)))
+                ordered = in_hint + [e for e in ordered if e not in in_hint]
+        chosen, rest = ordered[0], tuple(ordered[1:])
+        if len(candidates) == 1:
+            why = f"{query} is only {chosen.path}"
+        elif categories and len(in_hint) == 1:
+            why = f"{chosen.path} is the only {query} that is a {chosen.category}"
+        else:
+            why = (
+                f"{query} exists in {len(candidates)} modules; {chosen.module} comes first "
+                "in the module precedence"
+            )
+            if categories and in_hint:
+                why += f" among the {'/'.join(categories)} candidates"
+        if categories and not in_hint:
+            why += f" (none of the candidates is a {'/'.join(categories)})"
+        if hint_note:
+            why += f" ({hint_note})"
+        return Resolution(query, chosen, rest, why, "name")
+
+    def suggest(self, name: str, limit: int = 3) -> list[str]:
+        """Did-you-mean names for an unknown ``name``: same name in other case, then close ones.
+
+        Aliases (``LoadImageD``, ``Unet``) are matched but reported under the class's own
+        name, once, so the suggestions are distinct classes.
+        """
+        import difflib  # only on the error path: keeps the loader's import cost down
+
+        short = name.rsplit(".", 1)[-1]
+
+        def canonical(n: str) -> str:
+            return str(self._rows[self._by_name[n][0]]["n"][0])
+
+        exact = sorted(n for n in self._by_name if n.lower() == short.lower())
+        close = difflib.get_close_matches(short, list(self._by_name), n=limit * 3, cutoff=0.75)
+        out: list[str] = []
+        for n in [*exact, *close]:
+            c = canonical(n)
+            if c not in out and c != short:
+                out.append(c)
+        return out[:limit]
+
+    # -- serialisation -----------------------------------------------------------
+    def meta(self) -> dict[str, Any]:
+        return {
+            "format": CATALOG_FORMAT,
+            "monai": self.monai_version,
+            "torch": self.torch_version,
+            "ignite": self.ignite_version,
+            "python": self.python_version,
+            "skipped": [[s.module, s.reason] for s in self.skipped],
+        }
+
+    def dumps(self) -> str:
+        """Deterministic text: same catalog, same bytes (keys sorted, one component a line)."""
+
+        def enc(value: Any) -> str:
+            return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+        lines = [
+            '{"meta":' + enc(self.meta()) + ',"components":[',
+            ",\n".join(enc(row) for row in self._rows),
+            "]}",
+        ]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Catalog:
+        meta = data["meta"]
+        if meta.get("format") != CATALOG_FORMAT:
+            raise ValueError(
+                f"catalog format {meta.get('format')!r} is not {CATALOG_FORMAT}; "
+                "rebuild it with `mmarc catalog build`"
+            )
+        return cls(
+            monai_version=meta["monai"],
+            torch_version=meta["torch"],
+            ignite_version=meta.get("ignite"),
+            python_version=meta.get("python", ""),
+            components=data["components"],
+            skipped=tuple(SkippedSource(m, r) for m, r in meta.get("skipped", ())),
+        )
+
+
+def _hint_categories(hint: str | None) -> tuple[tuple[str, ...], str | None]:
+    if hint is None:
+        return (), None
+    if hint in CATEGORIES:
+        return (hint,), None
+    if hint in SLOT_CATEGORIES:
+        return SLOT_CATEGORIES[hint], None
+    return (), f"hint {hint!r} is neither a category nor a known slot, so it was ignored"
+
+
+def module_rank(path: str) -> int:
+    """Position of ``path``'s module in :data:`MODULE_PRECEDENCE` (longest prefix wins)."""
+    best, best_len = len(MODULE_PRECEDENCE), -1
+    for i, prefix in enumerate(MODULE_PRECEDENCE):
+        if (path == prefix or path.startswith(prefix + ".")) and len(prefix) > best_len:
+            best, best_len = i, len(prefix)
+    return best
+
+
+def _precedence_key(entry: ComponentEntry) -> tuple[int, str]:
+    return (min(module_rank(p) for p in entry.paths), entry.path)
+
+
+def clean_repr(text: str) -> str:
+    """A repr without memory addresses, so that the same object prints the same every run."""
+    return _ADDRESS.sub("", text)
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    """Write ``catalog`` to ``path`` (parents created), byte-identical for identical catalogs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(catalog.dumps(), encoding="utf-8", newline="\n")
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path) -> Catalog:
+    with open(path, "rb") as fh:
+        data = json.loads(fh.read())
+    return Catalog.from_json(data)
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    """The catalog at ``path`` (default: the shipped one), parsed once per path and cached.
+
+    Never imports torch or MONAI. Raises ``FileNotFoundError`` when the file is missing
+    and ``ValueError`` when it has another format.
+    """
+    return _load(Path(path) if path is not None else DEFAULT_CATALOG_PATH)
