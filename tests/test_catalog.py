@@ -231,6 +231,24 @@ def test_defaults_without_json_form_are_described(catalog: Catalog) -> None:
     assert load.has_tag("dictionary")
 
 
+def test_kwargs_forwarded_to_super_are_checkable(catalog: Catalog) -> None:
+    from monai.data import DataLoader
+
+    dl = catalog.lookup("DataLoader").entry
+    assert dl is not None and dl.accepts_kwargs and not dl.accepts_any_keyword
+    assert dl.kwargs_target == "torch.utils.data.dataloader.DataLoader"
+    batch = dl.accepted_param("batch_size")
+    assert batch is not None and batch.default == 1
+    assert dl.accepted_param("num_workers") is dl.param("num_workers")  # own, not forwarded
+    assert dl.accepted_param("batchsize") is None
+    data: Any = [1, 2]
+    DataLoader(dataset=data, batch_size=2, shuffle=True)  # what the catalog says works...
+    with pytest.raises(TypeError, match="batchsize"):
+        DataLoader(dataset=data, batchsize=2)  # ...and what it says does not
+    load = catalog.lookup("LoadImaged").entry
+    assert load is not None and load.kwargs_target is None and load.accepts_any_keyword
+
+
 def test_dataloader_is_ambiguous_and_monai_wins(catalog: Catalog) -> None:
     r = catalog.lookup("DataLoader")
     assert r.ambiguous

@@ -19,12 +19,14 @@ change any Python signature), so CPU and CUDA installs build the same bytes.
 
 from __future__ import annotations
 
+import ast
 import enum
 import importlib
 import inspect
 import math
 import re
 import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +227,7 @@ def _entry(item: _Found) -> ComponentEntry:
     public = paths[0]
     params, error = _params(cls)
     dep_args, class_dep = _deprecations(cls)
+    target, forwarded = _forwarded(cls, params) if error is None else (None, ())
     return ComponentEntry(
         names=tuple(sorted(item.names, key=lambda n: (n != cls.__name__, n))),
         path=public,
@@ -235,6 +238,8 @@ def _entry(item: _Found) -> ComponentEntry:
         deprecated_args=dep_args,
         deprecation=class_dep,
         signature_error=error,
+        kwargs_target=target,
+        forwarded_params=forwarded,
     )
 
 
@@ -259,6 +264,83 @@ def _tags(cls: type) -> tuple[str, ...]:
     except Exception:
         pass
     return tuple(sorted(tags))
+
+
+def _own_init(cls: type) -> tuple[type, Callable[..., Any]] | None:
+    """The class in ``cls``'s MRO that defines the ``__init__`` it runs, and that function."""
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is not None:
+            return klass, inspect.unwrap(init)
+    return None
+
+
+def _super_kwargs_call(init: Callable[..., Any], kwargs_name: str) -> ast.Call | None:
+    """The ``super().__init__(..., **kwargs)`` call inside ``init``, if it has one."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(init)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "__init__"
+            and isinstance(node.func.value, ast.Call)
+            and isinstance(node.func.value.func, ast.Name)
+            and node.func.value.func.id == "super"
+        ):
+            continue
+        for kw in node.keywords:
+            if kw.arg is None and isinstance(kw.value, ast.Name) and kw.value.id == kwargs_name:
+                return node
+    return None
+
+
+def _forwarded(
+    cls: type, params: tuple[Param, ...], depth: int = 0
+) -> tuple[str | None, tuple[Param, ...]]:
+    """Where ``**kwargs`` goes when ``__init__`` hands it to ``super().__init__``.
+
+    ``monai.data.DataLoader(dataset, num_workers=0, **kwargs)`` passes ``batch_size``,
+    ``shuffle``... through to ``torch.utils.data.DataLoader``; without following that, a
+    checker could not tell ``batch_size`` from a typo. Returns the receiving class's path
+    and the parameters ``**kwargs`` can set there (those the call does not already bind),
+    following further forwarding. Only ``super().__init__(..., **kwargs)`` is followed:
+    kwargs sent anywhere else (a reader, an inner transform) stay unchecked.
+    """
+    var_kw = next((p for p in params if p.kind is ParamKind.VAR_KEYWORD), None)
+    found = _own_init(cls)
+    if var_kw is None or found is None or depth > 4:
+        return None, ()
+    owner, init = found
+    call = _super_kwargs_call(init, var_kw.name)
+    if call is None:
+        return None, ()
+    parent = next((k for k in owner.__mro__[1:] if "__init__" in vars(k)), None)
+    if parent is None or parent is object:
+        return None, ()
+    parent_params, error = _params(parent)
+    if error is not None:
+        return None, ()
+    bound = {kw.arg for kw in call.keywords if kw.arg is not None}
+    positional = [
+        p.name
+        for p in parent_params
+        if p.kind in (ParamKind.POSITIONAL_ONLY, ParamKind.POSITIONAL_OR_KEYWORD)
+    ]
+    bound.update(positional[: len(call.args)])
+    own = {p.name for p in params}
+    out = [
+        p for p in parent_params if p.accepts_keyword and p.name not in bound and p.name not in own
+    ]
+    _, further = _forwarded(parent, parent_params, depth + 1)
+    names = {p.name for p in out}
+    out.extend(p for p in further if p.name not in names and p.name not in own)
+    parent_var_kw = next((p for p in parent_params if p.kind is ParamKind.VAR_KEYWORD), None)
+    if parent_var_kw is not None and not further:
+        out.append(parent_var_kw)  # the parent keeps them open: anything may still pass
+    return f"{parent.__module__}.{parent.__qualname__}", tuple(out)
 
 
 _KIND_MAP: dict[Any, ParamKind] = {

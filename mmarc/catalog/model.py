@@ -20,7 +20,8 @@ inside a component are short because the file is parsed on every run:
 ``n`` short names (a class can be exported under aliases, e.g. ``UNet`` and ``Unet``),
 ``p`` public dotted path, ``a`` other importable paths (its defining module...),
 ``c`` category, ``t`` tags, ``s`` parameters, ``d`` deprecated arguments,
-``x`` class deprecation, ``e`` signature error. A parameter is a list
+``x`` class deprecation, ``e`` signature error, ``k`` the class ``**kwargs`` is passed
+to and ``f`` the parameters it can set there. A parameter is a list
 ``[name, kind, required, default, default_repr, annotation]`` with trailing nulls dropped.
 """
 
@@ -273,6 +274,9 @@ class ComponentEntry:
     configs write either. ``names`` are the short names it is exported under.
     ``signature_error`` is set when the builder could not read the signature: then
     ``params`` is empty and nothing about its arguments can be checked.
+    ``kwargs_target`` is the class that receives ``**kwargs`` when ``__init__`` passes them
+    to ``super().__init__``, and ``forwarded_params`` what they can set there
+    (``batch_size`` for ``monai.data.DataLoader``); see :meth:`accepted_param`.
     Tags: ``abstract`` (cannot be built), ``dictionary`` (a MapTransform, takes ``keys``),
     ``random`` (randomizable transform), ``metric_handler`` (attaches as an engine metric).
     """
@@ -286,6 +290,8 @@ class ComponentEntry:
     deprecated_args: tuple[DeprecatedArg, ...] = ()
     deprecation: Deprecation | None = None
     signature_error: str | None = None
+    kwargs_target: str | None = None
+    forwarded_params: tuple[Param, ...] = ()
 
     @property
     def name(self) -> str:
@@ -306,10 +312,34 @@ class ComponentEntry:
 
     @property
     def accepts_kwargs(self) -> bool:
-        """True when any keyword is accepted: ``**kwargs``, or a signature mmarc could not read."""
+        """True when the signature has ``**kwargs`` (or could not be read at all)."""
         if not self.signature_known:
             return True
         return any(p.kind is ParamKind.VAR_KEYWORD for p in self.params)
+
+    @property
+    def accepts_any_keyword(self) -> bool:
+        """True when an argument name cannot be proven wrong: open ``**kwargs`` remain.
+
+        ``**kwargs`` that the builder followed into ``super().__init__`` are closed: then
+        only the names in :attr:`forwarded_params` get through (unless that class has
+        open ``**kwargs`` of its own, kept as a ``var_keyword`` forwarded parameter).
+        """
+        if not self.accepts_kwargs:
+            return False
+        if self.kwargs_target is None:
+            return True
+        return any(p.kind is ParamKind.VAR_KEYWORD for p in self.forwarded_params)
+
+    def accepted_param(self, name: str) -> Param | None:
+        """The parameter a config's ``args`` key ``name`` sets: own, else forwarded."""
+        own = self.param(name)
+        if own is not None and own.accepts_keyword:
+            return own
+        for p in self.forwarded_params:
+            if p.name == name and p.accepts_keyword:
+                return p
+        return None
 
     @property
     def accepts_varargs(self) -> bool:
@@ -352,6 +382,9 @@ class ComponentEntry:
             out["x"] = self.deprecation.to_json()
         if self.signature_error is not None:
             out["e"] = self.signature_error
+        if self.kwargs_target is not None:
+            out["k"] = self.kwargs_target
+            out["f"] = [p.to_row() for p in self.forwarded_params]
         return out
 
     @classmethod
@@ -367,6 +400,8 @@ class ComponentEntry:
             deprecated_args=tuple(DeprecatedArg.from_json(d) for d in data.get("d", ())),
             deprecation=Deprecation.from_json(x) if x is not None else None,
             signature_error=data.get("e"),
+            kwargs_target=data.get("k"),
+            forwarded_params=tuple(Param.from_row(r) for r in data.get("f", ())),
         )
 
     def sort_key(self) -> tuple[str, str]:
