@@ -141,6 +141,15 @@ def test_write_and_load_round_trip(catalog: Catalog, tmp_path: Path) -> None:
     assert again.dumps() == catalog.dumps()
 
 
+def test_writing_forgets_cached_loads(catalog: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "catalog.json"
+    small = Catalog.from_entries("1.0", "2.0", None, "3.11", [catalog.entries[0]])
+    write_catalog(small, path)
+    assert len(load_catalog(path)) == 1
+    write_catalog(catalog, path)
+    assert len(load_catalog(path)) == len(catalog)
+
+
 def test_unknown_format_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "old.json"
     path.write_text('{"meta": {"format": 0}, "components": []}', encoding="utf-8")

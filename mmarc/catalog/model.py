@@ -671,9 +671,14 @@ def clean_repr(text: str) -> str:
 
 
 def write_catalog(catalog: Catalog, path: Path) -> None:
-    """Write ``catalog`` to ``path`` (parents created), byte-identical for identical catalogs."""
+    """Write ``catalog`` to ``path`` (parents created), byte-identical for identical catalogs.
+
+    Forgets cached loads, so that ``mmarc catalog build`` followed by a check in the same
+    process reads the new file, not the one loaded before.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(catalog.dumps(), encoding="utf-8", newline="\n")
+    _load.cache_clear()
 
 
 @lru_cache(maxsize=8)
