@@ -35,7 +35,9 @@ SUBSTITUTED_KINDS = frozenset(
     {FileKind.TRAIN, FileKind.VALIDATION, FileKind.FED_SERVER, FileKind.FED_CLIENT}
 )
 #: Kinds that hold ``@``/``#``/``ref`` references.
-REFERENCING_KINDS = frozenset({FileKind.TRAIN, FileKind.VALIDATION})
+REFERENCING_KINDS = frozenset(
+    {FileKind.TRAIN, FileKind.VALIDATION, FileKind.FED_SERVER, FileKind.FED_CLIENT}
+)
 
 
 @dataclass
@@ -106,6 +108,7 @@ def _stage_substitution(
     env = target.first(FileKind.ENVIRONMENT)
     env_source = env.source if env is not None and _checkable(env) else None
     variables = collect_variables(configs, env_source, dict(sets))
+    diagnostics.extend(variables.diagnostics)
     for f in target.files:
         if f.kind in SUBSTITUTED_KINDS and _checkable(f):
             tree, diags = substitute(f.source, variables)

@@ -1,0 +1,396 @@
+"""Stage 6 (``mmarc lint``): rules that look across sections, files and the data itself.
+
+``validate`` checks each file's structure; the rules here compare one part with another
+(the model's output channels with the post-transforms and the loss, train with validate,
+FL round settings with each other, aggregation weights with the provisioned clients) and
+read the data the MMAR points at (the datalist and the images it lists). Each rule is a
+small function that yields located diagnostics; :data:`RULES` lists them in order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mmarc.compiler.component_sites import ComponentSite, iter_components
+from mmarc.compiler.kinds import FileKind
+from mmarc.compiler.mmar import LoadedFile
+from mmarc.compiler.pipeline import Validation
+from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SequenceNode
+from mmarc.compiler.substitute import RUNTIME_SETTINGS, Origin, mmar_path
+from mmarc.diagnostics import Diagnostic, Severity
+
+Parts = tuple[PointerPart, ...]
+
+#: Arguments that give a network's number of output channels, by preference.
+OUTPUT_CHANNEL_ARGS = ("out_channels", "num_classes", "n_classes", "out_classes")
+#: Keys of datalist items that name files.
+DATALIST_FILE_KEYS = ("image", "label")
+
+
+@dataclass(frozen=True)
+class LintContext:
+    """What every rule may look at: the validation result and its MMAR root."""
+
+    validation: Validation
+
+    @property
+    def root(self) -> Path:
+        return self.validation.target.root
+
+    def files(self, kind: FileKind) -> list[LoadedFile]:
+        return [f for f in self.validation.target.files if f.kind is kind and f.substituted]
+
+
+def _value(node: Node | None) -> Any:
+    return node.to_plain() if node is not None else None
+
+
+def _arg(site: ComponentSite, name: str, tree: Node) -> tuple[Any, Parts] | None:
+    """An argument of a component as substituted, and its pointer."""
+    parts = (*site.parts, "args", name)
+    node = _node(tree, parts)
+    if node is None:
+        return None
+    return node.to_plain(), parts
+
+
+def _node(tree: Node, parts: Parts) -> Node | None:
+    node: Node | None = tree
+    for part in parts:
+        if isinstance(node, MappingNode):
+            node = node.get(str(part))
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.items):
+            node = node.items[part]
+        else:
+            return None
+    return node
+
+
+def _sites(f: LoadedFile) -> list[ComponentSite]:
+    assert f.kind is not None
+    return list(iter_components(f.kind, f.substituted))
+
+
+def _by_class(sites: list[ComponentSite], *names: str) -> list[ComponentSite]:
+    return [s for s in sites if s.class_name in names]
+
+
+# ---------------------------------------------------------------------------------------
+# rules
+# ---------------------------------------------------------------------------------------
+
+
+def rule_output_channels(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L001: the model's output channels agree with AsDiscreted and the loss."""
+    for f in ctx.files(FileKind.TRAIN) + ctx.files(FileKind.VALIDATION):
+        tree = f.substituted
+        assert tree is not None
+        sites = _sites(f)
+        models = [s for s in sites if s.slot == "model" and not s.nested]
+        channels: tuple[int, Parts] | None = None
+        for model in models:
+            for arg in OUTPUT_CHANNEL_ARGS:
+                found = _arg(model, arg, tree)
+                if found and isinstance(found[0], int) and not isinstance(found[0], bool):
+                    channels = (found[0], found[1])
+                    break
+            if channels:
+                break
+        if channels is None:
+            continue
+        count, model_parts = channels
+        model_line = f.source.line_col(f.source.span_of(model_parts)[0])[0]
+        for site in _by_class(sites, "AsDiscreted", "AsDiscrete"):
+            for arg in ("to_onehot", "num_classes", "n_classes"):
+                found = _arg(site, arg, tree)
+                if found is None:
+                    continue
+                value, parts = found
+                values = value if isinstance(value, list) else [value]
+                for v in values:
+                    if isinstance(v, int) and not isinstance(v, bool) and v not in (count, 0):
+                        yield f.source.diagnostic(
+                            "L001",
+                            f"{site.class_name} {arg}={v} but the model has {count} output "
+                            f"channels (line {model_line})",
+                            parts,
+                            hint=f"set {arg} to {count}, or change the model's output channels",
+                        )
+        for site in [s for s in sites if s.slot == "loss"]:
+            found = _arg(site, "to_onehot_y", tree)
+            if found and found[0] is True and count == 1:
+                yield f.source.diagnostic(
+                    "L001",
+                    f"{site.class_name} one-hot encodes the labels (to_onehot_y) but the model "
+                    "has a single output channel",
+                    found[1],
+                    hint="use at least 2 output channels (background + foreground), or set "
+                    "to_onehot_y to false and use sigmoid",
+                )
+
+
+def rule_train_validate_model(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L002: a validate section that defines its own model must match train's."""
+    for f in ctx.files(FileKind.TRAIN):
+        tree = f.substituted
+        assert tree is not None
+        train = _node(tree, ("train", "model"))
+        val = _node(tree, ("validate", "model"))
+        if isinstance(train, MappingNode) and isinstance(val, MappingNode):
+            plain_t, plain_v = train.to_plain(), val.to_plain()
+            if plain_t.get("name", plain_t.get("path")) != plain_v.get(
+                "name", plain_v.get("path")
+            ) or plain_t.get("args") != plain_v.get("args"):
+                yield f.source.diagnostic(
+                    "L002",
+                    "the validate section builds a different model from the train section",
+                    ("validate", "model"),
+                    hint='validate the model being trained: use "@model" references in the '
+                    "evaluator instead of a second model",
+                )
+
+
+def _datalists(ctx: LintContext) -> Iterator[tuple[LoadedFile, ComponentSite, Node]]:
+    for f in ctx.files(FileKind.TRAIN) + ctx.files(FileKind.VALIDATION):
+        for site in _sites(f):
+            if site.slot == "dataset" and site.node.get("data_list_file_path") is not None:
+                assert f.substituted is not None
+                yield f, site, f.substituted
+
+
+def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L003/L004: the datalist exists, has the key, and every file it lists exists."""
+    checked: set[tuple[Path, Path]] = set()
+    for f, site, tree in _datalists(ctx):
+        path_node = _node(tree, (*site.parts, "data_list_file_path"))
+        key_node = _node(tree, (*site.parts, "data_list_key"))
+        base_node = _node(tree, (*site.parts, "data_file_base_dir"))
+        path_value = _value(path_node)
+        if not isinstance(path_value, str):
+            continue
+        datalist = mmar_path(path_value, ctx.root)
+        parts = (*site.parts, "data_list_file_path")
+        if not datalist.is_file():
+            yield f.source.diagnostic(
+                "L003",
+                f"datalist {path_value} does not exist (looked for {datalist})",
+                parts,
+                hint="create it, or point DATASET_JSON in environment.json (or --set "
+                "DATASET_JSON=...) at it",
+            )
+            continue
+        try:
+            data = json.loads(datalist.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            yield f.source.diagnostic("L003", f"datalist {path_value} cannot be read: {exc}",
+                                      parts, hint="run `mmarc validate` on the datalist itself")
+            continue
+        key = _value(key_node) or "training"
+        if not isinstance(data, dict) or key not in data:
+            have = sorted(data) if isinstance(data, dict) else []
+            yield f.source.diagnostic(
+                "L003",
+                f"datalist {path_value} has no {key!r} list (it has: {', '.join(have) or 'none'})",
+                (*site.parts, "data_list_key") if key_node is not None else parts,
+                hint=f'add a "{key}" list to the datalist, or change data_list_key',
+            )
+            continue
+        base_value = _value(base_node)
+        base = mmar_path(base_value, ctx.root) if isinstance(base_value, str) else datalist.parent
+        if (datalist, base) in checked:
+            continue
+        checked.add((datalist, base))
+        missing = list(_missing_files(data, base))
+        if missing:
+            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3
+                                              else "")
+            yield f.source.diagnostic(
+                "L004",
+                f"{len(missing)} file(s) listed in {path_value} do not exist under {base}: {shown}",
+                (*site.parts, "data_file_base_dir") if base_node is not None else parts,
+                hint="check DATA_ROOT (data_file_base_dir) and the paths in the datalist",
+            )
+
+
+def _missing_files(data: dict[str, Any], base: Path) -> Iterator[str]:
+    for items in data.values():
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            values: list[Any] = []
+            if isinstance(item, str):
+                values = [item]
+            elif isinstance(item, dict):
+                for key in DATALIST_FILE_KEYS:
+                    v = item.get(key)
+                    values.extend(v if isinstance(v, list) else [v])
+            for v in values:
+                if isinstance(v, str) and not (base / v).exists():
+                    yield v
+
+
+def rule_handler_order(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L005: in one handler list, ValidationHandler runs before CheckpointSaver."""
+    for f in ctx.files(FileKind.TRAIN):
+        sites = _sites(f)
+        for section in ("train", "validate"):
+            handlers = [s for s in sites if s.section == section and s.slot == "handlers"
+                        and not s.nested]
+            names = [s.class_name for s in handlers]
+            if "ValidationHandler" in names and "CheckpointSaver" in names:
+                v = names.index("ValidationHandler")
+                c = names.index("CheckpointSaver")
+                if c < v:
+                    yield f.source.diagnostic(
+                        "L005",
+                        "CheckpointSaver runs before ValidationHandler, so it saves before "
+                        "the epoch's validation metric exists",
+                        handlers[c].parts,
+                        severity=Severity.WARNING,
+                        hint="move the ValidationHandler entry above the CheckpointSaver",
+                    )
+
+
+def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L006: min_num_clients <= max_num_clients and start_round < num_rounds."""
+    for f in ctx.files(FileKind.FED_SERVER):
+        tree = f.substituted
+        servers = _node(tree, ("servers",)) if tree is not None else None
+        if not isinstance(servers, SequenceNode):
+            continue
+        for i, server in enumerate(servers.items):
+            if not isinstance(server, MappingNode):
+                continue
+            s = server.to_plain()
+            lo, hi = s.get("min_num_clients"), s.get("max_num_clients")
+            if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+                yield f.source.diagnostic(
+                    "L006", f"min_num_clients ({lo}) is larger than max_num_clients ({hi})",
+                    ("servers", i, "min_num_clients"),
+                    hint="the round could never start: lower min_num_clients or raise "
+                    "max_num_clients",
+                )
+            start, rounds = s.get("start_round"), s.get("num_rounds")
+            if isinstance(start, int) and isinstance(rounds, int) and start >= rounds:
+                yield f.source.diagnostic(
+                    "L006", f"start_round ({start}) is not below num_rounds ({rounds}): "
+                    "no round would run",
+                    ("servers", i, "start_round"),
+                    hint="start_round counts from 0; set it below num_rounds",
+                )
+
+
+def _provisioned_clients(ctx: LintContext) -> set[str] | None:
+    projects = ctx.files(FileKind.PROJECT)
+    if not projects:
+        return None
+    names: set[str] = set()
+    for p in projects:
+        data = _value(p.substituted)
+        if not isinstance(data, dict):
+            continue
+        for c in data.get("fl_clients") or []:
+            if isinstance(c, dict) and isinstance(c.get("client_name"), str):
+                names.add(c["client_name"])
+        for c in data.get("participants") or []:
+            if isinstance(c, dict) and c.get("type") == "client" and isinstance(c.get("name"),
+                                                                                 str):
+                names.add(c["name"])
+    return names
+
+
+def rule_aggregation_weights(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L007: aggregation_weights name only clients that project.yml provisions."""
+    clients = _provisioned_clients(ctx)
+    if clients is None:
+        return
+    for f in ctx.files(FileKind.FED_SERVER):
+        for site in _sites(f):
+            assert f.substituted is not None
+            found = _arg(site, "aggregation_weights", f.substituted)
+            if not found or not isinstance(found[0], dict):
+                continue
+            for name in found[0]:
+                if name not in clients:
+                    yield f.source.diagnostic(
+                        "L007",
+                        f"aggregation_weights names {name!r}, which project.yml does not "
+                        "provision",
+                        (*found[1], name),
+                        key=True,
+                        hint=f"provisioned clients: {', '.join(sorted(clients)) or 'none'}",
+                    )
+
+
+def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L008: variables defined in environment.json or as config settings that nothing uses."""
+    variables = ctx.validation.variables
+    if variables is None:
+        return
+    for d in variables.definitions():
+        if d.name in variables.used or d.source is None:
+            continue
+        if d.origin is Origin.CONFIG and (d.name in RUNTIME_SETTINGS or d.name in _SETTINGS_READ):
+            continue
+        if d.origin is Origin.ENVIRONMENT and d.name in _ENV_READ_BY_RUNTIME:
+            continue
+        yield d.source.diagnostic(
+            "L008",
+            f"variable {d.name!r} is defined but never used",
+            d.parts,
+            key=True,
+            severity=Severity.WARNING,
+            hint="remove it, or refer to it as {" + d.name + "}",
+        )
+
+
+#: Settings Clara's runtime (and mmarc's executor) read directly, not through {VAR}.
+_SETTINGS_READ = frozenset(
+    {"epochs", "num_interval_per_valid", "learning_rate", "amp", "dont_load_ckpt_model",
+     "dont_load_ts_model", "train", "validate"}
+)
+#: environment.json entries the runtime reads by name.
+_ENV_READ_BY_RUNTIME = frozenset(
+    {"PROCESSING_TASK", "MMAR_EVAL_OUTPUT_PATH", "MMAR_CKPT_DIR", "MMAR_CKPT",
+     "MMAR_TORCHSCRIPT", "DATA_ROOT", "DATASET_JSON"}
+)
+
+
+def rule_determinism(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L009: a training config without a determinism seed cannot be reproduced."""
+    for f in ctx.files(FileKind.TRAIN):
+        root = f.substituted
+        seed = _node(root, ("determinism", "random_seed")) if root is not None else None
+        if not isinstance(seed, ScalarNode) or not isinstance(seed.value, int):
+            yield f.source.diagnostic(
+                "L009",
+                "no determinism seed: runs of this MMAR cannot be reproduced",
+                ("determinism",),
+                severity=Severity.WARNING,
+                hint='add "determinism": {"random_seed": 0} at the top level',
+            )
+
+
+RULES: tuple[Callable[[LintContext], Iterator[Diagnostic]], ...] = (
+    rule_output_channels,
+    rule_train_validate_model,
+    rule_datalist,
+    rule_handler_order,
+    rule_fl_rounds,
+    rule_aggregation_weights,
+    rule_unused_variables,
+    rule_determinism,
+)
+
+
+def lint(validation: Validation) -> list[Diagnostic]:
+    """Every consistency diagnostic for an already validated target."""
+    ctx = LintContext(validation)
+    out: list[Diagnostic] = []
+    for rule in RULES:
+        out.extend(rule(ctx))
+    return out
