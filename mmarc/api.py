@@ -7,17 +7,60 @@ or MONAI.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
 
-__all__ = ["UsageError", "Validation", "validate", "write_schemas"]
+__all__ = [
+    "Compilation",
+    "UsageError",
+    "Validation",
+    "build_catalog",
+    "compile_plan",
+    "lint",
+    "validate",
+    "write_schemas",
+]
 
 
-def validate(path: Path | str, sets: list[str] | None = None, cwd: Path | None = None) -> Validation:
+def validate(
+    path: Path | str, sets: list[str] | None = None, cwd: Path | None = None
+) -> Validation:
     """Validate an MMAR folder or one of its files (``mmarc validate``)."""
     return validate_target(Path(path), sets=sets, cwd=cwd)
+
+
+def lint(path: Path | str, sets: list[str] | None = None, cwd: Path | None = None) -> Validation:
+    """``validate`` plus the consistency rules across sections, files and data (``mmarc lint``)."""
+    from mmarc.compiler.consistency import lint as consistency_rules
+
+    result = validate(path, sets=sets, cwd=cwd)
+    result.diagnostics.extend(consistency_rules(result))
+    return result
+
+
+@dataclass
+class Compilation:
+    """The validation the plan came from, and the plan (None when there were errors)."""
+
+    validation: Validation
+    plan: dict[str, Any] | None
+
+
+def compile_plan(
+    path: Path | str, sets: list[str] | None = None, cwd: Path | None = None
+) -> Compilation:
+    """Validate, then emit the hashed plan the runtime executes (``mmarc compile``)."""
+    from mmarc.catalog import load_catalog
+    from mmarc.compiler.plan import build_plan
+
+    result = validate(path, sets=sets, cwd=cwd)
+    if result.diagnostics.has_errors():
+        return Compilation(result, None)
+    return Compilation(result, build_plan(result, load_catalog()))
 
 
 def write_schemas(out_dir: Path | str) -> list[Path]:
@@ -27,3 +70,12 @@ def write_schemas(out_dir: Path | str) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     return _write(out)
+
+
+def build_catalog(out: Path | str | None = None) -> Path:
+    """Introspect the installed MONAI/torch/ignite and write the catalog (imports torch)."""
+    from mmarc.catalog import DEFAULT_CATALOG_PATH, build_and_write
+
+    target = Path(out) if out is not None else DEFAULT_CATALOG_PATH
+    build_and_write(target)
+    return target

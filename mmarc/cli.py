@@ -68,10 +68,77 @@ def validate(
         result = api.validate(path, sets=sets)
     except api.UsageError as exc:
         raise _usage_error(str(exc)) from None
+    _report(result, path, fmt)
+    raise typer.Exit(EXIT_ERRORS if result.diagnostics.has_errors() else EXIT_OK)
+
+
+def _report(result: api.Validation, path: Path, fmt: OutputFormat) -> None:
     out = render(fmt, str(path), result.detected(), list(result.diagnostics), result.sources,
                  colour=fmt is OutputFormat.TEXT and use_colour(sys.stdout))
     sys.stdout.write(out)
+
+
+@app.command()
+def lint(
+    path: PathArg,
+    fmt: FormatOpt = OutputFormat.TEXT,
+    sets: SetOpt = None,
+) -> None:
+    """validate, plus consistency rules across sections, files and the data itself."""
+    try:
+        result = api.lint(path, sets=sets)
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    _report(result, path, fmt)
     raise typer.Exit(EXIT_ERRORS if result.diagnostics.has_errors() else EXIT_OK)
+
+
+@app.command(name="compile")
+def compile_(
+    path: PathArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the plan here (default: stdout).")
+    ] = None,
+    sets: SetOpt = None,
+) -> None:
+    """Compile an MMAR into the hashed plan the runtime executes."""
+    from mmarc.compiler.plan import canonical_json, write_plan
+
+    try:
+        compiled = api.compile_plan(path, sets=sets)
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    if compiled.plan is None:
+        _report(compiled.validation, path, OutputFormat.TEXT)
+        typer.echo("mmarc: no plan written: fix the errors above first", err=True)
+        raise typer.Exit(EXIT_ERRORS)
+    if output is None:
+        sys.stdout.write(canonical_json(compiled.plan).decode("utf-8") + "\n")
+    else:
+        try:
+            write_plan(compiled.plan, output)
+        except OSError as exc:
+            raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from None
+        typer.echo(f"{output}: plan sha256 {compiled.plan['sha256']}", err=True)
+
+
+catalog_app = typer.Typer(help="The component catalog validate checks against.",
+                          no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("build")
+def catalog_build(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Where to write (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Introspect the installed MONAI and torch and write the catalog (imports both)."""
+    try:
+        written = api.build_catalog(out)
+    except OSError as exc:
+        raise _usage_error(f"cannot write the catalog: {exc.strerror or exc}") from None
+    typer.echo(str(written))
 
 
 @app.command()

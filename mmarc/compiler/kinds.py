@@ -28,7 +28,8 @@ class FileKind(StrEnum):
     AUTHZ = "authz_config"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        """What the file is, in words (JSON Schema titles, messages)."""
         return _TITLES[self]
 
 

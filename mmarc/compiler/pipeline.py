@@ -133,5 +133,5 @@ def validate_target(path: Path, sets: list[str] | None = None, cwd: Path | None 
     variables = _stage_substitution(target, overrides, diagnostics)
     for f in target.files:
         if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:
-            diagnostics.extend(check_references(f.source, f.kind, f.substituted))  # type: ignore[arg-type]
+            diagnostics.extend(check_references(f.source, f.kind, f.substituted))
     return Validation(target=target, diagnostics=diagnostics, variables=variables, sets=overrides)

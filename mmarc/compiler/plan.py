@@ -109,13 +109,13 @@ class _Encoder:
         site = expression_in(text)
         if site is not None:
             refs: dict[str, str] = {}
-            for name, _ in references_in(site.code):
+            for name, _ in references_in(site.text) if site.references else ():
                 target = self.table.resolve(name, section)
                 if name == CONF:
                     refs[name] = ""
                 elif target is not None:
                     refs[name] = self.pointer(target)
-            return {"@expr": site.code, "refs": refs}
+            return {"@expr": site.text, "refs": refs}
         return text
 
     def component(self, node: MappingNode, parts: Parts, section: str | None) -> dict[str, Any]:

@@ -327,9 +327,9 @@ class _JsonParser:
         m = _NUMBER.match(text, pos)
         if m and m.end() > pos:
             raw = m.group()
-            value = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            number: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
             self.pos = m.end()
-            return ScalarNode(pos, self.pos, value)
+            return ScalarNode(pos, self.pos, number)
         m = _WORD.match(text, pos)
         if m:
             word = m.group()

@@ -61,8 +61,8 @@ def json_schema(kind: FileKind, draft: Draft = "2020-12") -> dict[str, Any]:
         "$schema": _META_SCHEMAS["2020-12"],
         "$id": SCHEMA_BASE_URL + schema_file_name(kind, draft),
         **body,
-        "title": kind.title,
-        "description": body.get("description") or kind.title,
+        "title": kind.label,
+        "description": body.get("description") or kind.label,
     }
     if defs:
         schema["$defs"] = defs
