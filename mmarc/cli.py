@@ -50,8 +50,13 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version_callback, is_eager=True,
-                           help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """mmarc: catch MMAR mistakes before deployment, then run the federation."""
@@ -73,8 +78,14 @@ def validate(
 
 
 def _report(result: api.Validation, path: Path, fmt: OutputFormat) -> None:
-    out = render(fmt, str(path), result.detected(), list(result.diagnostics), result.sources,
-                 colour=fmt is OutputFormat.TEXT and use_colour(sys.stdout))
+    out = render(
+        fmt,
+        str(path),
+        result.detected(),
+        list(result.diagnostics),
+        result.sources,
+        colour=fmt is OutputFormat.TEXT and use_colour(sys.stdout),
+    )
     sys.stdout.write(out)
 
 
@@ -122,8 +133,9 @@ def compile_(
         typer.echo(f"{output}: plan sha256 {compiled.plan['sha256']}", err=True)
 
 
-catalog_app = typer.Typer(help="The component catalog validate checks against.",
-                          no_args_is_help=True)
+catalog_app = typer.Typer(
+    help="The component catalog validate checks against.", no_args_is_help=True
+)
 app.add_typer(catalog_app, name="catalog")
 
 

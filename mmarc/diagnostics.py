@@ -48,6 +48,7 @@ CODES: dict[str, str] = {
     "X001": "undefined variable",
     "X002": "malformed variable reference",
     "X003": "invalid --set override",
+    "X004": "no environment.json beside the configuration",
     # references
     "R001": "undefined reference",
     "R002": "circular reference",

@@ -17,7 +17,9 @@ def test_every_package_folder_is_listed() -> None:
         for init in (ROOT / top).rglob("__init__.py"):
             rel = init.parent.relative_to(ROOT / top).parts
             found.add(".".join((name, *rel)))
-    assert found == listed, f"pyproject packages differ: missing {found - listed}, extra {listed - found}"
+    assert found == listed, (
+        f"pyproject packages differ: missing {found - listed}, extra {listed - found}"
+    )
 
 
 def test_runtime_installs_as_mmarc_runtime_not_bare_runtime() -> None:

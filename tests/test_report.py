@@ -15,8 +15,9 @@ TEXT = '{\n  "epoch": 2,\n  "train": {}\n}\n'
 
 def _diag() -> tuple[Diagnostic, dict]:
     source, _ = parse_text(TEXT, Path("config/config_train.json"))
-    d = source.diagnostic("S001", 'unknown key "epoch"', ["epoch"], key=True,
-                          hint='did you mean "epochs"?')
+    d = source.diagnostic(
+        "S001", 'unknown key "epoch"', ["epoch"], key=True, hint='did you mean "epochs"?'
+    )
     return d, {source.display: source}
 
 
@@ -47,11 +48,18 @@ def test_json_contract_shape() -> None:
     out = json.loads(render(OutputFormat.JSON, "t", {"k": 1}, [d], sources))
     assert set(out) == {"mmarc_version", "target", "detected", "diagnostics", "summary"}
     assert out["summary"] == {"errors": 1, "warnings": 0}
-    assert out["diagnostics"] == [{
-        "severity": "error", "code": "S001", "message": 'unknown key "epoch"',
-        "file": "config/config_train.json", "line": 2, "column": 3, "pointer": "/epoch",
-        "hint": 'did you mean "epochs"?',
-    }]
+    assert out["diagnostics"] == [
+        {
+            "severity": "error",
+            "code": "S001",
+            "message": 'unknown key "epoch"',
+            "file": "config/config_train.json",
+            "line": 2,
+            "column": 3,
+            "pointer": "/epoch",
+            "hint": 'did you mean "epochs"?',
+        }
+    ]
 
 
 def test_sarif_has_rules_results_and_regions() -> None:

@@ -64,7 +64,9 @@ def test_yaml_syntax_error_is_located() -> None:
 
 
 def test_positions_of_keys_and_values() -> None:
-    source, diags = parse_text('{\n  "train": {\n    "model": {"name": "UNet"}\n  }\n}', Path("c.json"))
+    source, diags = parse_text(
+        '{\n  "train": {\n    "model": {"name": "UNet"}\n  }\n}', Path("c.json")
+    )
     assert not diags
     d = source.diagnostic("S001", "m", ["train", "model", "name"])
     assert (d.line, d.column, d.end_column) == (3, 23, 29)

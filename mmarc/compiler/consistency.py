@@ -186,8 +186,12 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
         try:
             data = json.loads(datalist.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            yield f.source.diagnostic("L003", f"datalist {path_value} cannot be read: {exc}",
-                                      parts, hint="run `mmarc validate` on the datalist itself")
+            yield f.source.diagnostic(
+                "L003",
+                f"datalist {path_value} cannot be read: {exc}",
+                parts,
+                hint="run `mmarc validate` on the datalist itself",
+            )
             continue
         key = _value(key_node) or "training"
         if not isinstance(data, dict) or key not in data:
@@ -206,8 +210,9 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
         checked.add((datalist, base))
         missing = list(_missing_files(data, base))
         if missing:
-            shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3
-                                              else "")
+            shown = ", ".join(missing[:3]) + (
+                f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            )
             yield f.source.diagnostic(
                 "L004",
                 f"{len(missing)} file(s) listed in {path_value} do not exist under {base}: {shown}",
@@ -238,8 +243,9 @@ def rule_handler_order(ctx: LintContext) -> Iterator[Diagnostic]:
     for f in ctx.files(FileKind.TRAIN):
         sites = _sites(f)
         for section in ("train", "validate"):
-            handlers = [s for s in sites if s.section == section and s.slot == "handlers"
-                        and not s.nested]
+            handlers = [
+                s for s in sites if s.section == section and s.slot == "handlers" and not s.nested
+            ]
             names = [s.class_name for s in handlers]
             if "ValidationHandler" in names and "CheckpointSaver" in names:
                 v = names.index("ValidationHandler")
@@ -269,7 +275,8 @@ def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
             lo, hi = s.get("min_num_clients"), s.get("max_num_clients")
             if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
                 yield f.source.diagnostic(
-                    "L006", f"min_num_clients ({lo}) is larger than max_num_clients ({hi})",
+                    "L006",
+                    f"min_num_clients ({lo}) is larger than max_num_clients ({hi})",
                     ("servers", i, "min_num_clients"),
                     hint="the round could never start: lower min_num_clients or raise "
                     "max_num_clients",
@@ -277,8 +284,8 @@ def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
             start, rounds = s.get("start_round"), s.get("num_rounds")
             if isinstance(start, int) and isinstance(rounds, int) and start >= rounds:
                 yield f.source.diagnostic(
-                    "L006", f"start_round ({start}) is not below num_rounds ({rounds}): "
-                    "no round would run",
+                    "L006",
+                    f"start_round ({start}) is not below num_rounds ({rounds}): no round would run",
                     ("servers", i, "start_round"),
                     hint="start_round counts from 0; set it below num_rounds",
                 )
@@ -297,8 +304,7 @@ def _provisioned_clients(ctx: LintContext) -> set[str] | None:
             if isinstance(c, dict) and isinstance(c.get("client_name"), str):
                 names.add(c["client_name"])
         for c in data.get("participants") or []:
-            if isinstance(c, dict) and c.get("type") == "client" and isinstance(c.get("name"),
-                                                                                 str):
+            if isinstance(c, dict) and c.get("type") == "client" and isinstance(c.get("name"), str):
                 names.add(c["name"])
     return names
 
@@ -318,8 +324,7 @@ def rule_aggregation_weights(ctx: LintContext) -> Iterator[Diagnostic]:
                 if name not in clients:
                     yield f.source.diagnostic(
                         "L007",
-                        f"aggregation_weights names {name!r}, which project.yml does not "
-                        "provision",
+                        f"aggregation_weights names {name!r}, which project.yml does not provision",
                         (*found[1], name),
                         key=True,
                         hint=f"provisioned clients: {', '.join(sorted(clients)) or 'none'}",
@@ -350,13 +355,28 @@ def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
 
 #: Settings Clara's runtime (and mmarc's executor) read directly, not through {VAR}.
 _SETTINGS_READ = frozenset(
-    {"epochs", "num_interval_per_valid", "learning_rate", "amp", "dont_load_ckpt_model",
-     "dont_load_ts_model", "train", "validate"}
+    {
+        "epochs",
+        "num_interval_per_valid",
+        "learning_rate",
+        "amp",
+        "dont_load_ckpt_model",
+        "dont_load_ts_model",
+        "train",
+        "validate",
+    }
 )
 #: environment.json entries the runtime reads by name.
 _ENV_READ_BY_RUNTIME = frozenset(
-    {"PROCESSING_TASK", "MMAR_EVAL_OUTPUT_PATH", "MMAR_CKPT_DIR", "MMAR_CKPT",
-     "MMAR_TORCHSCRIPT", "DATA_ROOT", "DATASET_JSON"}
+    {
+        "PROCESSING_TASK",
+        "MMAR_EVAL_OUTPUT_PATH",
+        "MMAR_CKPT_DIR",
+        "MMAR_CKPT",
+        "MMAR_TORCHSCRIPT",
+        "DATA_ROOT",
+        "DATASET_JSON",
+    }
 )
 
 

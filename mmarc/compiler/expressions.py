@@ -195,7 +195,13 @@ def string_span(text: str, node: Node, value: str, start: int, end: int) -> tupl
     start = max(0, min(start, len(value)))
     end = max(start, min(end, len(value)))
     if end == start:
-        return offsets[start], offsets[start]
+        # an empty span (the end of the value): just after its last character
+        at = (
+            offsets[start]
+            if start < len(offsets)
+            else (offsets[-1] + _raw_width(text, offsets[-1]) if offsets else node.start)
+        )
+        return at, at
     return offsets[start], offsets[end - 1] + _raw_width(text, offsets[end - 1])
 
 

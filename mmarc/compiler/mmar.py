@@ -87,6 +87,11 @@ def load_target(path: Path, cwd: Path | None = None) -> tuple[Target, list[Diagn
         return LoadedFile(source, detect_kind(p, source.root))
 
     if path.is_file():
+        if path.suffix.lower() not in CONFIG_SUFFIXES:
+            raise UsageError(
+                f"{path}: not an MMAR file (mmarc reads {', '.join(CONFIG_SUFFIXES)} files "
+                "and MMAR folders)"
+            )
         loaded = load(path)
         if loaded.kind is None and not diagnostics:
             kinds = ", ".join(k.value for k in FileKind)
@@ -95,8 +100,12 @@ def load_target(path: Path, cwd: Path | None = None) -> tuple[Target, list[Diagn
                 f"(known kinds: {kinds})"
             )
         target = Target(path=path, root=mmar_root_of(path), files=[loaded], single_file=True)
-        if loaded.kind in (FileKind.TRAIN, FileKind.VALIDATION, FileKind.FED_SERVER,
-                           FileKind.FED_CLIENT):
+        if loaded.kind in (
+            FileKind.TRAIN,
+            FileKind.VALIDATION,
+            FileKind.FED_SERVER,
+            FileKind.FED_CLIENT,
+        ):
             env = _find_environment(path.parent)
             if env is not None and env.resolve() != path.resolve():
                 target.context.append(load(env))

@@ -28,7 +28,7 @@ from mmarc.compiler.versions import (
     folder_version_diagnostics,
     version_diagnostics,
 )
-from mmarc.diagnostics import Diagnostics
+from mmarc.diagnostics import Diagnostics, Severity
 
 #: Kinds whose string values take ``{VAR}`` substitution.
 SUBSTITUTED_KINDS = frozenset(
@@ -59,7 +59,10 @@ class Validation:
         files = []
         versions = set()
         for f in self.target.files:
-            entry: dict[str, Any] = {"file": f.source.display, "kind": f.kind.value if f.kind else None}
+            entry: dict[str, Any] = {
+                "file": f.source.display,
+                "kind": f.kind.value if f.kind else None,
+            }
             report = f.version
             if isinstance(report, VersionReport):
                 entry["clara_version"] = str(report.version)
@@ -102,7 +105,8 @@ def _stage_substitution(
     target: Target, sets: Mapping[str, object], diagnostics: Diagnostics
 ) -> Variables:
     configs = [
-        f.source for f in target.files + target.context
+        f.source
+        for f in target.files + target.context
         if f.kind in (FileKind.TRAIN, FileKind.VALIDATION) and _checkable(f)
     ]
     env = target.first(FileKind.ENVIRONMENT)
@@ -116,10 +120,28 @@ def _stage_substitution(
             diagnostics.extend(diags)
         elif _checkable(f):
             f.substituted = f.source.root
+    if env is None and any(d.code == "X001" for d in diagnostics):
+        for f in target.files:
+            if f.kind in (FileKind.TRAIN, FileKind.VALIDATION) and _checkable(f):
+                diagnostics.add(
+                    f.source.diagnostic(
+                        "X004",
+                        f"no environment.json was found beside {f.source.path.name}, so the "
+                        "variables it would define (DATA_ROOT, DATASET_JSON, MMAR_CKPT...) are "
+                        "undefined",
+                        (),
+                        severity=Severity.WARNING,
+                        hint="validate the whole MMAR folder, put environment.json in the same "
+                        "config/ folder, or give the values with --set NAME=VALUE",
+                        span=(0, 1),
+                    )
+                )
     return variables
 
 
-def validate_target(path: Path, sets: list[str] | None = None, cwd: Path | None = None) -> Validation:
+def validate_target(
+    path: Path, sets: list[str] | None = None, cwd: Path | None = None
+) -> Validation:
     """Run every front-end stage on ``path``; raises ``UsageError`` only for unusable targets."""
     diagnostics = Diagnostics()
     overrides, set_diags = parse_set_overrides(list(sets or []))

@@ -31,7 +31,14 @@ from mmarc.compiler.mmar import LoadedFile
 from mmarc.compiler.pipeline import Validation
 from mmarc.compiler.references import CONF, SymbolTable, build_symbol_table
 from mmarc.compiler.resolve import resolve_class
-from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SequenceNode, to_pointer
+from mmarc.compiler.source import (
+    MappingNode,
+    Node,
+    PointerPart,
+    ScalarNode,
+    SequenceNode,
+    to_pointer,
+)
 from mmarc.compiler.versions import ClaraVersion, VersionReport
 
 PLAN_FORMAT = 1
@@ -125,17 +132,27 @@ class _Encoder:
             target = self.table.resolve_ref(ref.value, section)
             return {"ref": self.pointer(target) if target is not None else ref.value}
         site = next((s for s in self.table.sites if s.parts == parts), None)
-        slot = site.slot if site is not None else str(parts[-2] if isinstance(parts[-1], int)
-                                                       else parts[-1])
+        slot = (
+            site.slot
+            if site is not None
+            else str(parts[-2] if isinstance(parts[-1], int) else parts[-1])
+        )
         name_node, path_node = plain.get("name"), plain.get("path")
         written = name_node.value if isinstance(name_node, ScalarNode) else None
         class_name = written.split("#", 1)[0].strip() if isinstance(written, str) else None
-        alias = written.split("#", 1)[1].strip() if isinstance(written, str) and "#" in written \
+        alias = (
+            written.split("#", 1)[1].strip()
+            if isinstance(written, str) and "#" in written
             else None
+        )
         dotted = path_node.value if isinstance(path_node, ScalarNode) else None
         resolved = resolve_class(
-            class_name, dotted if isinstance(dotted, str) else None, slot, self.catalog,
-            self.mmar_root, self.file.kind,
+            class_name,
+            dotted if isinstance(dotted, str) else None,
+            slot,
+            self.catalog,
+            self.mmar_root,
+            self.file.kind,
         )
         args_node = plain.get("args")
         out: dict[str, Any] = {
@@ -144,7 +161,8 @@ class _Encoder:
             "name": class_name,
             "alias": alias or None,
             "args": self.value(args_node, (*parts, "args"), section)
-            if isinstance(args_node, MappingNode) else {},
+            if isinstance(args_node, MappingNode)
+            else {},
             "disabled": bool(_plain(plain.get("disabled"))),
             "rank": _plain(plain.get("rank")),
             "log_label": _plain(plain.get("log_label")),
@@ -153,8 +171,11 @@ class _Encoder:
             if key in plain:
                 out[key] = _plain(plain[key])
         for key, value in plain.items():
-            if key not in COMPONENT_ATTRIBUTES and key not in DATASET_ATTRIBUTES \
-                    and not key.startswith("_"):
+            if (
+                key not in COMPONENT_ATTRIBUTES
+                and key not in DATASET_ATTRIBUTES
+                and not key.startswith("_")
+            ):
                 out.setdefault("extra", {})[key] = self.value(value, (*parts, key), section)
         return out
 

@@ -55,10 +55,8 @@ def resolve_class(
         if custom_module_file(path, mmar_root) is not None:
             return ResolvedClass(path, custom=True)
         resolution = catalog.lookup(path, slot)
-        return ResolvedClass(resolution.entry.path if resolution.entry else path, False,
-                             resolution)
+        return ResolvedClass(resolution.entry.path if resolution.entry else path, False, resolution)
     if name:
         resolution = catalog.lookup(name, slot)
-        return ResolvedClass(resolution.entry.path if resolution.entry else None, False,
-                             resolution)
+        return ResolvedClass(resolution.entry.path if resolution.entry else None, False, resolution)
     return ResolvedClass(None)

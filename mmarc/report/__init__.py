@@ -37,5 +37,6 @@ def render(
         return json.dumps(to_sarif(ordered), indent=2) + "\n"
     errors = sum(d.severity is Severity.ERROR for d in ordered)
     warnings = sum(d.severity is Severity.WARNING for d in ordered)
-    return render_text(ordered, sources, colour=colour,
-                       summary=summary_line(errors, warnings, target))
+    return render_text(
+        ordered, sources, colour=colour, summary=summary_line(errors, warnings, target)
+    )

@@ -1,9 +1,9 @@
 """The stable JSON object printed by ``--format json`` (other tools read it; keep it stable).
 
-    {"mmarc_version": str, "target": str, "detected": {...},
-     "diagnostics": [{"severity", "code", "message", "file", "line", "column",
-                      "pointer", "hint"}],
-     "summary": {"errors": int, "warnings": int}}
+{"mmarc_version": str, "target": str, "detected": {...},
+ "diagnostics": [{"severity", "code", "message", "file", "line", "column",
+                  "pointer", "hint"}],
+ "summary": {"errors": int, "warnings": int}}
 """
 
 from __future__ import annotations

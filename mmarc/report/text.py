@@ -37,9 +37,7 @@ def use_colour(stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
-def render_diagnostic(
-    d: Diagnostic, source: SourceFile | None, *, colour: bool = False
-) -> str:
+def render_diagnostic(d: Diagnostic, source: SourceFile | None, *, colour: bool = False) -> str:
     """One diagnostic as a code frame; without a source line, just the header."""
 
     def paint(text: str, code: str) -> str:
