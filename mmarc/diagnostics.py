@@ -25,7 +25,7 @@ class Severity(StrEnum):
 
 
 #: Every diagnostic code mmarc emits, with its title. Prefixes: P parse, K file kind,
-#: S schema, V version, X substitution, R references, C components, F federation,
+#: S schema, H plan hash, V version, X substitution, R references, C components, F federation,
 #: L lint, M migrate.
 CODES: dict[str, str] = {
     # loading
@@ -40,6 +40,8 @@ CODES: dict[str, str] = {
     "S002": "missing required key",
     "S003": "value has the wrong type",
     "S004": "invalid value",
+    # compiled plans
+    "H001": "plan hash does not match its content",
     # versions
     "V001": "Clara Train 3.x (TensorFlow) file",
     "V002": "folder mixes Clara versions",

@@ -567,7 +567,7 @@ def test_json_schema_is_a_valid_schema_with_id_and_title(kind: FileKind, draft: 
     VALIDATORS[draft].check_schema(schema)
     suffix = "" if draft == "2020-12" else ".draft-07"
     assert schema["$id"] == f"https://mmarc.dev/schemas/{kind.value}{suffix}.schema.json"
-    assert schema["title"] == kind.title
+    assert schema["title"] == kind.label
     assert schema["description"]
 
 

@@ -26,6 +26,7 @@ class FileKind(StrEnum):
     FED_CLIENT = "config_fed_client"
     PROJECT = "project"
     AUTHZ = "authz_config"
+    PLAN = "plan"
 
     @property
     def label(self) -> str:
@@ -42,10 +43,12 @@ _TITLES = {
     FileKind.FED_CLIENT: "federated client configuration (config_fed_client.json)",
     FileKind.PROJECT: "provisioning project file (project.yml)",
     FileKind.AUTHZ: "authorization policy (authz_config.json)",
+    FileKind.PLAN: "compiled plan (mmarc compile)",
 }
 
 # Checked in order; the first pattern that matches the lower-cased file name wins.
 _NAME_PATTERNS: tuple[tuple[str, FileKind], ...] = (
+    ("*plan.json", FileKind.PLAN),
     ("*fed_server*.json", FileKind.FED_SERVER),
     ("*fed_client*.json", FileKind.FED_CLIENT),
     ("*config_train*.json", FileKind.TRAIN),
@@ -77,6 +80,8 @@ def kind_from_content(root: Node | None) -> FileKind | None:
     if not isinstance(root, MappingNode):
         return None
     keys = set(root.entries)
+    if {"plan_format", "sha256"} <= keys:
+        return FileKind.PLAN
     if {"participants", "builders"} & keys or {"fl_clients", "admin_clients"} & keys:
         return FileKind.PROJECT
     if "servers" in keys and ({"aggregator", "model_persistor", "shareable_generator"} & keys):

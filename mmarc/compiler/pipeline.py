@@ -152,6 +152,10 @@ def validate_target(
     for f in target.files:
         if _checkable(f):
             diagnostics.extend(check_schema(f.source, f.kind))  # type: ignore[arg-type]
+        if f.kind is FileKind.PLAN and f.source.root is not None:
+            from mmarc.compiler.plan import verify_plan_source
+
+            diagnostics.extend(verify_plan_source(f.source))
     variables = _stage_substitution(target, overrides, diagnostics)
     for f in target.files:
         if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:

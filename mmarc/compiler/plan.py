@@ -37,9 +37,11 @@ from mmarc.compiler.source import (
     PointerPart,
     ScalarNode,
     SequenceNode,
+    SourceFile,
     to_pointer,
 )
 from mmarc.compiler.versions import ClaraVersion, VersionReport
+from mmarc.diagnostics import Diagnostic
 
 PLAN_FORMAT = 1
 #: Keys of a config's top level that are not settings.
@@ -65,6 +67,24 @@ def plan_sha256(plan: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of ``plan`` without its own ``sha256`` key."""
     body = {k: v for k, v in plan.items() if k != "sha256"}
     return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def verify_plan_source(source: SourceFile) -> list[Diagnostic]:
+    """H001 when a plan file's ``sha256`` is not the hash of its content (it was edited)."""
+    plan = source.to_plain()
+    if not isinstance(plan, dict) or not isinstance(plan.get("sha256"), str):
+        return []
+    actual = plan_sha256(plan)
+    if actual == plan["sha256"]:
+        return []
+    return [
+        source.diagnostic(
+            "H001",
+            "the plan's sha256 does not match its content: it was changed after compiling",
+            ("sha256",),
+            hint=f"recompile it with `mmarc compile` (the content hashes to {actual})",
+        )
+    ]
 
 
 def write_plan(plan: dict[str, Any], path: Path) -> None:
@@ -251,7 +271,8 @@ def build_plan(validation: Validation, catalog: Catalog) -> dict[str, Any]:
         },
         "mmar_name": root.resolve().name,
         "variables": variables,
-        "settings": _settings(train.substituted),
+        # a setting overridden by environment.json or --set takes the winning value
+        "settings": {k: variables.get(k, v) for k, v in _settings(train.substituted).items()},
         "train": {},
         "validate": {},
         "evaluate": None,
@@ -276,8 +297,13 @@ def build_plan(validation: Validation, catalog: Catalog) -> dict[str, Any]:
             for k in settings
             if isinstance(tree.entries[k].value, MappingNode | SequenceNode)
         }
+        winners = (
+            {n: d.value for n, d in validation.variables.scope(validation_file.source).items()}
+            if validation.variables is not None
+            else {}
+        )
         plan["evaluate_settings"] = {
-            k: v for k, v in settings.items() if not isinstance(v, dict | list)
+            k: winners.get(k, v) for k, v in settings.items() if not isinstance(v, dict | list)
         }
     fl: dict[str, Any] = {}
     for kind, key in ((FileKind.FED_SERVER, "server"), (FileKind.FED_CLIENT, "client")):

@@ -26,6 +26,7 @@ MODEL_LOCATIONS: dict[FileKind, tuple[str, str]] = {
     FileKind.FED_CLIENT: ("federation", "FedClientConfig"),
     FileKind.PROJECT: ("provisioning", "ProjectFile"),
     FileKind.AUTHZ: ("provisioning", "AuthzConfig"),
+    FileKind.PLAN: ("plan", "Plan"),
 }
 
 #: Kinds whose top-level keys that are not settings define substitution variables.
