@@ -1,0 +1,483 @@
+"""Federated-learning component names: what Clara/NVFlare configs say, what mmarc runs.
+
+Clara Train 4.0 FL configs name server and client components by short name
+(``InTimeAccumulateWeightedAggregator``, ``PTFileModelPersistor``, ``SVTPrivacy``...) or by
+the dotted path of a Clara (``medl.*``) or NVFlare (``nvflare.*``) class. mmarc does not
+ship those classes: its runtime has its own equivalents. :data:`FL_COMPONENTS` is the
+one table that maps each name to the ``mmarc.runtime`` class that stands in for it and
+the arguments that class takes, so that the validator (here), the plan compiler and the
+runtime cannot disagree about what a config means.
+
+The 4.0 Early Access client also listed Clara's internal processors (admin request
+handlers, compression, encryption hooks). Each is either *ignored* (mmarc does the same
+job itself or the job does not exist in mmarc: an F001 info says so) or *unsupported*
+(running without it would change what the config asks for: an F001 error that names
+what is supported). A name in no row is unsupported.
+
+MONAI components inside FL components (``model_persistor.args.model``) are ordinary
+catalog components; :mod:`mmarc.compiler.check_components` checks them.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from mmarc.compiler.component_sites import ComponentSite, is_component, iter_components
+from mmarc.compiler.kinds import FileKind
+from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SourceFile
+from mmarc.diagnostics import Diagnostic, Severity
+
+#: The file kinds whose components this module checks.
+FL_KINDS = frozenset({FileKind.FED_SERVER, FileKind.FED_CLIENT})
+
+#: Module roots of Clara's and NVFlare's own classes. They moved classes between modules
+#: across releases; within these roots the class name identifies the component.
+FL_MODULE_ROOTS = ("medl.", "nvflare.", "flare.", "mmarc.runtime.")
+
+
+class Support(StrEnum):
+    SUPPORTED = "supported"  # built as ``target``
+    IGNORED = "ignored"  # accepted, not built; an info says why that is safe
+    UNSUPPORTED = "unsupported"  # an error: mmarc cannot do what it asks
+
+
+@dataclass(frozen=True, slots=True)
+class FLArg:
+    """One argument an FL component accepts.
+
+    ``types``: the JSON value types allowed (``bool`` never passes for ``int``/``float``
+    unless listed). ``values``: for a mapping, the types of its values. ``component``:
+    the value is itself a component (``model``, ``model_reader_writer``).
+    """
+
+    name: str
+    types: tuple[type, ...] = ()
+    values: tuple[type, ...] = ()
+    component: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FLComponent:
+    """One FL component name and its mmarc equivalent.
+
+    ``role`` is what it does (``aggregator``, ``filter``...), matched against the slot it
+    sits in (:data:`SLOT_ROLES`). ``target`` is the ``mmarc.runtime`` class built for it
+    (None when ignored or unsupported); ``note`` says why for those.
+    """
+
+    name: str
+    role: str
+    target: str | None
+    args: tuple[FLArg, ...] = ()
+    support: Support = Support.SUPPORTED
+    paths: tuple[str, ...] = ()
+    note: str = ""
+
+    def arg(self, name: str) -> FLArg | None:
+        for a in self.args:
+            if a.name == name:
+                return a
+        return None
+
+
+_NUMBER = (int, float)
+_EXCLUDE = FLArg("exclude_vars", (str, list))
+
+
+def _ignored(name: str, role: str, note: str) -> FLComponent:
+    return FLComponent(name, role, None, (), Support.IGNORED, (), note)
+
+
+def _unsupported(name: str, role: str, note: str) -> FLComponent:
+    return FLComponent(name, role, None, (), Support.UNSUPPORTED, (), note)
+
+
+_ADMIN = "mmarc's client answers admin requests itself"
+
+#: THE alias table: every FL component name mmarc knows, supported or not.
+FL_COMPONENTS: tuple[FLComponent, ...] = (
+    # -- server ---------------------------------------------------------------------------
+    FLComponent(
+        "InTimeAccumulateWeightedAggregator",
+        "aggregator",
+        "mmarc.runtime.aggregation.InTimeAccumulator",
+        (FLArg("aggregation_weights", (dict,), _NUMBER), _EXCLUDE),
+    ),
+    FLComponent(
+        "PTFileModelPersistor",
+        "persistor",
+        "mmarc.runtime.server.persistor.ModelPersistor",
+        (_EXCLUDE, FLArg("model", (dict,), component=True)),
+    ),
+    FLComponent(
+        "FullModelShareableGenerator",
+        "shareable_generator",
+        "mmarc.runtime.server.shareable.FullModelShareable",
+    ),
+    FLComponent(
+        "IntimeModelSelectionHandler",
+        "handler",
+        "mmarc.runtime.server.selection.BestModelSelector",
+        paths=(
+            "nvflare.components.handlers.intime_model_selection_handler."
+            "IntimeModelSelectionHandler",
+        ),
+    ),
+    # -- client ---------------------------------------------------------------------------
+    FLComponent(
+        "ClientTrainer",
+        "trainer",
+        "mmarc.runtime.client.trainer.ClientTrainer",
+        (
+            FLArg("local_epochs", (int,)),
+            FLArg("steps_aggregation", (int,)),
+            FLArg("model_reader_writer", (dict,), component=True),
+        ),
+        paths=("medl.apps.fed_learn.trainers.client_trainer.ClientTrainer",),
+    ),
+    FLComponent(
+        "ClientValidator",
+        "validator",
+        "mmarc.runtime.client.validator.ClientValidator",
+        paths=("medl.apps.fed_learn.validators.client_validator.ClientValidator",),
+    ),
+    FLComponent(
+        "PTModelReaderWriter",
+        "model_reader_writer",
+        "mmarc.runtime.client.trainer.ModelReaderWriter",
+    ),
+    FLComponent(
+        "PercentilePrivacy",
+        "filter",
+        "mmarc.runtime.filters.PercentilePrivacy",
+        (FLArg("percentile", _NUMBER), FLArg("gamma", _NUMBER)),
+    ),
+    FLComponent(
+        "SVTPrivacy",
+        "filter",
+        "mmarc.runtime.filters.SVTPrivacy",
+        (
+            FLArg("fraction", _NUMBER),
+            FLArg("epsilon", _NUMBER),
+            FLArg("noise_var", _NUMBER),
+            FLArg("gamma", _NUMBER),
+            FLArg("tau", _NUMBER),
+            FLArg("seed", (int, type(None))),
+        ),
+    ),
+    FLComponent("ExcludeVars", "filter", "mmarc.runtime.filters.ExcludeVars", (_EXCLUDE,)),
+    # -- Clara internals of the 4.0 Early Access client -------------------------------------
+    _ignored(
+        "IteratorNumberGenerator",
+        "processor",
+        "mmarc's client reports its iteration count with every update itself",
+    ),
+    _ignored(
+        "BestMetricGenerator",
+        "processor",
+        "mmarc's client reports its best validation metric with every update itself",
+    ),
+    _ignored("DataCompressor", "processor", "mmarc's transport frames model updates itself"),
+    _ignored("DataDeCompressor", "processor", "mmarc's transport frames model updates itself"),
+    _ignored(
+        "ModelEncryptor",
+        "processor",
+        "mmarc encrypts whole connections (CurveZMQ, when the project is provisioned with "
+        "keys) instead of model payloads",
+    ),
+    _ignored(
+        "ModelDecryptor",
+        "processor",
+        "mmarc encrypts whole connections (CurveZMQ, when the project is provisioned with "
+        "keys) instead of model payloads",
+    ),
+    *(
+        _ignored(name, "processor", _ADMIN)
+        for name in (
+            "StartClientProcessor",
+            "ClientStatusProcessor",
+            "AbortClientProcessor",
+            "ShutdownClientProcessor",
+            "DeployProcessor",
+            "ValidateRequestProcessor",
+            "DeleteRunNumberProcessor",
+            "SysInfoProcessor",
+            "RestartClientProcessor",
+        )
+    ),
+    _ignored(
+        "ShellCommandProcessor",
+        "processor",
+        "mmarc runs no remote shell commands; the admin console's shell commands are refused",
+    ),
+    _unsupported(
+        "StartClientMGpuProcessor",
+        "processor",
+        "multi-GPU client training is not supported: mmarc trains in one process on one "
+        "device; remove it (and set multi_gpu to false)",
+    ),
+    # -- Clara 3.x (TensorFlow) and Early Access server names ----------------------------------
+    _unsupported(
+        "PTModelSaver",
+        "persistor",
+        "the Early Access model saver; Clara 4.0 uses model_persistor with PTFileModelPersistor",
+    ),
+    _unsupported(
+        "TFModelReaderWriter",
+        "model_reader_writer",
+        "Clara 3.x (TensorFlow); use PTModelReaderWriter",
+    ),
+    _unsupported("TFModelValidator", "validator", "Clara 3.x (TensorFlow); use ClientValidator"),
+    _unsupported("TFModelSaver", "persistor", "Clara 3.x (TensorFlow); use PTFileModelPersistor"),
+    _unsupported(
+        "ModelAggregator", "aggregator", "Clara 3.x; use InTimeAccumulateWeightedAggregator"
+    ),
+)
+
+#: The role a slot holds (the slot is the key a component sits under).
+SLOT_ROLES: Mapping[str, str] = MappingProxyType(
+    {
+        "aggregator": "aggregator",
+        "model_persistor": "persistor",
+        "model_saver": "persistor",
+        "shareable_generator": "shareable_generator",
+        "handlers": "handler",
+        "client_trainer": "trainer",
+        "model_validator": "validator",
+        "outbound_filters": "filter",
+        "inbound_filters": "filter",
+        "model_reader_writer": "model_reader_writer",
+        "pre_processors": "processor",
+        "post_processors": "processor",
+        "req_processors": "processor",
+    }
+)
+
+#: Arguments of FL components whose value is another FL component (checked here, not
+#: by the catalog); ``model`` is a MONAI network and goes to the catalog.
+FL_COMPONENT_ARGS = frozenset({"model_reader_writer"})
+
+_BY_NAME: dict[str, FLComponent] = {c.name: c for c in FL_COMPONENTS}
+_BY_PATH: dict[str, FLComponent] = {p: c for c in FL_COMPONENTS for p in c.paths}
+_BY_PATH.update({c.target: c for c in FL_COMPONENTS if c.target})
+
+
+def fl_component(name_or_path: str) -> FLComponent | None:
+    """The row for a config's ``name`` or ``path`` (``Name#alias`` allowed), if any."""
+    text = name_or_path.split("#", 1)[0].strip()
+    if text in _BY_PATH:
+        return _BY_PATH[text]
+    if "." not in text:
+        return _BY_NAME.get(text)
+    if text.startswith(FL_MODULE_ROOTS):
+        return _BY_NAME.get(text.rsplit(".", 1)[-1])
+    return None
+
+
+def runtime_target(name_or_path: str) -> str | None:
+    """The ``mmarc.runtime`` class built for an FL name (None: not a supported one)."""
+    found = fl_component(name_or_path)
+    return found.target if found is not None and found.support is Support.SUPPORTED else None
+
+
+def _site_name(site: ComponentSite) -> str | None:
+    return site.declared_name if site.declared_name is not None else site.path
+
+
+def handled_by_fl(site: ComponentSite) -> bool:
+    """Whether a component of an FL file is an FL component (checked by this module).
+
+    Top-level slots and FL-valued arguments (``model_reader_writer``) are; a nested
+    component is also when it names an FL class. Everything else (the persistor's
+    ``model``) is a catalog component.
+    """
+    if not site.nested or site.slot in FL_COMPONENT_ARGS:
+        return True
+    name = _site_name(site)
+    if name is None:
+        return False
+    return fl_component(name) is not None or name.startswith(FL_MODULE_ROOTS)
+
+
+# ---------------------------------------------------------------------------------------
+# checking
+# ---------------------------------------------------------------------------------------
+
+Parts = tuple[PointerPart, ...]
+
+
+def check_fl_components(source: SourceFile, kind: FileKind, tree: Node) -> list[Diagnostic]:
+    """F001 (and C002-C004 for their arguments) for the FL components of one file."""
+    if kind not in FL_KINDS:
+        return []
+    out: list[Diagnostic] = []
+    for site in iter_components(kind, tree):
+        name = _site_name(site)
+        if name is None or not handled_by_fl(site):
+            continue
+        key = "name" if site.declared_name is not None else "path"
+        at: Parts = (*site.parts, key)
+        found = fl_component(name)
+        role = SLOT_ROLES.get(site.slot)
+        if found is None:
+            out.append(_unknown(source, name, role, at))
+            continue
+        if found.support is Support.IGNORED:
+            out.append(
+                source.diagnostic(
+                    "F001",
+                    f'"{found.name}" is a Clara internal that mmarc accepts and ignores: '
+                    f"{found.note}",
+                    at,
+                    severity=Severity.INFO,
+                    hint="you may delete it",
+                )
+            )
+            continue
+        if found.support is Support.UNSUPPORTED:
+            out.append(
+                source.diagnostic(
+                    "F001",
+                    f'"{found.name}" is not supported: {found.note}',
+                    at,
+                    hint=_supported_hint(role or found.role),
+                )
+            )
+            continue
+        if role is not None and role != found.role:
+            out.append(
+                source.diagnostic(
+                    "F001",
+                    f'"{found.name}" is {_article(found.role)} {_label(found.role)}, but '
+                    f'"{site.slot}" holds {_article(role)} {_label(role)}',
+                    at,
+                    hint=_supported_hint(role),
+                )
+            )
+            continue
+        out.extend(_check_args(source, site, found))
+    return out
+
+
+def _check_args(source: SourceFile, site: ComponentSite, found: FLComponent) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    args = site.args
+    if args is None:
+        return out
+    names = [a.name for a in found.args]
+    for key, entry in args.entries.items():
+        parts: Parts = (*site.parts, "args", key)
+        spec = found.arg(key)
+        if spec is None:
+            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            if close:
+                hint = f'did you mean "{close[0]}"?'
+            elif names:
+                hint = f"{found.name} accepts: " + ", ".join(names)
+            else:
+                hint = f"{found.name} takes no arguments"
+            out.append(
+                source.diagnostic(
+                    "C002", f'{found.name} has no argument "{key}"', parts, key=True, hint=hint
+                )
+            )
+            continue
+        problem = _type_problem(spec, entry.value)
+        if problem is not None:
+            out.append(
+                source.diagnostic(
+                    "C004", f'{found.name} argument "{key}" {problem}', parts, hint=None
+                )
+            )
+    return out
+
+
+def _type_problem(spec: FLArg, node: Node) -> str | None:
+    if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value[:1] in "@#":
+        return None
+    if spec.component:
+        if isinstance(node, MappingNode) and is_component(node):
+            return None
+        return 'expects a component ({"name": ..., "args": {...}})'
+    value = node.to_plain()
+    if not _fits(value, spec.types):
+        return f"expects {_type_names(spec.types)}, got {_shown(value)}"
+    if spec.values and isinstance(value, dict):
+        for k, v in value.items():
+            if not _fits(v, spec.values):
+                return f'expects {_type_names(spec.values)} values, got {_shown(v)} for "{k}"'
+    return None
+
+
+def _fits(value: object, types: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in types
+    if isinstance(value, int) and float in types:
+        return True
+    return isinstance(value, types)
+
+
+def _type_names(types: tuple[type, ...]) -> str:
+    words = {
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+        bool: "true/false",
+        type(None): "null",
+    }
+    if set(types) == {int, float}:
+        return "a number"
+    return " or ".join(words.get(t, t.__name__) for t in types)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'the string "{value}"'
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return str(value)
+
+
+def _unknown(source: SourceFile, name: str, role: str | None, at: Parts) -> Diagnostic:
+    short = name.rsplit(".", 1)[-1]
+    candidates = [c.name for c in FL_COMPONENTS if c.support is Support.SUPPORTED]
+    close = difflib.get_close_matches(short, candidates, n=1, cutoff=0.7)
+    hint = f'did you mean "{close[0]}"? ' if close else ""
+    return source.diagnostic(
+        "F001",
+        f'"{name}" is not a federated-learning component mmarc supports',
+        at,
+        hint=hint + _supported_hint(role),
+    )
+
+
+def _supported_hint(role: str | None) -> str:
+    names = [
+        c.name
+        for c in FL_COMPONENTS
+        if c.support is Support.SUPPORTED and (role is None or c.role == role)
+    ]
+    what = f"{_label(role)}s" if role else "FL components"
+    if not names:
+        return f"remove it: mmarc needs no {what}"
+    return f"supported {what}: " + ", ".join(names)
+
+
+def _label(role: str | None) -> str:
+    return (role or "component").replace("_", " ")
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
