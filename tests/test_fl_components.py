@@ -18,6 +18,7 @@ from mmarc.compiler.fl_components import (
     check_fl_components,
     fl_component,
     handled_by_fl,
+    runtime_path,
     runtime_target,
 )
 from mmarc.compiler.kinds import FileKind, detect_kind
@@ -71,6 +72,14 @@ def client(*filters: Mapping[str, Any], trainer_args: Mapping[str, Any] | None =
 def test_every_clara_name_maps_to_its_runtime_class() -> None:
     for name, target in EXPECTED_TARGETS.items():
         assert runtime_target(name) == target, name
+
+
+def test_runtime_path_takes_name_or_path() -> None:
+    assert runtime_path("SVTPrivacy#dp", None) == "mmarc.runtime.filters.SVTPrivacy"
+    path = "medl.apps.fed_learn.trainers.client_trainer.ClientTrainer"
+    assert runtime_path(None, path) == "mmarc.runtime.client.trainer.ClientTrainer"
+    assert runtime_path("ModelEncryptor", None) is None  # ignored: nothing is built
+    assert runtime_path("UNet", "monai.networks.nets.UNet") is None
 
 
 def test_corpus_dotted_paths_resolve() -> None:

@@ -284,6 +284,17 @@ def runtime_target(name_or_path: str) -> str | None:
     return found.target if found is not None and found.support is Support.SUPPORTED else None
 
 
+def runtime_path(name: str | None, path: str | None) -> str | None:
+    """:func:`runtime_target` for a component's ``name`` and ``path`` (name first), the form
+    :func:`mmarc.compiler.resolve.resolve_class` asks with."""
+    for text in (name, path):
+        if text:
+            found = runtime_target(text)
+            if found is not None:
+                return found
+    return None
+
+
 def _site_name(site: ComponentSite) -> str | None:
     return site.declared_name if site.declared_name is not None else site.path
 
