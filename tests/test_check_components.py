@@ -24,8 +24,11 @@ from mmarc.compiler.check_components import (
     IMPLICIT_ARGUMENTS,
     check_components,
     implicit_arguments,
+    implicit_wiring,
+    section_slots,
     value_fits,
 )
+from mmarc.compiler.component_sites import iter_components
 from mmarc.compiler.kinds import FileKind, detect_kind
 from mmarc.compiler.source import SourceFile, load_source, parse_text
 from mmarc.compiler.substitute import collect_variables, substitute
@@ -337,6 +340,38 @@ def test_implicit_arguments_name_real_parameters(catalog: Catalog) -> None:
         assert entry is not None
         covered = {a.argument for a in implicit_arguments(slot, cls, V40)} | {"max_epochs"}
         assert {p.name for p in entry.required_params} <= covered
+
+
+def test_implicit_wiring_of_the_clara40_corpus() -> None:
+    """What a 4.0 config leaves out, as the plan/executor and migrate read it."""
+    source, _ = load_source(CORPUS / "mmar-4.0/config_train_Unet.json")
+    slots = section_slots(FileKind.TRAIN, source.root)
+    assert {"key_metric", "additional_metrics"} <= slots["validate"]
+    assert "additional_metrics" not in slots["train"]  # one metric: key only
+    variables = {"amp", "epochs"}
+    wiring = {
+        site.parts: implicit_wiring(FileKind.TRAIN, site, slots, variables)
+        for site in iter_components(FileKind.TRAIN, source.root)
+    }
+    assert wiring[("train", "trainer")] == {
+        "train_data_loader": "@dataloader",
+        "network": "@model",
+        "loss_function": "@loss",
+        "optimizer": "@optimizer",
+        "inferer": "@inferer",
+        "postprocessing": "@post_transforms",
+        "key_train_metric": "@key_metric",
+        "train_handlers": "@handlers",
+        "amp": "{amp}",
+    }
+    assert wiring[("validate", "evaluator")]["network"] == "@model"  # train's, shared
+    assert wiring[("validate", "evaluator")]["additional_metrics"] == "@additional_metrics"
+    assert wiring[("train", "handlers", 2)] == {"validator": "@evaluator"}
+    assert wiring[("train", "optimizer")] == {"params": "#@model.parameters()"}
+    assert wiring[("train", "model")] == {}
+    # without an amp variable nothing refers to one
+    trainer = next(s for s in iter_components(FileKind.TRAIN, source.root) if s.slot == "trainer")
+    assert "amp" not in implicit_wiring(FileKind.TRAIN, trainer, slots, set())
 
 
 # -- C004 wrong type -----------------------------------------------------------------------------

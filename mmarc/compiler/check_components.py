@@ -27,7 +27,7 @@ value and the original offsets, so a wrong type is reported where the variable i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,9 +38,11 @@ from mmarc.compiler.component_sites import (
     COMPONENT_ATTRIBUTES,
     COMPONENT_KINDS,
     DATASET_ATTRIBUTES,
+    TRAIN_SECTIONS,
     ComponentSite,
     is_component,
     iter_components,
+    sections,
 )
 from mmarc.compiler.custom_code import CustomLookup, custom_classes, lookup_custom
 from mmarc.compiler.fl_components import FL_KINDS, handled_by_fl
@@ -196,6 +198,61 @@ def implicit_arguments(
     return [
         a for a in IMPLICIT_ARGUMENTS if a.applies_to(slot, class_name) and (a.runtime or clara40)
     ]
+
+
+def section_slots(kind: FileKind, root: Node | None) -> dict[str | None, set[str]]:
+    """The slots each section offers to ``@`` references, as Clara 4.1 sees them.
+
+    A 4.0 ``metrics`` list counts as the ``key_metric`` (and ``additional_metrics`` when it
+    has more than one entry) that Clara 4.0 made of it.
+    """
+    out: dict[str | None, set[str]] = {}
+    for name, section in sections(kind, root):
+        slots = set(section.entries)
+        metrics = section.get(CLARA40_METRICS_SLOT)
+        if isinstance(metrics, SequenceNode) and metrics.items:
+            slots.add("key_metric")
+            if len(metrics.items) > 1:
+                slots.add("additional_metrics")
+        out[name] = slots
+    return out
+
+
+def implicit_wiring(
+    kind: FileKind,
+    site: ComponentSite,
+    slots: Mapping[str | None, Collection[str]],
+    variables: Collection[str],
+) -> dict[str, str]:
+    """What Clara 4.0 passed to ``site`` that its ``args`` leave out: argument -> the 4.1
+    value (``"@dataloader"``, ``"{amp}"``), in :data:`IMPLICIT_ARGUMENTS` order.
+
+    ``slots`` is :func:`section_slots` (or a caller's version of it); ``variables`` the
+    names ``{VAR}`` can use (top-level settings, environment.json). An argument whose
+    source is missing (no ``inferer`` slot, no ``amp`` variable) is left out.
+    """
+    args = site.args
+    present = set(args.entries) if args is not None else set()
+    if kind is FileKind.TRAIN:
+        shared = [site.section, *(s for s in TRAIN_SECTIONS if s != site.section)]
+    else:
+        shared = [site.section]
+    out: dict[str, str] = {}
+    for implicit in IMPLICIT_ARGUMENTS:
+        value = implicit.value
+        if implicit.runtime or value is None or implicit.argument in present:
+            continue
+        if not implicit.applies_to(site.slot, site.class_name):
+            continue
+        if value.startswith("{"):
+            if value.strip("{}") not in variables:
+                continue
+        elif implicit.needs is not None:
+            order = shared if implicit.any_section else [site.section]
+            if not any(implicit.needs in slots.get(s, ()) for s in order):
+                continue
+        out[implicit.argument] = value
+    return out
 
 
 #: The MONAI release each Clara Train version shipped with (C009).

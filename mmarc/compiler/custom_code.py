@@ -111,11 +111,12 @@ def module_file(custom_dir: Path, module: str) -> Path | None:
 
 
 def split_custom_path(dotted: str) -> tuple[str, str] | None:
-    """``("digits_net", "DigitsCNN")`` for ``digits_net.DigitsCNN`` (``custom.`` dropped)."""
-    text = dotted.strip()
-    if text.startswith(CUSTOM_DIR + "."):
-        text = text[len(CUSTOM_DIR) + 1 :]
-    module, _, name = text.rpartition(".")
+    """``("digits_net", "DigitsCNN")`` for ``digits_net.DigitsCNN``.
+
+    Only ``custom/`` is on the import path (as :func:`mmarc.compiler.resolve.custom_module_file`
+    and the executor see it), so ``custom.digits_net.DigitsCNN`` is not a custom path.
+    """
+    module, _, name = dotted.strip().rpartition(".")
     if not module or not name:
         return None
     return module, name

@@ -36,8 +36,9 @@ from mmarc.catalog.renames import ChangeKind, Rename, argument_changes, componen
 from mmarc.compiler.check_components import (
     CLARA40_METRICS_SLOT,
     CLARA40_NAME_LISTS,
-    IMPLICIT_ARGUMENTS,
     IMPLICIT_WIRING_VERSIONS,
+    implicit_wiring,
+    section_slots,
 )
 from mmarc.compiler.component_sites import (
     TRAIN_SECTIONS,
@@ -433,9 +434,7 @@ class _FileMigration:
         assert isinstance(source.root, MappingNode)
         self.root: MappingNode = source.root
         #: slots each section has once migrated (key_metric from metrics...)
-        self.slots: dict[str | None, set[str]] = {
-            name: set(section.entries) for name, section in sections(kind, source.root)
-        }
+        self.slots = section_slots(kind, source.root)
         self.sites = list(iter_components(kind, source.root))
 
     # -- reporting ---------------------------------------------------------------------------
@@ -516,14 +515,10 @@ class _FileMigration:
                 self.editor.delete((*parts, i, "is_key_metric"))
         self.editor.insert(base, "key_metric", Moved((*parts, key_index)), ("before", "metrics"))
         self.editor.delete((*parts, key_index))
-        slots = self.slots.setdefault(section, set())
-        slots.discard(CLARA40_METRICS_SLOT)
-        slots.add("key_metric")
         why = "the one with is_key_metric" if flagged else "the first (none had is_key_metric)"
         self.changed((*parts, key_index), f"metrics: {why} became key_metric")
         if len(items) > 1:
             self.editor.rename_key(parts, "additional_metrics")
-            slots.add("additional_metrics")
             self.changed(parts, "metrics: the others became additional_metrics", key=True)
         else:
             self.editor.delete(parts)
@@ -540,25 +535,8 @@ class _FileMigration:
     def wire(self, site: ComponentSite) -> None:
         """Write in the arguments Clara 4.0 supplied implicitly."""
         args = site.args
-        present = set(args.entries) if args is not None else set()
-        added: dict[str, str] = {}
-        for implicit in IMPLICIT_ARGUMENTS:
-            if implicit.runtime or implicit.value is None:
-                continue
-            if not implicit.applies_to(site.slot, site.class_name):
-                continue
-            if implicit.argument in present:
-                continue
-            value = implicit.value
-            if value.startswith("{"):
-                variable = value.strip("{}")
-                if variable not in self.root.entries and variable not in self.env:
-                    continue
-            elif implicit.needs and not self._has(
-                implicit.needs, site.section, implicit.any_section
-            ):
-                continue
-            added[implicit.argument] = value
+        variables = set(self.root.entries) | self.env
+        added = implicit_wiring(self.kind, site, self.slots, variables)
         if not added:
             return
         if args is not None:
