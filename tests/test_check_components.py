@@ -661,6 +661,21 @@ def test_uncheckable_path_is_c007_warning(tmp_path: Path) -> None:
     assert (d.code, d.severity) == ("C007", W) and "syntax error" in d.message
 
 
+def test_path_in_a_module_the_catalog_skipped_is_c007(catalog: Catalog) -> None:
+    from mmarc.catalog import SkippedSource
+
+    rows = [catalog.lookup("DiceLoss").entry.to_json()]  # type: ignore[union-attr]
+    fake = Catalog(
+        "1.6.1", "2", None, "3.11", rows, (SkippedSource("monai.apps.pathology", "no cucim"),)
+    )
+    text = train({"model": {"path": "monai.apps.pathology.Net"}})
+    source, _ = parse_text(text, Path("config_train.json"))
+    assert source.root is not None
+    found = check_components(source, FileKind.TRAIN, source.root, fake, V41, Path("."))
+    (d,) = [d for d in found if d.code != "C009"]
+    assert (d.code, d.severity) == ("C007", W) and "no cucim" in d.message
+
+
 # -- C008 ambiguity ------------------------------------------------------------------------------
 
 

@@ -128,6 +128,20 @@ def test_clara40_corpus_config_migrates_to_a_clean_41(tmp_path: Path) -> None:
     assert change_at(report, 1, 1) == 'added "CLARA_TRAIN_VERSION": "4.1.0"'
 
 
+def test_migrating_twice_changes_nothing_more(tmp_path: Path) -> None:
+    mmar = make_mmar(
+        tmp_path / "in",
+        {
+            "config_train.json": CORPUS / "mmar-4.0/config_train_Unet.json",
+            "config_fed_server.json": CORPUS / "fl/clara40_config_fed_server.json",
+        },
+    )
+    first = migrate(mmar, tmp_path / "once")
+    assert len(first.changes) > 20
+    second = migrate(tmp_path / "once", tmp_path / "twice")
+    assert (second.changes, second.unmigrated, second.files) == ([], [], [])
+
+
 def test_clara41_getting_started_migrates_with_minimal_edits(tmp_path: Path) -> None:
     mmar = make_mmar(
         tmp_path / "in",

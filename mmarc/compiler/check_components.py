@@ -676,6 +676,17 @@ class _Checker:
             )
             return None
         root = path.split(".", 1)[0]
+        skipped = next((m for m in self.catalog.skipped if path.startswith(m.module + ".")), None)
+        if skipped is not None:
+            self.add(
+                "C007",
+                f'"{path}" cannot be checked: the catalog was built without {skipped.module} '
+                f"({skipped.reason})",
+                parts,
+                severity=Severity.WARNING,
+                hint="rebuild the catalog (`mmarc catalog build`) where that module imports",
+            )
+            return None
         if root in ("monai", "torch", "ignite"):
             resolution = self.catalog.lookup(path)
             suggestions = [e.path for e in resolution.alternatives][:3]
