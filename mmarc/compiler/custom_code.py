@@ -20,7 +20,7 @@ kept so that a C007 warning can say why.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -370,7 +370,7 @@ def _is_field_without_default(value: ast.expr) -> bool:
 
 def _passes_kwargs_to_super(init: ast.FunctionDef | ast.AsyncFunctionDef, var_kw: str) -> bool:
     """Whether ``__init__`` calls ``super().__init__(..., **var_kw)``."""
-    for node in _walk(init):
+    for node in ast.walk(init):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         if node.func.attr != "__init__":
@@ -382,10 +382,6 @@ def _passes_kwargs_to_super(init: ast.FunctionDef | ast.AsyncFunctionDef, var_kw
             if kw.arg is None and isinstance(kw.value, ast.Name) and kw.value.id == var_kw:
                 return True
     return False
-
-
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    yield from ast.walk(node)
 
 
 def _decorator_name(node: ast.expr) -> str | None:
