@@ -11,16 +11,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mmarc.compiler.migrate import MigrationError, MigrationReport
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
 
 __all__ = [
     "Compilation",
+    "MigrationError",
+    "MigrationReport",
     "UsageError",
     "Validation",
     "build_catalog",
     "compile_plan",
     "lint",
+    "migrate",
     "validate",
     "write_schemas",
 ]
@@ -61,6 +65,16 @@ def compile_plan(
     if result.diagnostics.has_errors():
         return Compilation(result, None)
     return Compilation(result, build_plan(result, load_catalog()))
+
+
+def migrate(mmar: Path | str, out: Path | str) -> MigrationReport:
+    """Rewrite a Clara 4.0/4.1 MMAR for the installed MONAI into ``out`` (``mmarc migrate``).
+
+    Raises :class:`MigrationError` (before writing anything) when ``out`` is unusable.
+    """
+    from mmarc.compiler.migrate import migrate as _migrate
+
+    return _migrate(Path(mmar), Path(out))
 
 
 def write_schemas(out_dir: Path | str) -> list[Path]:

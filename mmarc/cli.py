@@ -30,6 +30,9 @@ PathArg = Annotated[Path, typer.Argument(help="An MMAR folder or one of its file
 FormatOpt = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="text, json (stable contract) or sarif.")
 ]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Also show info-level notes in text output.")
+]
 SetOpt = Annotated[
     list[str] | None,
     typer.Option("--set", "-s", help="Override a variable: KEY=VALUE (repeatable; wins last)."),
@@ -67,17 +70,18 @@ def validate(
     path: PathArg,
     fmt: FormatOpt = OutputFormat.TEXT,
     sets: SetOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check an MMAR (or one file) and report every problem at file:line:column."""
     try:
         result = api.validate(path, sets=sets)
     except api.UsageError as exc:
         raise _usage_error(str(exc)) from None
-    _report(result, path, fmt)
+    _report(result, path, fmt, verbose)
     raise typer.Exit(EXIT_ERRORS if result.diagnostics.has_errors() else EXIT_OK)
 
 
-def _report(result: api.Validation, path: Path, fmt: OutputFormat) -> None:
+def _report(result: api.Validation, path: Path, fmt: OutputFormat, verbose: bool = False) -> None:
     out = render(
         fmt,
         str(path),
@@ -85,6 +89,7 @@ def _report(result: api.Validation, path: Path, fmt: OutputFormat) -> None:
         list(result.diagnostics),
         result.sources,
         colour=fmt is OutputFormat.TEXT and use_colour(sys.stdout),
+        show_info=verbose,
     )
     sys.stdout.write(out)
 
@@ -94,13 +99,14 @@ def lint(
     path: PathArg,
     fmt: FormatOpt = OutputFormat.TEXT,
     sets: SetOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """validate, plus consistency rules across sections, files and the data itself."""
     try:
         result = api.lint(path, sets=sets)
     except api.UsageError as exc:
         raise _usage_error(str(exc)) from None
-    _report(result, path, fmt)
+    _report(result, path, fmt, verbose)
     raise typer.Exit(EXIT_ERRORS if result.diagnostics.has_errors() else EXIT_OK)
 
 
@@ -131,6 +137,25 @@ def compile_(
         except OSError as exc:
             raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from None
         typer.echo(f"{output}: plan sha256 {compiled.plan['sha256']}", err=True)
+
+
+@app.command()
+def migrate(
+    path: Annotated[Path, typer.Argument(help="The MMAR folder to migrate (left unchanged).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="New MMAR folder to write.")],
+) -> None:
+    """Rewrite a Clara 4.0/4.1 MMAR into 4.1 form with the installed MONAI's names."""
+    try:
+        report = api.migrate(path, output)
+    except api.MigrationError as exc:
+        raise _usage_error(str(exc)) from None
+    for line in report.lines():
+        typer.echo(line)
+    if report.complete:
+        typer.echo(f"{output}: migrated ({len(report.changes)} change(s))")
+        raise typer.Exit(EXIT_OK)
+    typer.echo(f"{output}: written, but {len(report.unmigrated)} item(s) need a manual fix")
+    raise typer.Exit(EXIT_ERRORS)
 
 
 catalog_app = typer.Typer(

@@ -337,7 +337,8 @@ def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
     if variables is None:
         return
     for d in variables.definitions():
-        if d.name in variables.used or d.source is None:
+        if d.name in variables.used or d.source is None or isinstance(d.value, list | dict):
+            # lists and objects at the top level are slots or settings, not {VAR}s
             continue
         if d.origin is Origin.CONFIG and (d.name in RUNTIME_SETTINGS or d.name in _SETTINGS_READ):
             continue

@@ -160,4 +160,35 @@ def validate_target(
     for f in target.files:
         if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:
             diagnostics.extend(check_references(f.source, f.kind, f.substituted))
+    _stage_components(target, diagnostics)
     return Validation(target=target, diagnostics=diagnostics, variables=variables, sets=overrides)
+
+
+def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
+    """Stage 5: every component against the catalog (MONAI/torch) or the FL alias table."""
+    from mmarc.catalog import load_catalog
+    from mmarc.compiler.check_components import check_components
+    from mmarc.compiler.component_sites import COMPONENT_KINDS
+    from mmarc.compiler.fl_components import FL_KINDS, check_fl_components
+
+    files = [
+        f
+        for f in target.files
+        if f.kind in COMPONENT_KINDS
+        and _checkable(f)
+        and f.substituted is not None
+        and isinstance(f.version, VersionReport)
+    ]
+    if not files:
+        return
+    catalog = load_catalog()
+    for f in files:
+        assert f.kind is not None and f.substituted is not None
+        assert isinstance(f.version, VersionReport)
+        diagnostics.extend(
+            check_components(
+                f.source, f.kind, f.substituted, catalog, f.version.version, target.root
+            )
+        )
+        if f.kind in FL_KINDS:
+            diagnostics.extend(check_fl_components(f.source, f.kind, f.substituted))

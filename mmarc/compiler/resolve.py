@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mmarc.catalog import Catalog, Resolution
+from mmarc.compiler.custom_code import module_file, split_custom_path
 from mmarc.compiler.kinds import FileKind
 
 
@@ -26,14 +27,8 @@ class ResolvedClass:
 
 def custom_module_file(dotted: str, mmar_root: Path) -> Path | None:
     """The file under ``custom/`` that defines ``dotted``'s module, if there is one."""
-    module = dotted.rsplit(".", 1)[0] if "." in dotted else None
-    if not module:
-        return None
-    base = mmar_root / "custom" / Path(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+    split = split_custom_path(dotted)
+    return module_file(mmar_root / "custom", split[0]) if split is not None else None
 
 
 def resolve_class(

@@ -28,8 +28,13 @@ def render(
     sources: Mapping[str, SourceFile],
     *,
     colour: bool = False,
+    show_info: bool = False,
 ) -> str:
-    """The whole report for one run, in the chosen format."""
+    """The whole report for one run, in the chosen format.
+
+    Text output leaves info-level notes out unless ``show_info`` (they are context, such as
+    which MONAI a Clara 4.1 MMAR is checked against); JSON and SARIF always carry them.
+    """
     ordered = sorted(diagnostics, key=Diagnostic.sort_key)
     if fmt is OutputFormat.JSON:
         return json.dumps(to_contract(target, detected, ordered), indent=2) + "\n"
@@ -37,6 +42,9 @@ def render(
         return json.dumps(to_sarif(ordered), indent=2) + "\n"
     errors = sum(d.severity is Severity.ERROR for d in ordered)
     warnings = sum(d.severity is Severity.WARNING for d in ordered)
-    return render_text(
-        ordered, sources, colour=colour, summary=summary_line(errors, warnings, target)
-    )
+    notes = sum(d.severity is Severity.INFO for d in ordered)
+    shown = ordered if show_info else [d for d in ordered if d.severity is not Severity.INFO]
+    summary = summary_line(errors, warnings, target)
+    if notes and not show_info:
+        summary += f" ({notes} note{'s' if notes != 1 else ''} hidden; -v shows them)"
+    return render_text(shown, sources, colour=colour, summary=summary)
