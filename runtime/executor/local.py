@@ -1,0 +1,586 @@
+"""Single-site training from a plan: ``mmarc run MMAR --local``.
+
+:func:`build_training` turns the plan's ``train``/``validate`` sections into a MONAI
+SupervisedTrainer (and its evaluator) on one device; the federated client reuses it for
+its local epochs, with :func:`get_weights` / :func:`set_weights` to exchange weights.
+
+:func:`run_local` drives a whole run around it, adding what Clara's runtime did and a
+safe CLI needs: deterministic seeding, validation every ``num_interval_per_valid``
+epochs (when the config has no ValidationHandler of its own), ``metrics.jsonl``, the
+latest checkpoint (``MMAR_CKPT``, default ``models/model.pt``) after every epoch and at
+the end, the best checkpoint by key metric (``models/best_model.pt``), resuming, a progress
+bar, and a consistent checkpoint when interrupted with Ctrl-C: the first SIGINT asks the
+engines to stop after the current iteration, the checkpoint is written atomically, and
+:class:`RunInterrupted` is raised (a second Ctrl-C aborts at once; the last checkpoint
+on disk is still whole, since every write is an atomic rename).
+
+Resuming (``resume``):
+
+* ``None`` (default) honours the plan like Clara did: each enabled ``CheckpointLoader``
+  in the train handlers loads its ``load_dict`` entries from its ``load_path`` (a
+  ``"trainer"`` entry also restores the epoch count); disabled loaders
+  (``"disabled": "{dont_load_ckpt_model}"``) load nothing. Without any CheckpointLoader,
+  ``settings.dont_load_ckpt_model: false`` loads the network from ``MMAR_CKPT``.
+* ``True`` continues an earlier run: network, optimizer, LR scheduler, completed epochs
+  and best metric from the loader's ``load_path`` (or ``MMAR_CKPT``), then trains the
+  remaining epochs up to the trainer's ``max_epochs``.
+* ``False`` loads nothing.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from mmarc.runtime.executor.builder import (
+    INTERPRETED_HANDLERS,
+    Builder,
+    Interpreted,
+    warn_unsupported_settings,
+)
+from mmarc.runtime.executor.checkpoints import (
+    atomic_save,
+    load_checkpoint,
+    load_object,
+    model_state,
+    state_of,
+)
+from mmarc.runtime.executor.errors import ExecutorError, RunInterrupted
+from mmarc.runtime.executor.metrics_log import LossMeter, MetricsLog, loss_of, scalars
+from mmarc.runtime.executor.plan import (
+    check_envelope,
+    ckpt_dir,
+    final_ckpt,
+    join_pointer,
+    mmar_path,
+)
+from mmarc.runtime.executor.progress import TrainingProgress
+
+CUDA_MISSING = (
+    "CUDA was requested but torch.cuda.is_available() is false on this machine; use --device cpu"
+)
+BEST_FILENAME = "best_model.pt"
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """``device`` as a torch.device, refusing CUDA on a machine without it."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ExecutorError(f"unknown device {device!r}: {exc}") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ExecutorError(CUDA_MISSING)
+    return dev
+
+
+def apply_settings(settings: Mapping[str, Any], device: torch.device) -> None:
+    """Seeding and backend switches from the plan's top-level settings."""
+    determinism = settings.get("determinism")
+    if isinstance(determinism, Mapping) and determinism.get("random_seed") is not None:
+        from monai.utils import set_determinism
+
+        try:
+            seed = int(determinism["random_seed"])
+        except (TypeError, ValueError):
+            raise ExecutorError(
+                "random_seed must be an integer", "/settings/determinism/random_seed"
+            ) from None
+        set_determinism(seed=seed)
+    if device.type == "cuda":
+        if "cudnn_benchmark" in settings:
+            torch.backends.cudnn.benchmark = bool(settings["cudnn_benchmark"])
+        if "tf32" in settings:
+            torch.backends.cuda.matmul.allow_tf32 = bool(settings["tf32"])
+            torch.backends.cudnn.allow_tf32 = bool(settings["tf32"])
+
+
+@dataclass
+class Training:
+    """The built objects of a plan's train/validate sections on one device."""
+
+    builder: Builder
+    trainer: Any  # monai.engines.SupervisedTrainer
+    evaluator: Any | None  # monai.engines.SupervisedEvaluator
+    network: torch.nn.Module
+    optimizer: Any | None
+    lr_scheduler: Any | None
+    device: torch.device
+
+    @property
+    def epoch_length(self) -> int:
+        return int(self.trainer.state.epoch_length or 0)
+
+    def run_epochs(self, epochs: int) -> None:
+        """Train ``epochs`` more epochs (for a federated round), validating as configured."""
+        state = self.trainer.state
+        state.max_epochs = int(state.epoch) + int(epochs)
+        self.trainer.run()
+
+    def checkpoint(self, best: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The latest-checkpoint dict (format in :mod:`.checkpoints`)."""
+        data = _saver_extras(self.builder, ("train", "validate"))
+        data["model"] = self.network.state_dict()
+        if self.optimizer is not None:
+            data["optimizer"] = self.optimizer.state_dict()
+        if self.lr_scheduler is not None and hasattr(self.lr_scheduler, "state_dict"):
+            data["lr_scheduler"] = self.lr_scheduler.state_dict()
+        length = max(self.epoch_length, 1)
+        done = int(self.trainer.state.iteration) // length
+        data["trainer"] = {"epoch": done, "iteration": done * length, "epoch_length": length}
+        if best:
+            data["best"] = dict(best)
+        return data
+
+
+def build_training(
+    plan: Mapping[str, Any], mmar_root: Path, device: str | torch.device = "cpu"
+) -> Training:
+    """Build the trainer, its evaluator and the network of ``plan`` for ``mmar_root``.
+
+    Every expression and component class of the plan is checked first; nothing is built
+    when one is refused. Raises :class:`ExecutorError` naming the plan pointer.
+    """
+    check_envelope(plan)
+    dev = resolve_device(device)
+    settings = plan.get("settings") or {}
+    warn_unsupported_settings(settings)
+    builder = Builder(plan, Path(mmar_root), dev)
+    apply_settings(settings, dev)
+    if not builder.has("/train/trainer"):
+        raise ExecutorError("the plan has no train.trainer to run", "/train")
+    trainer = builder.ref("/train/trainer")
+    if not hasattr(trainer, "run") or not hasattr(trainer, "state"):
+        raise ExecutorError("train.trainer is not an ignite/MONAI engine", "/train/trainer")
+    evaluator = builder.built("/validate/evaluator")
+    if evaluator is None and builder.has("/validate/evaluator"):
+        evaluator = builder.ref("/validate/evaluator")
+        if evaluator is not None:
+            _attach_validation(trainer, evaluator, settings)
+    network = getattr(trainer, "network", None)
+    if not isinstance(network, torch.nn.Module):
+        raise ExecutorError("the trainer has no network (torch.nn.Module)", "/train/trainer")
+    return Training(
+        builder=builder,
+        trainer=trainer,
+        evaluator=evaluator,
+        network=network,
+        optimizer=getattr(trainer, "optimizer", None),
+        lr_scheduler=builder.built("/train/lr_scheduler"),
+        device=dev,
+    )
+
+
+def _attach_validation(trainer: Any, evaluator: Any, settings: Mapping[str, Any]) -> None:
+    """Validate every ``num_interval_per_valid`` epochs when the config did not say how."""
+    from monai.handlers import ValidationHandler
+
+    interval = settings.get("num_interval_per_valid", 1)
+    if not isinstance(interval, int) or isinstance(interval, bool) or interval < 1:
+        raise ExecutorError(
+            "num_interval_per_valid must be a positive integer", "/settings/num_interval_per_valid"
+        )
+    ValidationHandler(interval=interval, validator=evaluator, epoch_level=True).attach(trainer)
+
+
+def get_weights(network: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """A detached CPU copy of the network's ``state_dict`` (parameters and buffers)."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in network.state_dict().items()}
+
+
+def set_weights(
+    network: torch.nn.Module, weights: Mapping[str, torch.Tensor], *, strict: bool = True
+) -> None:
+    """Load ``weights`` into ``network`` in place, on the network's device."""
+    try:
+        network.load_state_dict(dict(weights), strict=strict)
+    except (RuntimeError, KeyError) as exc:
+        raise ExecutorError(f"weights do not fit the network: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------
+# run_local
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a finished local run produced."""
+
+    epochs: int  # epochs completed in total (resumed ones included)
+    iterations: int
+    metrics: dict[str, Any]  # the last metrics.jsonl row ({} when nothing was evaluated)
+    best_metric: str | None  # key metric name, e.g. "val_acc"
+    best_value: float | None
+    best_epoch: int | None
+    model_path: Path
+    best_model_path: Path | None
+    metrics_path: Path
+    wall_time_s: float
+    resumed_from: Path | None
+
+
+def run_local(
+    plan: Mapping[str, Any],
+    mmar_root: Path,
+    *,
+    device: str = "cpu",
+    output_dir: Path | None = None,
+    resume: bool | None = None,
+    progress: bool = True,
+) -> RunResult:
+    """Train ``plan`` on this machine; see the module docstring for what is written."""
+    started = time.perf_counter()
+    root = Path(mmar_root).resolve()
+    training = build_training(plan, root, device)
+    restored = _restore(training, plan, root, resume)
+    run = _Run(training, plan, root, output_dir, restored, progress, started)
+    return run.execute()
+
+
+@dataclass
+class _Restored:
+    path: Path | None
+    epochs: int
+    best: dict[str, Any] | None
+
+
+class _Run:
+    """One run_local invocation: event handlers, files and interrupt handling."""
+
+    def __init__(
+        self,
+        training: Training,
+        plan: Mapping[str, Any],
+        root: Path,
+        output_dir: Path | None,
+        restored: _Restored,
+        progress: bool,
+        started: float,
+    ) -> None:
+        self.t = training
+        self.plan = plan
+        self.started = started
+        self.restored = restored
+        self.model_path = final_ckpt(plan, root)
+        self.best_path = _best_path(training.builder, ckpt_dir(plan, root))
+        out = Path(output_dir) if output_dir is not None else ckpt_dir(plan, root)
+        self.metrics = MetricsLog(out / "metrics.jsonl")
+        if restored.epochs == 0:
+            self.metrics.path.unlink(missing_ok=True)  # a fresh run starts a fresh log
+        self.loss = LossMeter()
+        self.best: dict[str, Any] | None = restored.best
+        self.lower_is_better = _lower_is_better(training.builder)
+        self.interrupted = False
+        self.max_epochs = int(training.trainer.state.max_epochs or 0)
+        self.bar = TrainingProgress(
+            progress, self.max_epochs, training.epoch_length, restored.epochs
+        )
+
+    # -- events ----------------------------------------------------------------------------
+
+    def attach(self) -> None:
+        from ignite.engine import Events
+
+        trainer, evaluator = self.t.trainer, self.t.evaluator
+        trainer.add_event_handler(Events.ITERATION_COMPLETED, self._on_iteration)
+        trainer.add_event_handler(Events.EPOCH_COMPLETED, self._on_epoch)
+        if evaluator is not None:
+            evaluator.add_event_handler(Events.COMPLETED, self._on_validation)
+
+    def _on_iteration(self, engine: Any) -> None:
+        loss = loss_of(engine.state.output)
+        if loss is not None:
+            self.loss.add(loss)
+        self.bar.iteration(engine.state.epoch, loss)
+
+    def _row(self, extra: Mapping[str, float]) -> dict[str, Any]:
+        state = self.t.trainer.state
+        row: dict[str, Any] = {
+            "epoch": int(state.epoch),
+            "iteration": int(state.iteration),
+            "train_loss": self.loss.take(),
+        }
+        row.update(scalars(state.metrics))
+        row.update(extra)
+        row["elapsed_s"] = round(time.perf_counter() - self.started, 3)
+        return row
+
+    def _on_validation(self, evaluator: Any) -> None:
+        if self.interrupted:
+            return
+        metrics = scalars(evaluator.state.metrics)
+        self.metrics.append(self._row(metrics))
+        key = getattr(evaluator.state, "key_metric_name", None)
+        value = metrics.get(key) if key else None
+        if key is None or value is None:
+            return
+        if self._improves(value):
+            self.best = {"metric": key, "value": value, "epoch": int(self.t.trainer.state.epoch)}
+            if self.best_path is not None:
+                atomic_save(self._best_checkpoint(), self.best_path)
+        self.bar.metric(key, value, self.best["value"] if self.best else None)
+
+    def _on_epoch(self, engine: Any) -> None:
+        if self.interrupted:
+            return
+        if self.t.evaluator is None:
+            self.metrics.append(self._row({}))
+        atomic_save(self.t.checkpoint(self.best), self.model_path)
+
+    def _improves(self, value: float) -> bool:
+        if self.best is None or self.best.get("value") is None:
+            return True
+        best = float(self.best["value"])
+        return value < best if self.lower_is_better else value > best
+
+    def _best_checkpoint(self) -> dict[str, Any]:
+        data = _saver_extras(self.t.builder, ("validate",))
+        data["model"] = self.t.network.state_dict()
+        data["best"] = dict(self.best or {})
+        return data
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def execute(self) -> RunResult:
+        trainer = self.t.trainer
+        self.attach()
+        if self.restored.epochs >= self.max_epochs > 0:
+            warnings.warn(
+                f"the checkpoint already has {self.restored.epochs} epochs and the trainer's "
+                f"max_epochs is {self.max_epochs}; nothing to train (raise epochs to continue)",
+                stacklevel=3,
+            )
+        else:
+            with self._sigint_stops_engines(), self.bar:
+                try:
+                    trainer.run()
+                except ExecutorError:
+                    raise
+                except KeyboardInterrupt:
+                    self.interrupted = True
+                except Exception as exc:
+                    state = trainer.state
+                    raise ExecutorError(
+                        f"training failed at epoch {state.epoch}, iteration {state.iteration}: "
+                        f"{type(exc).__name__}: {exc}",
+                        "/train/trainer",
+                    ) from exc
+        atomic_save(self.t.checkpoint(self.best), self.model_path)
+        if self.interrupted:
+            done = int(trainer.state.iteration) // max(self.t.epoch_length, 1)
+            raise RunInterrupted(
+                f"interrupted after {done} complete epoch(s); a consistent checkpoint is at "
+                f"{self.model_path} (run again with resume to continue)",
+                self.model_path,
+            )
+        self._save_final_copies()
+        best = self.best or {}
+        length = max(self.t.epoch_length, 1)
+        return RunResult(
+            epochs=int(trainer.state.iteration) // length,
+            iterations=int(trainer.state.iteration),
+            metrics=dict(self.metrics.rows[-1]) if self.metrics.rows else {},
+            best_metric=best.get("metric"),
+            best_value=best.get("value"),
+            best_epoch=best.get("epoch"),
+            model_path=self.model_path,
+            best_model_path=self.best_path if self.best_path and self.best_path.exists() else None,
+            metrics_path=self.metrics.path,
+            wall_time_s=time.perf_counter() - self.started,
+            resumed_from=self.restored.path,
+        )
+
+    def _save_final_copies(self) -> None:
+        """A train-section CheckpointSaver with ``save_final`` and ``final_filename``."""
+        for saver in self.t.builder.savers("train"):
+            args = saver.args
+            name = args.get("final_filename")
+            if args.get("save_final") and isinstance(name, str) and name:
+                target = Path(str(args.get("save_dir") or self.model_path.parent)) / name
+                if target.resolve() != self.model_path.resolve():
+                    atomic_save(self.t.checkpoint(self.best), target)
+
+    @contextmanager
+    def _sigint_stops_engines(self) -> Iterator[None]:
+        """First Ctrl-C: stop after the current iteration. Second: KeyboardInterrupt."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            if self.interrupted:
+                raise KeyboardInterrupt
+            self.interrupted = True
+            self.t.trainer.terminate()
+            if self.t.evaluator is not None:
+                self.t.evaluator.terminate()
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+# ---------------------------------------------------------------------------------------
+# resuming and checkpoint handlers
+# ---------------------------------------------------------------------------------------
+
+
+def _declared_loaders(builder: Builder, section: str) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every CheckpointLoader in ``section``'s handlers, enabled or not."""
+    base = f"/{section}/handlers"
+    handlers = (builder.plan.get(section) or {}).get("handlers")
+    out = []
+    for i, _ in enumerate(handlers if isinstance(handlers, list) else []):
+        ptr = join_pointer(base, i)
+        comp = builder.component(ptr)
+        if comp is not None and INTERPRETED_HANDLERS.get(str(comp.get("path"))) == "loader":
+            out.append((ptr, comp))
+    return out
+
+
+def _restore(
+    training: Training, plan: Mapping[str, Any], root: Path, resume: bool | None
+) -> _Restored:
+    builder = training.builder
+    if resume is False:
+        return _Restored(None, 0, None)
+    declared = _declared_loaders(builder, "train")
+    if resume is True:
+        pointer = declared[0][0] if declared else None
+        load_path = (declared[0][1].get("args") or {}).get("load_path") if declared else None
+        path = mmar_path(root, load_path) if isinstance(load_path, str) else final_ckpt(plan, root)
+        if not path.is_file():
+            raise ExecutorError(f"cannot resume: there is no checkpoint at {path}", pointer)
+        return _resume_all(training, path, pointer)
+    enabled = builder.loaders("train")
+    if enabled:
+        epochs = 0
+        for loader in enabled:
+            epochs = max(epochs, apply_loader(loader, training.device, training.trainer))
+        return _Restored(_loader_path(enabled[0].args, enabled[0]), epochs, None)
+    settings = plan.get("settings") or {}
+    if not declared and settings.get("dont_load_ckpt_model") is False:
+        path = final_ckpt(plan, root)
+        ckpt = load_checkpoint(path, training.device, "/settings/dont_load_ckpt_model")
+        state = model_state(ckpt)
+        if state is None:
+            raise ExecutorError(
+                f"checkpoint {path} has no 'model'", "/settings/dont_load_ckpt_model"
+            )
+        load_object(training.network, state, "model", path, "/settings/dont_load_ckpt_model")
+        return _Restored(path, 0, None)
+    return _Restored(None, 0, None)
+
+
+def _loader_path(args: Mapping[str, Any], loader: Interpreted) -> Path:
+    load_path = args.get("load_path")
+    if not isinstance(load_path, str) or not load_path:
+        raise ExecutorError(
+            "CheckpointLoader needs a 'load_path'", join_pointer(loader.pointer, "args")
+        )
+    return Path(load_path)
+
+
+def apply_loader(loader: Interpreted, device: torch.device, trainer: Any | None = None) -> int:
+    """Carry out one CheckpointLoader: load its ``load_dict`` entries from its
+    ``load_path``; a ``"trainer"`` entry restores ``trainer``'s epochs (returned)."""
+    args = loader.args
+    path = _loader_path(args, loader)
+    if not path.is_file():
+        raise ExecutorError(
+            f"CheckpointLoader load_path {path} does not exist; train once first, or set "
+            "dont_load_ckpt_model to true to start from scratch",
+            loader.pointer,
+        )
+    load_dict = args.get("load_dict")
+    if not isinstance(load_dict, Mapping) or not load_dict:
+        raise ExecutorError("CheckpointLoader needs a non-empty 'load_dict'", loader.pointer)
+    ckpt = load_checkpoint(path, device, loader.pointer)
+    strict = bool(args.get("strict", True))
+    epochs = 0
+    for key, obj in load_dict.items():
+        if trainer is not None and (key == "trainer" or obj is trainer):
+            epochs = _restore_progress(trainer, ckpt.get(key), path, loader.pointer)
+            continue
+        state = ckpt.get(key)
+        if state is None and len(load_dict) == 1:
+            state = model_state(ckpt, key)
+        if state is None:
+            raise ExecutorError(f"checkpoint {path} has no {key!r} entry", loader.pointer)
+        load_object(obj, state, key, path, loader.pointer, strict=strict)
+    return epochs
+
+
+def _resume_all(training: Training, path: Path, pointer: str | None) -> _Restored:
+    ckpt = load_checkpoint(path, training.device, pointer)
+    state = model_state(ckpt)
+    if state is None:
+        raise ExecutorError(f"checkpoint {path} has no 'model' entry", pointer)
+    load_object(training.network, state, "model", path, pointer)
+    if training.optimizer is not None and "optimizer" in ckpt:
+        load_object(training.optimizer, ckpt["optimizer"], "optimizer", path, pointer)
+    if training.lr_scheduler is not None and "lr_scheduler" in ckpt:
+        load_object(training.lr_scheduler, ckpt["lr_scheduler"], "lr_scheduler", path, pointer)
+    epochs = _restore_progress(training.trainer, ckpt.get("trainer"), path, pointer)
+    best = ckpt.get("best") if isinstance(ckpt.get("best"), dict) else None
+    return _Restored(path, epochs, best)
+
+
+def _restore_progress(trainer: Any, progress: Any, path: Path, pointer: str | None) -> int:
+    """Set ``trainer`` to the start of the epoch after the completed ones in ``progress``."""
+    if not isinstance(progress, Mapping):
+        return 0
+    length = int(trainer.state.epoch_length or 0)
+    saved_length = progress.get("epoch_length")
+    if saved_length and length and int(saved_length) != length:
+        raise ExecutorError(
+            f"checkpoint {path} was written with {saved_length} iterations per epoch, the "
+            f"data loader now has {length}; resume with the same data and batch size",
+            pointer,
+        )
+    if progress.get("epoch") is not None:
+        epochs = int(progress["epoch"])
+    else:
+        epochs = int(progress.get("iteration", 0)) // max(length, 1)
+    trainer.state.epoch = epochs
+    trainer.state.iteration = epochs * length
+    return epochs
+
+
+def _saver_extras(builder: Builder, sections: tuple[str, ...]) -> dict[str, Any]:
+    """The ``save_dict`` entries of the plan's CheckpointSavers (``train_conf``...)."""
+    data: dict[str, Any] = {}
+    for section in sections:
+        for saver in builder.savers(section):
+            save_dict = saver.args.get("save_dict")
+            if isinstance(save_dict, Mapping):
+                for key, obj in save_dict.items():
+                    data[str(key)] = state_of(obj)
+    return data
+
+
+def _best_path(builder: Builder, default_dir: Path) -> Path | None:
+    """Where the best model goes: the validate CheckpointSaver's ``save_dir`` and
+    ``key_metric_filename`` when given, else ``<MMAR_CKPT_DIR>/best_model.pt``."""
+    for saver in builder.savers("validate"):
+        args = saver.args
+        if args.get("save_key_metric") is False:
+            continue
+        folder = Path(str(args.get("save_dir") or default_dir))
+        name = args.get("key_metric_filename")
+        return folder / (name if isinstance(name, str) and name else BEST_FILENAME)
+    return default_dir / BEST_FILENAME
+
+
+def _lower_is_better(builder: Builder) -> bool:
+    return any(bool(s.args.get("key_metric_negative_sign")) for s in builder.savers("validate"))
