@@ -14,11 +14,13 @@ from typing import Any
 from mmarc.compiler.migrate import MigrationError, MigrationReport
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
+from mmarc.compiler.plan import PlanError
 
 __all__ = [
     "Compilation",
     "MigrationError",
     "MigrationReport",
+    "PlanError",
     "UsageError",
     "Validation",
     "build_catalog",

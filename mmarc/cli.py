@@ -125,6 +125,9 @@ def compile_(
         compiled = api.compile_plan(path, sets=sets)
     except api.UsageError as exc:
         raise _usage_error(str(exc)) from None
+    except api.PlanError as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
     if compiled.plan is None:
         _report(compiled.validation, path, OutputFormat.TEXT)
         typer.echo("mmarc: no plan written: fix the errors above first", err=True)

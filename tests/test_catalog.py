@@ -11,7 +11,6 @@ import inspect
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -119,14 +118,10 @@ def test_loading_imports_neither_torch_nor_monai() -> None:
     assert out.strip() == "[]"
 
 
-def test_load_is_fast_and_cached() -> None:
+def test_load_is_cached() -> None:
+    # how fast it loads is measured by benchmarks/validate_cold.py, not asserted here
     _load.cache_clear()
-    start = time.perf_counter()
     first = load_catalog()
-    elapsed = time.perf_counter() - start
-    # ~5 ms on a developer machine; the bound only catches a loader that materialises
-    # every entry or imports something heavy
-    assert elapsed < 0.25, f"loading the catalog took {elapsed * 1000:.0f} ms"
     assert load_catalog() is first
     assert load_catalog(DEFAULT_CATALOG_PATH) is first
 

@@ -255,6 +255,22 @@ def build_plan(validation: Validation, catalog: Catalog) -> dict[str, Any]:
     train = target.first(FileKind.TRAIN)
     if train is None or train.substituted is None:
         raise PlanError(f"{target.path}: no config_train.json to compile")
+    for f in target.files:
+        report = f.version
+        if (
+            isinstance(report, VersionReport)
+            and report.version
+            in (
+                ClaraVersion.V40,
+                ClaraVersion.V40_EA,
+            )
+            and f.kind in (FileKind.TRAIN, FileKind.VALIDATION)
+        ):
+            raise PlanError(
+                f"{f.source.display} is a Clara {report.version} configuration, whose "
+                "components Clara wired implicitly; run `mmarc migrate "
+                f"{target.path} -o NEW_FOLDER` and compile the migrated MMAR"
+            )
     variables: dict[str, Any] = {}
     if validation.variables is not None:
         variables = {
