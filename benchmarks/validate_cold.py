@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--mmar", default="examples/digits_cnn")
     args = parser.parse_args()
     exe = str(Path(sys.executable))
+    # An installed package ships compiled bytecode (pip compiles on install); an editable
+    # checkout under PYTHONDONTWRITEBYTECODE=1 would recompile every module on every run.
+    subprocess.run([exe, "-m", "compileall", "-q", str(ROOT / "mmarc")], check=True)
     mmarc = str(Path(sys.executable).with_name("mmarc"))
     print(describe())
     probe = subprocess.run(

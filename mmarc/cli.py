@@ -6,7 +6,12 @@ kind, bad options). Nothing here imports torch or MONAI unless the command train
 
 from __future__ import annotations
 
+import os
 import sys
+
+# mmarc uses no pydantic plugins; skipping their discovery (a scan of every installed
+# distribution's entry points) saves start-up time on every command.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 from pathlib import Path
 from typing import Annotated
 

@@ -214,11 +214,11 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
         "processor",
         "mmarc runs no remote shell commands; the admin console's shell commands are refused",
     ),
-    _unsupported(
+    _ignored(
         "StartClientMGpuProcessor",
         "processor",
-        "multi-GPU client training is not supported: mmarc trains in one process on one "
-        "device; remove it (and set multi_gpu to false)",
+        "the admin console's multi-GPU start is refused: mmarc trains each client in one "
+        "process on one device",
     ),
     # -- Clara 3.x (TensorFlow) and Early Access server names ----------------------------------
     _unsupported(
