@@ -1,0 +1,308 @@
+"""Round-trip time and effective throughput of the transport, against raw TCP, same run.
+
+One round = the server sends the model to N client *processes* and receives one model
+back from each (what an FL round moves: 2 x N x model bytes), clients echoing what they
+got. Models: the anchors' A (6.4 MB) and B (100.2 MB) state_dicts with random weights
+(docs: /work/shared/anchors/fl-round-overhead.md), plus "tiny" (one 4-byte tensor: the
+pure messaging cost of a round). Baseline: the same bytes, same pattern and processes,
+over plain loopback TCP with ``socket.sendall`` / ``recv_into`` into preallocated buffers
+and no framing beyond a length prefix: the floor for moving bytes from Python.
+
+Also timed: the same round with in-time FedAvg on the server (each result added to an
+``InTimeAccumulator`` as it arrives, the average computed at the end), i.e. the transport
+plus aggregation part of a round's overhead.
+
+    .venv/bin/python benchmarks/transport_throughput.py [--clients 2,4,8] [--models tiny,A,B]
+        [--rounds 10] [--chunk-mb 16] [--json results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from machine import describe
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = "bench"
+LENGTH = 8  # bytes of the raw baseline's length prefix
+
+#: 1/3 of the best anchor's median overhead per round (seconds), by (model, clients).
+TARGET = {("A", 2): 0.065, ("A", 4): 0.071, ("A", 8): 0.120, ("B", 2): 0.377, ("B", 4): 0.587}
+
+
+def anchor_model(kind: str) -> dict[str, np.ndarray]:
+    """state_dict-shaped weights of the anchors' models (names as nn.Sequential gives them)."""
+    shapes = {
+        "tiny": {"w": (1,)},
+        "A": {
+            "0.weight": (32, 1, 3, 3),
+            "0.bias": (32,),
+            "4.weight": (256, 6272),
+            "4.bias": (256,),
+            "6.weight": (10, 256),
+            "6.bias": (10,),
+        },
+        "B": {"0.weight": (5000, 5000), "0.bias": (5000,), "2.weight": (10, 5000), "2.bias": (10,)},
+    }[kind]
+    rng = np.random.default_rng(0)
+    return {name: rng.standard_normal(shape, dtype=np.float32) for name, shape in shapes.items()}
+
+
+# --- client processes ---------------------------------------------------------------
+
+
+def endpoint_config(chunk_bytes: int) -> dict[str, Any]:
+    """Limits and socket options that admit frames of ``chunk_bytes`` (both sides)."""
+    from mmarc.runtime.protocol import DEFAULT_LIMITS, Limits
+    from mmarc.runtime.transport import SocketOptions
+
+    frame = max(chunk_bytes, DEFAULT_LIMITS.max_frame_bytes)
+    return {
+        "limits": Limits(max_frame_bytes=frame),
+        "options": SocketOptions(max_frame_bytes=frame),
+    }
+
+
+def run_client(connect: str, name: str, tune: bool, chunk_bytes: int) -> None:
+    from mmarc.runtime.protocol import MessageKind, prepare
+    from mmarc.runtime.transport import ClientEndpoint, keep_freed_memory
+
+    if tune:
+        keep_freed_memory()
+    client = ClientEndpoint(connect, name, run_id=RUN, **endpoint_config(chunk_bytes))
+    client.register(timeout=60)
+    while True:
+        task = client.recv(timeout=5)
+        if task is None:
+            if client.server_alive(timeout=15):
+                continue
+            break  # the server is gone: do not linger as an orphan
+        if task.kind is not MessageKind.TASK:
+            break
+        payload = prepare(task.tensors, chunk_bytes=chunk_bytes)
+        client.send(MessageKind.RESULT, round=task.round, tensors=payload)
+    client.close(bye=False)
+
+
+def run_raw_client(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        head = bytearray(LENGTH)
+        buffer = bytearray()
+        while True:
+            if not recv_exactly(conn, memoryview(head)):
+                return
+            size = int.from_bytes(head, "little")
+            if len(buffer) != size:
+                buffer = bytearray(size)
+            recv_exactly(conn, memoryview(buffer))
+            conn.sendall(head)
+            conn.sendall(buffer)
+
+
+def recv_exactly(conn: socket.socket, view: memoryview) -> bool:
+    got = 0
+    while got < len(view):
+        n = conn.recv_into(view[got:])
+        if n == 0:
+            return False
+        got += n
+    return True
+
+
+def spawn(args: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT)
+
+
+def reap(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Wait for the client processes; kill (by their own pid) any that hang."""
+    for proc in procs:
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- server side --------------------------------------------------------------------
+
+
+def bench_mmarc(
+    model: dict[str, np.ndarray],
+    clients: int,
+    rounds: int,
+    chunk_bytes: int,
+    fedavg: bool,
+    tune: bool,
+) -> list[float]:
+    from mmarc.runtime.aggregation import InTimeAccumulator
+    from mmarc.runtime.protocol import MessageKind, prepare
+    from mmarc.runtime.transport import ServerEndpoint
+
+    server = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, **endpoint_config(chunk_bytes))
+    names = [f"site-{i}" for i in range(clients)]
+    extra = ["--chunk-mb", str(chunk_bytes / 2**20)] + ([] if tune else ["--no-tune"])
+    procs = [
+        spawn(["--role", "client", "--connect", server.endpoint, "--name", n, *extra])
+        for n in names
+    ]
+    accumulator = InTimeAccumulator()
+    try:
+        while len(server.clients) < clients:
+            if server.recv(120) is None:
+                raise RuntimeError("clients did not register")
+        times = []
+        for round_ in range(rounds + 2):  # two warm-up rounds
+            start = time.perf_counter()
+            payload = prepare(model, chunk_bytes=chunk_bytes)
+            failed = server.broadcast(names, MessageKind.TASK, round=round_, tensors=payload)
+            assert not failed, failed
+            pending = set(names)
+            while pending:
+                result = server.recv(120)
+                if result is None:
+                    raise RuntimeError(f"no result from {sorted(pending)}")
+                if result.kind is MessageKind.RESULT and result.round == round_:
+                    pending.discard(result.client)
+                    if fedavg:
+                        accumulator.add(result.tensors, 1.0)
+            if fedavg:
+                accumulator.result()
+                accumulator.reset()
+            times.append(time.perf_counter() - start)
+        for name in names:
+            server.send(name, MessageKind.BYE)
+        return times[2:]
+    finally:
+        reap(procs)
+        server.close()
+
+
+def bench_raw(model: dict[str, np.ndarray], clients: int, rounds: int) -> list[float]:
+    payload = np.concatenate([a.reshape(-1).view(np.uint8) for a in model.values()])
+    head = payload.nbytes.to_bytes(LENGTH, "little")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    procs = [spawn(["--role", "raw-client", "--port", str(port)]) for _ in range(clients)]
+    conns = []
+    for _ in range(clients):
+        conn, _ = listener.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conns.append(conn)
+    back = [bytearray(payload.nbytes + LENGTH) for _ in conns]
+
+    def exchange(i: int) -> None:
+        conns[i].sendall(head)
+        conns[i].sendall(memoryview(payload))
+        recv_exactly(conns[i], memoryview(back[i]))
+
+    try:
+        times = []
+        with ThreadPoolExecutor(clients) as pool:
+            for _ in range(rounds + 2):
+                start = time.perf_counter()
+                list(pool.map(exchange, range(clients)))
+                times.append(time.perf_counter() - start)
+        return times[2:]
+    finally:
+        for conn in conns:
+            conn.close()
+        listener.close()
+        reap(procs)
+
+
+def load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--role", default="server", choices=["server", "client", "raw-client"])
+    parser.add_argument("--connect")
+    parser.add_argument("--name")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--clients", default="2,4,8")
+    parser.add_argument("--models", default="tiny,A,B")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--chunk-mb", type=float, default=16)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--no-tune", action="store_true", help="leave glibc's malloc thresholds alone"
+    )
+    args = parser.parse_args()
+    tune = not args.no_tune
+    chunk = int(args.chunk_mb * 1024 * 1024)
+    if args.role == "client":
+        run_client(args.connect, args.name, tune, chunk)
+        return
+    if args.role == "raw-client":
+        run_raw_client(args.port)
+        return
+
+    if tune:
+        from mmarc.runtime.transport import keep_freed_memory
+
+        keep_freed_memory()
+    print(describe())
+    print(f"load average at start: {load()}")
+    print(
+        f"rounds per cell: {args.rounds} (after 2 warm-up), chunk {args.chunk_mb:g} MiB, "
+        f"malloc tuned: {tune} (mmarc processes only)"
+    )
+    print(
+        f"{'model':>5} {'N':>2} {'MB/round':>9} | {'mmarc ms':>14} {'GB/s':>5} | "
+        f"{'raw TCP ms':>14} {'GB/s':>5} | {'ratio':>5} | {'+FedAvg ms':>14} | {'target ms':>9}"
+    )
+    rows: list[dict[str, Any]] = []
+    for kind in args.models.split(","):
+        model = anchor_model(kind)
+        nbytes = sum(a.nbytes for a in model.values())
+        for clients in (int(c) for c in args.clients.split(",")):
+            moved = 2 * clients * nbytes
+            ours = bench_mmarc(model, clients, args.rounds, chunk, fedavg=False, tune=tune)
+            raw = bench_raw(model, clients, args.rounds)
+            fed = bench_mmarc(model, clients, args.rounds, chunk, fedavg=True, tune=tune)
+            med, raw_med, fed_med = (statistics.median(t) for t in (ours, raw, fed))
+            target = TARGET.get((kind, clients))
+            row = {
+                "model": kind,
+                "clients": clients,
+                "bytes_per_round": moved,
+                "mmarc_s": ours,
+                "raw_s": raw,
+                "mmarc_fedavg_s": fed,
+                "ratio_median": med / raw_med,
+                "target_s": target,
+            }
+            rows.append(row)
+            print(
+                f"{kind:>5} {clients:>2} {moved / 1e6:>9.1f} | "
+                f"{med * 1e3:>7.1f} ({min(ours) * 1e3:>5.1f}) {moved / med / 1e9:>5.2f} | "
+                f"{raw_med * 1e3:>7.1f} ({min(raw) * 1e3:>5.1f}) {moved / raw_med / 1e9:>5.2f} | "
+                f"{med / raw_med:>5.2f} | {fed_med * 1e3:>7.1f} ({min(fed) * 1e3:>5.1f}) | "
+                f"{target * 1e3 if target else float('nan'):>9.0f}",
+                flush=True,
+            )
+    print("ms columns: median (min); ratio = mmarc median / raw TCP median")
+    print(f"load average at end: {load()} (other work on the machine skews every column)")
+    if args.json:
+        args.json.write_text(json.dumps({"machine": describe(), "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    main()

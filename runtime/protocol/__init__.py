@@ -1,0 +1,43 @@
+"""Wire protocol of the federated runtime: a versioned JSON header frame plus raw tensor frames.
+
+No pickle anywhere: everything received is untrusted and is validated field by field;
+any problem is a :class:`ProtocolError`. See :mod:`.header` for the wire layout and the
+compatibility rule, :mod:`.codec` for the zero-copy framing.
+"""
+
+from .codec import DEFAULT_PACK_THRESHOLD, EMPTY_PAYLOAD, Payload, as_numpy, decode, encode, prepare
+from .errors import ProtocolError, VersionMismatch
+from .header import (
+    DEFAULT_CHUNK_BYTES,
+    DEFAULT_LIMITS,
+    PROTOCOL_VERSION,
+    WIRE_DTYPES,
+    Header,
+    Limits,
+    MessageKind,
+    TensorSpec,
+    is_valid_client_name,
+    parse_header,
+)
+
+__all__ = [
+    "DEFAULT_CHUNK_BYTES",
+    "DEFAULT_LIMITS",
+    "DEFAULT_PACK_THRESHOLD",
+    "EMPTY_PAYLOAD",
+    "PROTOCOL_VERSION",
+    "WIRE_DTYPES",
+    "Header",
+    "Limits",
+    "MessageKind",
+    "Payload",
+    "ProtocolError",
+    "TensorSpec",
+    "VersionMismatch",
+    "as_numpy",
+    "decode",
+    "encode",
+    "is_valid_client_name",
+    "parse_header",
+    "prepare",
+]

@@ -1,0 +1,342 @@
+"""The header frame: a small, versioned JSON object that leads every message.
+
+Why JSON and not pickle or msgpack: the header comes from the network and must be
+parsed without executing anything, with the standard library only, and be readable in
+a packet dump. It is small (a few hundred bytes plus ~60 bytes per tensor), so its
+parse cost is negligible next to the tensor frames, which never pass through JSON.
+
+Wire layout of the header object (keys are short because a manifest of a large network
+repeats them; ``docs`` of the fields are on :class:`Header`)::
+
+    {"v": [1, 0], "kind": "task", "run": "...", "round": 3, "client": "site-1",
+     "plan": "...", "id": "...", "re": "...", "meta": {...}, "chunk": 16777216,
+     "tensors": [[name, dtype, [shape...], nbytes, frame, offset], ...]}
+
+Compatibility rule, frozen across major versions so that a refusal can always be read:
+frame 0 is a UTF-8 JSON object whose ``"v"`` is ``[major, minor]`` and whose ``"kind"``,
+``"id"`` and ``"meta"`` keep their meaning. A different major version is refused; a
+different minor version is accepted and unknown keys are ignored (minor versions only
+add optional keys).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from .errors import ProtocolError, VersionMismatch
+
+#: (major, minor) spoken by this build.
+PROTOCOL_VERSION: tuple[int, int] = (1, 0)
+
+#: Tensors larger than this are split into frames of exactly this many bytes (the last
+#: one shorter). 16 MiB measured fastest on loopback: glibc serves it from the heap after
+#: the first round, while 64 MiB buffers are fresh mmaps that page-fault on every message
+#: (see benchmarks/transport_throughput.py). Either way no frame nears 2 GiB.
+DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
+
+_CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
+
+#: The dtypes that may cross the wire, by wire name; always little-endian on the wire.
+#: No object, string, void or datetime dtypes: they are either unsafe or meaningless here.
+#: bfloat16 is absent because numpy has no such dtype; cast to float32/float16 first.
+WIRE_DTYPES: dict[str, np.dtype[Any]] = {
+    name: np.dtype(name).newbyteorder("<")
+    for name in (
+        "bool",
+        "int8",
+        "uint8",
+        "int16",
+        "uint16",
+        "int32",
+        "uint32",
+        "int64",
+        "uint64",
+        "float16",
+        "float32",
+        "float64",
+    )
+}
+
+
+class MessageKind(StrEnum):
+    """What a message is for. Unknown kinds are protocol errors (no silent ignoring)."""
+
+    REGISTER = "register"  # client -> server: join the run (meta: anything the admit hook reads)
+    REGISTERED = "registered"  # server -> client: accepted
+    REFUSED = "refused"  # server -> client: not accepted; meta["reason"] says why
+    TASK = "task"  # server -> client: work to do (meta: task name, parameters; tensors: model)
+    RESULT = "result"  # client -> server: outcome of a task (tensors: weights or diff)
+    HEARTBEAT = "heartbeat"  # client -> server: still alive
+    HEARTBEAT_ACK = "heartbeat_ack"  # server -> client: server alive; meta["known"]
+    BYE = "bye"  # either way: leaving / run over
+    ERROR = "error"  # either way: meta["code"], meta["detail"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Upper bounds applied to every received message before anything is allocated.
+
+    The defaults suit models up to tens of GB; lower them on servers that face many
+    untrusted peers. ``max_frame_bytes`` is also handed to ZeroMQ (``MAXMSGSIZE``), so an
+    oversized frame drops the connection before it is buffered.
+    """
+
+    max_header_bytes: int = 4 * 1024 * 1024
+    max_frame_bytes: int = 64 * 1024 * 1024
+    max_tensors: int = 100_000
+    max_total_bytes: int = 64 * 1024**3
+    max_ndim: int = 32
+    max_name_chars: int = 1024
+    max_text_chars: int = 256
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True, slots=True)
+class TensorSpec:
+    """Where one tensor lies in the frames that follow the header.
+
+    ``frame`` counts from the first frame after the header. A tensor of at most
+    ``chunk`` bytes lies inside one frame at ``offset`` (small tensors share a frame);
+    a larger one starts at ``offset`` 0 of ``frame`` and fills the next
+    ``ceil(nbytes / chunk)`` frames, all exactly ``chunk`` bytes but the last, which it
+    owns alone.
+    """
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    nbytes: int
+    frame: int
+    offset: int
+
+    def to_wire(self) -> list[Any]:
+        return [self.name, self.dtype, list(self.shape), self.nbytes, self.frame, self.offset]
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Typed view of the header frame.
+
+    ``client`` is the sender's name on client->server messages and the recipient's on
+    server->client ones. ``round`` is -1 outside rounds. ``meta`` carries the
+    kind-specific small fields (task name, local steps, metrics, refusal reason...) as
+    plain JSON. ``tensors`` and ``chunk_bytes`` are filled in by :func:`encode`.
+    """
+
+    kind: MessageKind
+    run_id: str = ""
+    round: int = -1
+    client: str = ""
+    plan_hash: str = ""
+    msg_id: str = ""
+    in_reply_to: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    version: tuple[int, int] = PROTOCOL_VERSION
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    tensors: tuple[TensorSpec, ...] = ()
+
+    def to_bytes(self) -> bytes:
+        """Serialise as compact UTF-8 JSON; rejects NaN/inf in ``meta`` (peers would)."""
+        obj = {
+            "v": list(self.version),
+            "kind": str(self.kind),
+            "run": self.run_id,
+            "round": self.round,
+            "client": self.client,
+            "plan": self.plan_hash,
+            "id": self.msg_id,
+            "re": self.in_reply_to,
+            "meta": dict(self.meta),
+            "chunk": self.chunk_bytes,
+            "tensors": [spec.to_wire() for spec in self.tensors],
+        }
+        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def is_valid_client_name(name: str) -> bool:
+    """Client names double as ZeroMQ routing ids and log fields: short, no spaces or '/'."""
+    return isinstance(name, str) and _CLIENT_NAME.fullmatch(name) is not None
+
+
+# --- parsing -----------------------------------------------------------------------------
+
+
+def _reject_constant(token: str) -> Any:
+    raise ProtocolError(f"header contains the non-JSON number {token}")
+
+
+def _finite_float(token: str) -> float:
+    value = float(token)
+    if not math.isfinite(value):
+        raise ProtocolError(f"header contains a non-finite number {token[:40]}")
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ProtocolError("header contains a JSON object with duplicate keys")
+    return obj
+
+
+def _load_json(raw: memoryview | bytes, limits: Limits) -> dict[str, Any]:
+    if len(raw) > limits.max_header_bytes:
+        raise ProtocolError(
+            f"header frame is {len(raw)} bytes, more than the limit {limits.max_header_bytes}"
+        )
+    try:
+        text = bytes(raw).decode("utf-8")
+        obj = json.loads(
+            text,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_no_duplicates,
+        )
+    except ProtocolError:
+        raise
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: deeply nested arrays; ValueError: bad JSON or a huge integer.
+        raise ProtocolError(f"header frame is not valid UTF-8 JSON: {str(exc)[:200]}") from None
+    if not isinstance(obj, dict):
+        raise ProtocolError(f"header must be a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+def _text(obj: dict[str, Any], key: str, limits: Limits, default: str = "") -> str:
+    value = obj.get(key, default)
+    if not isinstance(value, str):
+        raise ProtocolError(f"header field {key!r} must be a string")
+    if len(value) > limits.max_text_chars:
+        raise ProtocolError(f"header field {key!r} is longer than {limits.max_text_chars}")
+    if not value.isprintable():
+        raise ProtocolError(f"header field {key!r} contains control characters")
+    return value
+
+
+def _int(obj: dict[str, Any], key: str, lo: int, hi: int, default: int | None = None) -> int:
+    value = obj.get(key, default)
+    if type(value) is not int:  # bool is an int subclass and is rejected on purpose
+        raise ProtocolError(f"header field {key!r} must be an integer")
+    if not lo <= value <= hi:
+        raise ProtocolError(f"header field {key!r} = {value} is outside [{lo}, {hi}]")
+    return value
+
+
+def _version(obj: dict[str, Any]) -> tuple[int, int]:
+    value = obj.get("v")
+    if (
+        not isinstance(value, list)
+        or len(value) != 2
+        or any(type(part) is not int or not 0 <= part < 10_000 for part in value)
+    ):
+        raise ProtocolError("header field 'v' must be [major, minor] with small integers")
+    return (value[0], value[1])
+
+
+def _short(obj: dict[str, Any], key: str) -> str:
+    """Best-effort field of a header that failed the version check (for the reply only)."""
+    value = obj.get(key)
+    return value[:64] if isinstance(value, str) and value.isprintable() else ""
+
+
+def _tensor_spec(entry: Any, index: int, limits: Limits) -> TensorSpec:
+    where = f"tensor #{index}"
+    if not isinstance(entry, list) or len(entry) != 6:
+        raise ProtocolError(
+            f"{where}: manifest entry must be [name, dtype, shape, nbytes, frame, offset]"
+        )
+    name, dtype, shape, nbytes, frame, offset = entry
+    if not isinstance(name, str) or not 0 < len(name) <= limits.max_name_chars:
+        raise ProtocolError(
+            f"{where}: name must be a non-empty string of at most "
+            f"{limits.max_name_chars} characters"
+        )
+    where = f"tensor {name[:80]!r}"
+    if not isinstance(dtype, str) or dtype not in WIRE_DTYPES:
+        raise ProtocolError(
+            f"{where}: dtype {str(dtype)[:40]!r} is not allowed; allowed: {', '.join(WIRE_DTYPES)}"
+        )
+    if not isinstance(shape, list) or len(shape) > limits.max_ndim:
+        raise ProtocolError(f"{where}: shape must be a list of at most {limits.max_ndim} dims")
+    if any(type(dim) is not int or dim < 0 for dim in shape):
+        raise ProtocolError(f"{where}: shape dimensions must be non-negative integers")
+    if type(nbytes) is not int or nbytes < 0:
+        raise ProtocolError(f"{where}: byte length must be a non-negative integer")
+    if nbytes > limits.max_total_bytes:
+        raise ProtocolError(f"{where}: {nbytes} bytes, limit {limits.max_total_bytes}")
+    if math.prod(shape) * WIRE_DTYPES[dtype].itemsize != nbytes:
+        raise ProtocolError(
+            f"{where}: shape {shape[:8]} x itemsize {WIRE_DTYPES[dtype].itemsize} "
+            f"!= byte length {nbytes}"
+        )
+    if type(frame) is not int or type(offset) is not int or frame < 0 or offset < 0:
+        raise ProtocolError(f"{where}: frame and offset must be non-negative integers")
+    return TensorSpec(name, dtype, tuple(shape), nbytes, frame, offset)
+
+
+def parse_header(raw: memoryview | bytes, limits: Limits = DEFAULT_LIMITS) -> Header:
+    """Parse and validate a header frame; raises :class:`ProtocolError` on anything odd.
+
+    Checks each field's type and range; the tensor manifest against the dtype allow-list
+    and ``shape x itemsize == nbytes``; count and total size against ``limits``. Frame
+    layout is checked against the actual frames by :func:`decode`.
+    """
+    obj = _load_json(raw, limits)
+    version = _version(obj)
+    if version[0] != PROTOCOL_VERSION[0]:
+        raise VersionMismatch(
+            version,
+            PROTOCOL_VERSION,
+            kind=_short(obj, "kind"),
+            msg_id=_short(obj, "id"),
+            client=_short(obj, "client"),
+        )
+    kind_text = obj.get("kind")
+    try:
+        kind = MessageKind(kind_text if isinstance(kind_text, str) else "")
+    except ValueError:
+        raise ProtocolError(
+            f"unknown message kind {str(kind_text)[:40]!r}; known: "
+            f"{', '.join(k.value for k in MessageKind)}"
+        ) from None
+    meta = obj.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ProtocolError("header field 'meta' must be a JSON object")
+    chunk = _int(obj, "chunk", 4096, limits.max_frame_bytes, DEFAULT_CHUNK_BYTES)
+    entries = obj.get("tensors", [])
+    if not isinstance(entries, list):
+        raise ProtocolError("header field 'tensors' must be a list")
+    if len(entries) > limits.max_tensors:
+        raise ProtocolError(f"message has {len(entries)} tensors, limit {limits.max_tensors}")
+    specs = tuple(_tensor_spec(entry, i, limits) for i, entry in enumerate(entries))
+    total = sum(spec.nbytes for spec in specs)
+    if total > limits.max_total_bytes:
+        raise ProtocolError(f"message carries {total} bytes, limit {limits.max_total_bytes}")
+    if len({spec.name for spec in specs}) != len(specs):
+        raise ProtocolError("tensor names in the manifest are not unique")
+    client = _text(obj, "client", limits)
+    if client and not is_valid_client_name(client):
+        raise ProtocolError(f"client name {client[:40]!r} is not a valid name")
+    return Header(
+        kind=kind,
+        run_id=_text(obj, "run", limits),
+        round=_int(obj, "round", -1, 2**31, -1),
+        client=client,
+        plan_hash=_text(obj, "plan", limits),
+        msg_id=_text(obj, "id", limits),
+        in_reply_to=_text(obj, "re", limits),
+        meta=meta,
+        version=version,
+        chunk_bytes=chunk,
+        tensors=specs,
+    )

@@ -1,0 +1,389 @@
+"""Server side of the transport: one ROUTER, a registry of clients, heartbeat bookkeeping.
+
+Single-threaded by design: the round workflow calls :meth:`ServerEndpoint.recv` (which
+blocks in ``zmq_poll`` until a message or the timeout, never in a sleep loop) and
+:meth:`ServerEndpoint.send`. Protocol housekeeping happens inside ``recv``:
+registrations are admitted or refused, heartbeats are acknowledged and recorded,
+malformed messages are rejected (recorded in :attr:`ServerEndpoint.rejected`, answered
+with an ``error``) and never reach the caller or stop the endpoint.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+import zmq
+
+from ..protocol import (
+    DEFAULT_LIMITS,
+    PROTOCOL_VERSION,
+    Header,
+    Limits,
+    MessageKind,
+    Payload,
+    ProtocolError,
+    VersionMismatch,
+    decode,
+    encode,
+    is_valid_client_name,
+)
+from .message import ClientInfo, Message, MessageIds, Rejection, TransportError, payload_for
+from .security import SecurityConfig
+from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, new_context, server_socket
+
+log = logging.getLogger(__name__)
+
+#: Suffix of the routing id of a client's heartbeat socket (client names cannot hold '/').
+HEARTBEAT_SUFFIX = "/hb"
+
+#: ``admit(message) -> None`` to accept a registration, or a reason string to refuse it.
+AdmitHook = Callable[[Message], str | None]
+
+_VERSION_TEXT = f"{PROTOCOL_VERSION[0]}.{PROTOCOL_VERSION[1]}"
+
+
+class ServerEndpoint:
+    """The server's end of every client connection.
+
+    ``recv`` returns application messages (``register`` after it was accepted,
+    ``result``, ``bye``, ``error``...); ``send``/``broadcast`` address clients by name.
+    Not thread-safe: use from one thread.
+    """
+
+    def __init__(
+        self,
+        bind: str = "tcp://127.0.0.1:*",
+        *,
+        run_id: str,
+        plan_hash: str = "",
+        security: SecurityConfig | None = None,
+        options: SocketOptions = DEFAULT_SOCKET_OPTIONS,
+        limits: Limits = DEFAULT_LIMITS,
+        admit: AdmitHook | None = None,
+        context: zmq.Context[Any] | None = None,
+    ) -> None:
+        if options.max_frame_bytes > limits.max_frame_bytes:
+            raise ValueError("options.max_frame_bytes exceeds limits.max_frame_bytes")
+        self.run_id = run_id
+        self.plan_hash = plan_hash
+        self.limits = limits
+        self._secure = security is not None
+        self._admit = admit
+        self._own_context = context is None
+        self._context = context if context is not None else new_context(options)
+        self._server = server_socket(self._context, bind, security=security, options=options)
+        self._socket = self._server.socket
+        self._poller = zmq.Poller()
+        self._poller.register(self._socket, zmq.POLLIN)
+        self._ids = MessageIds()
+        self._clients: dict[str, ClientInfo] = {}
+        self._queue: collections.deque[Message] = collections.deque()
+        self.rejected: collections.deque[Rejection] = collections.deque(maxlen=100)
+        self.stats: collections.Counter[str] = collections.Counter()
+        self._closed = False
+
+    # --- public API -----------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint actually bound (the port resolved if ``bind`` used ``*``)."""
+        return self._server.endpoint
+
+    @property
+    def clients(self) -> Mapping[str, ClientInfo]:
+        """Registered clients by name (read-only view)."""
+        return MappingProxyType(self._clients)
+
+    def recv(self, timeout: float | None = None) -> Message | None:
+        """Next application message, or None after ``timeout`` seconds (None: wait forever)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._queue:
+            if deadline is None:
+                wait_ms = None
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 and not self._poller.poll(0):
+                    return None
+                wait_ms = max(0, math.ceil(remaining * 1000))
+            if self._poller.poll(wait_ms):
+                self._receive_one()
+        return self._queue.popleft()
+
+    def pump(self) -> int:
+        """Handle every message already waiting, without blocking; returns how many.
+
+        Application messages are queued for the next :meth:`recv`. Call it before judging
+        liveness after a long computation, so queued heartbeats count.
+        """
+        handled = 0
+        while self._poller.poll(0):
+            self._receive_one()
+            handled += 1
+        return handled
+
+    def send(
+        self,
+        client: str,
+        kind: MessageKind,
+        *,
+        round: int = -1,
+        meta: Mapping[str, Any] | None = None,
+        tensors: Mapping[str, Any] | Payload | None = None,
+        in_reply_to: str = "",
+    ) -> str:
+        """Send one message to a registered client; returns its message id.
+
+        Tensors are sent zero-copy: do not modify them until the client has answered.
+        Raises :class:`TransportError` if the client is unknown, gone or not reading.
+        """
+        info = self._clients.get(client)
+        if info is None:
+            raise TransportError(f"client {client!r} is not registered")
+        header = self._header(kind, client, round, meta, in_reply_to)
+        self._send(info.identity, encode(header, payload_for(tensors, self.limits)), client)
+        return header.msg_id
+
+    def broadcast(
+        self,
+        clients: Iterable[str],
+        kind: MessageKind,
+        *,
+        round: int = -1,
+        meta: Mapping[str, Any] | None = None,
+        tensors: Mapping[str, Any] | Payload | None = None,
+    ) -> dict[str, TransportError]:
+        """Send the same tensors to many clients, laid out once and shared by all sends.
+
+        Returns the clients that could not be reached, with the error; the others got it.
+        """
+        payload = payload_for(tensors, self.limits)
+        failed: dict[str, TransportError] = {}
+        for client in clients:
+            try:
+                self.send(client, kind, round=round, meta=meta, tensors=payload)
+            except TransportError as exc:
+                failed[client] = exc
+        return failed
+
+    def last_seen(self, client: str) -> float | None:
+        """``time.monotonic()`` of the client's last valid message or heartbeat."""
+        info = self._clients.get(client)
+        return None if info is None else info.last_seen
+
+    def dead_clients(self, timeout: float) -> list[str]:
+        """Registered clients silent for more than ``timeout`` seconds (after a pump)."""
+        self.pump()
+        limit = time.monotonic() - timeout
+        return [name for name, info in self._clients.items() if info.last_seen < limit]
+
+    def forget(self, client: str) -> None:
+        """Drop a client from the registry; its next message will ask it to re-register."""
+        self._clients.pop(client, None)
+
+    def close(self, linger_ms: int | None = None) -> None:
+        """Close the socket (and the private context); idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._server.close(linger_ms)
+        if self._own_context:
+            self._context.term()
+
+    def __enter__(self) -> ServerEndpoint:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _header(
+        self,
+        kind: MessageKind,
+        client: str,
+        round: int,
+        meta: Mapping[str, Any] | None,
+        in_reply_to: str,
+    ) -> Header:
+        return Header(
+            kind=kind,
+            run_id=self.run_id,
+            round=round,
+            client=client,
+            plan_hash=self.plan_hash,
+            msg_id=self._ids(),
+            in_reply_to=in_reply_to,
+            meta=dict(meta or {}),
+        )
+
+    def _send(self, identity: bytes, frames: list[Any], client: str, flags: int = 0) -> None:
+        try:
+            self._socket.send_multipart([identity, *frames], flags=flags, copy=False)
+        except zmq.Again:
+            raise TransportError(f"send to {client!r} timed out (client not reading?)") from None
+        except zmq.ZMQError as exc:
+            if exc.errno == zmq.EHOSTUNREACH:
+                raise TransportError(f"client {client!r} is not connected") from None
+            raise TransportError(f"send to {client!r} failed: {exc}") from None
+
+    def _reply(self, identity: bytes, kind: MessageKind, client: str, **fields: Any) -> None:
+        """Best-effort protocol reply: never blocks, never raises."""
+        header = self._header(
+            kind, client, fields.pop("round", -1), fields.pop("meta", None), fields.pop("re", "")
+        )
+        try:
+            self._send(identity, encode(header), client, flags=zmq.NOBLOCK)
+        except TransportError as exc:
+            log.debug("reply %s to %r dropped: %s", kind, identity, exc)
+
+    def _reject(self, identity: bytes, error: ProtocolError) -> None:
+        self.stats["rejected"] += 1
+        self.rejected.append(Rejection(identity, error, time.monotonic()))
+        log.warning("rejected message from %r: %s", identity[:64], error)
+
+    def _receive_one(self) -> None:
+        try:
+            frames = self._socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            return
+        now = time.monotonic()
+        identity = frames[0].bytes
+        try:
+            if len(frames) < 2:
+                raise ProtocolError("message has no header frame")
+            header, tensors = decode(frames[1:], self.limits)
+        except VersionMismatch as exc:
+            self._reject(identity, exc)
+            peer = f"{exc.peer[0]}.{exc.peer[1]}"
+            self._reply(
+                identity,
+                MessageKind.REFUSED,
+                exc.client if is_valid_client_name(exc.client) else "",
+                re=exc.msg_id,
+                meta={
+                    "code": "protocol_version",
+                    "reason": f"client speaks protocol {peer}, server speaks {_VERSION_TEXT}",
+                    "server_version": _VERSION_TEXT,
+                    "client_version": peer,
+                },
+            )
+            return
+        except ProtocolError as exc:
+            self._reject(identity, exc)
+            self._reply(
+                identity, MessageKind.ERROR, "", meta={"code": "malformed", "detail": str(exc)}
+            )
+            return
+        user_id = ""
+        if self._secure:  # set by the ZAP handler: the participant bound to the client key
+            property_value = frames[1].get("User-Id")
+            user_id = property_value if isinstance(property_value, str) else ""
+        message = Message(header, tensors, identity, user_id, now)
+        self.stats[header.kind.value] += 1
+        self._dispatch(message)
+
+    def _dispatch(self, message: Message) -> None:
+        header, identity = message.header, message.identity
+        name = header.client
+        if self._secure and name != message.user_id:
+            self._reject(
+                identity,
+                ProtocolError(f"client name {name!r} does not match its key ({message.user_id!r})"),
+            )
+            self._reply(
+                identity,
+                MessageKind.REFUSED,
+                "",
+                re=header.msg_id,
+                meta={"code": "identity", "reason": "client name does not match the key"},
+            )
+            return
+        kind = header.kind
+        if kind is MessageKind.REGISTER:
+            self._register(message)
+            return
+        info = self._clients.get(name)
+        if kind is MessageKind.HEARTBEAT:
+            known = info is not None and identity in (
+                info.identity,
+                (name + HEARTBEAT_SUFFIX).encode(),
+            )
+            if known and info is not None:
+                info.last_seen = message.received_at
+            self._reply(
+                identity,
+                MessageKind.HEARTBEAT_ACK,
+                name,
+                re=header.msg_id,
+                meta={"known": known},
+            )
+            return
+        if info is None or info.identity != identity:
+            self._reply(
+                identity,
+                MessageKind.ERROR,
+                name,
+                re=header.msg_id,
+                meta={"code": "not_registered", "detail": "register first"},
+            )
+            return
+        if header.run_id != self.run_id:
+            self._reply(
+                identity,
+                MessageKind.ERROR,
+                name,
+                re=header.msg_id,
+                meta={"code": "wrong_run", "detail": f"server runs {self.run_id!r}"},
+            )
+            return
+        info.last_seen = message.received_at
+        if kind is MessageKind.BYE:
+            del self._clients[name]
+        self._queue.append(message)
+
+    def _register(self, message: Message) -> None:
+        header, identity = message.header, message.identity
+        name = header.client
+        reason = ""
+        if not name:
+            reason = "register carries no client name"
+        elif identity != name.encode():
+            reason = "register must come from the socket whose routing id is the client name"
+        elif header.run_id != self.run_id:
+            reason = f"client joins run {header.run_id!r}, server runs {self.run_id!r}"
+        elif self.plan_hash and header.plan_hash != self.plan_hash:
+            reason = (
+                f"client plan hash {header.plan_hash!r} differs from the server's "
+                f"{self.plan_hash!r}; both sides must run the same compiled plan"
+            )
+        elif self._admit is not None:
+            reason = self._admit(message) or ""
+        if reason:
+            self.stats["refused"] += 1
+            log.info("refused registration of %r: %s", name, reason)
+            self._reply(
+                identity,
+                MessageKind.REFUSED,
+                name if is_valid_client_name(name) else "",
+                re=header.msg_id,
+                meta={"code": "refused", "reason": reason},
+            )
+            return
+        now = message.received_at
+        self._clients[name] = ClientInfo(
+            name, identity, now, now, dict(header.meta), message.user_id
+        )
+        self._reply(
+            identity,
+            MessageKind.REGISTERED,
+            name,
+            re=header.msg_id,
+            meta={"protocol": _VERSION_TEXT},
+        )
+        self._queue.append(message)
