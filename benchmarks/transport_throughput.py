@@ -62,16 +62,14 @@ def anchor_model(kind: str) -> dict[str, np.ndarray]:
 # --- client processes ---------------------------------------------------------------
 
 
-def endpoint_config(chunk_bytes: int) -> dict[str, Any]:
+def endpoint_config(chunk_bytes: int, io_threads: int = 1) -> dict[str, Any]:
     """Limits and socket options that admit frames of ``chunk_bytes`` (both sides)."""
     from mmarc.runtime.protocol import DEFAULT_LIMITS, Limits
     from mmarc.runtime.transport import SocketOptions
 
     frame = max(chunk_bytes, DEFAULT_LIMITS.max_frame_bytes)
-    return {
-        "limits": Limits(max_frame_bytes=frame),
-        "options": SocketOptions(max_frame_bytes=frame),
-    }
+    options = SocketOptions(max_frame_bytes=frame, io_threads=io_threads)
+    return {"limits": Limits(max_frame_bytes=frame), "options": options}
 
 
 def run_client(connect: str, name: str, tune: bool, chunk_bytes: int) -> None:
@@ -145,12 +143,14 @@ def bench_mmarc(
     chunk_bytes: int,
     fedavg: bool,
     tune: bool,
+    io_threads: int,
 ) -> list[float]:
     from mmarc.runtime.aggregation import InTimeAccumulator
     from mmarc.runtime.protocol import MessageKind, prepare
     from mmarc.runtime.transport import ServerEndpoint
 
-    server = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, **endpoint_config(chunk_bytes))
+    config = endpoint_config(chunk_bytes, io_threads)
+    server = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, **config)
     names = [f"site-{i}" for i in range(clients)]
     extra = ["--chunk-mb", str(chunk_bytes / 2**20)] + ([] if tune else ["--no-tune"])
     procs = [
@@ -239,6 +239,7 @@ def main() -> None:
     parser.add_argument("--models", default="tiny,A,B")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--chunk-mb", type=float, default=16)
+    parser.add_argument("--io-threads", type=int, default=1, help="ZeroMQ I/O threads, server")
     parser.add_argument("--json", type=Path)
     parser.add_argument(
         "--no-tune", action="store_true", help="leave glibc's malloc thresholds alone"
@@ -261,7 +262,7 @@ def main() -> None:
     print(f"load average at start: {load()}")
     print(
         f"rounds per cell: {args.rounds} (after 2 warm-up), chunk {args.chunk_mb:g} MiB, "
-        f"malloc tuned: {tune} (mmarc processes only)"
+        f"malloc tuned: {tune} (mmarc processes only), server I/O threads: {args.io_threads}"
     )
     print(
         f"{'model':>5} {'N':>2} {'MB/round':>9} | {'mmarc ms':>14} {'GB/s':>5} | "
@@ -273,9 +274,10 @@ def main() -> None:
         nbytes = sum(a.nbytes for a in model.values())
         for clients in (int(c) for c in args.clients.split(",")):
             moved = 2 * clients * nbytes
-            ours = bench_mmarc(model, clients, args.rounds, chunk, fedavg=False, tune=tune)
+            cell = (model, clients, args.rounds, chunk)
+            ours = bench_mmarc(*cell, fedavg=False, tune=tune, io_threads=args.io_threads)
             raw = bench_raw(model, clients, args.rounds)
-            fed = bench_mmarc(model, clients, args.rounds, chunk, fedavg=True, tune=tune)
+            fed = bench_mmarc(*cell, fedavg=True, tune=tune, io_threads=args.io_threads)
             med, raw_med, fed_med = (statistics.median(t) for t in (ours, raw, fed))
             target = TARGET.get((kind, clients))
             row = {

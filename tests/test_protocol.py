@@ -115,6 +115,8 @@ def manifest_frames(**changes: object) -> list[bytes]:
         ({"tensors": [["w", "float32", [2, 3], 24, 5, 0]]}, "outside the frames"),
         ({"tensors": [["w", "float32", [2, 3], 24, 0, 8]]}, "outside the frames"),
         ({"tensors": [["w", "float32", [2, 3], 24]]}, "manifest entry"),
+        ({"tensors": [["w\n", "float32", [2, 3], 24, 0, 0]]}, "printable"),
+        ({"tensors": [[7, "float32", [2, 3], 24, 0, 0]]}, "printable"),
         ({"tensors": [["w", "float32", [6], 24, 0, 0], ["w", "float32", [6], 24, 0, 0]]}, "unique"),
         (
             {"tensors": [["a", "float32", [4], 16, 0, 0], ["b", "float32", [2], 8, 0, 8]]},

@@ -374,3 +374,27 @@ def test_client_receives_the_global_model_into_its_parameters(
     assert task is not None and all(task.tensors[name] is views[name] for name in views)
     for name, value in sent.state_dict().items():
         assert torch.equal(local.state_dict()[name], value)
+
+
+def test_client_refuses_a_server_of_another_major_version(make_client: Any) -> None:
+    context = zmq.Context()
+    router = context.socket(zmq.ROUTER)
+    router.setsockopt(zmq.LINGER, 0)
+    router.bind("tcp://127.0.0.1:*")
+    endpoint = router.getsockopt_string(zmq.LAST_ENDPOINT)
+    try:
+        client = make_client("site-1", connect=endpoint)
+        done = in_thread(lambda: client.register(timeout=5))
+        while True:  # skip heartbeats until the register arrives
+            identity, frame = router.recv_multipart()
+            if json.loads(frame)["kind"] == "register":
+                break
+        reply = {"v": [PROTOCOL_VERSION[0] + 1, 2], "kind": "refused", "meta": {}}
+        router.send_multipart([identity, json.dumps(reply).encode()])
+        with pytest.raises(RegistrationRefused) as info:
+            done()
+        assert f"{PROTOCOL_VERSION[0] + 1}.2" in info.value.reason
+        assert "{}.{}".format(*PROTOCOL_VERSION) in info.value.reason
+    finally:
+        router.close()
+        context.term()

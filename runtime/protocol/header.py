@@ -37,9 +37,11 @@ from .errors import ProtocolError, VersionMismatch
 PROTOCOL_VERSION: tuple[int, int] = (1, 0)
 
 #: Tensors larger than this are split into frames of exactly this many bytes (the last
-#: one shorter). 16 MiB measured fastest on loopback: glibc serves it from the heap after
-#: the first round, while 64 MiB buffers are fresh mmaps that page-fault on every message
-#: (see benchmarks/transport_throughput.py). Either way no frame nears 2 GiB.
+#: one shorter), so no frame nears 2 GiB. 16 MiB measured fastest on loopback (100 MB
+#: model, 2 clients: ~200 ms a round against ~300 ms with 64 or 128 MiB, in
+#: benchmarks/transport_throughput.py): libzmq allocates receive buffers in its I/O
+#: thread, whose glibc arena reuses heap memory for blocks that fit its 64 MiB heaps but
+#: gives larger ones fresh mmaps, which page-fault on every message.
 DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
 
 _CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
@@ -256,9 +258,13 @@ def _tensor_spec(entry: Any, index: int, limits: Limits) -> TensorSpec:
             f"{where}: manifest entry must be [name, dtype, shape, nbytes, frame, offset]"
         )
     name, dtype, shape, nbytes, frame, offset = entry
-    if not isinstance(name, str) or not 0 < len(name) <= limits.max_name_chars:
+    if (
+        not isinstance(name, str)
+        or not 0 < len(name) <= limits.max_name_chars
+        or not name.isprintable()
+    ):
         raise ProtocolError(
-            f"{where}: name must be a non-empty string of at most "
+            f"{where}: name must be a non-empty printable string of at most "
             f"{limits.max_name_chars} characters"
         )
     where = f"tensor {name[:80]!r}"

@@ -30,6 +30,7 @@ from ..protocol import (
     MessageKind,
     Payload,
     ProtocolError,
+    VersionMismatch,
     decode,
     encode,
     is_valid_client_name,
@@ -399,6 +400,14 @@ class ClientEndpoint:
         now = time.monotonic()
         try:
             header, tensors = decode(frames, self.limits, into=self._into)
+        except VersionMismatch as exc:
+            # Nothing can be exchanged with this server; say so instead of timing out.
+            self._registered = False
+            raise RegistrationRefused(
+                f"server speaks protocol {exc.peer[0]}.{exc.peer[1]}, this client speaks "
+                f"{exc.ours[0]}.{exc.ours[1]}; major versions must match",
+                {"code": "protocol_version"},
+            ) from None
         except ProtocolError as exc:
             self.rejected.append(Rejection(b"", exc, now))
             log.warning("bad message from server: %s", exc)

@@ -1,12 +1,15 @@
 """Process-wide allocator tuning for processes that receive large models every round.
 
-Why: every received frame lives in a buffer that libzmq mallocs. glibc serves blocks of
-more than 32 MiB (and, after trimming, freed heap tops) with fresh ``mmap`` pages, and a
-fresh page costs a page fault plus zeroing on first touch: ~25-200 ms per 100 MB on the
-VMs we measured, as much as moving the bytes. Raising glibc's mmap and trim thresholds
-keeps freed buffers in the heap, so round 2 onwards reuses round 1's memory. Measured on
-loopback (benchmarks/transport_throughput.py): a 100 MB message's transfer plus decode
-went from ~125 ms to ~75 ms.
+Why: every received frame lives in a buffer that libzmq mallocs, and decoding, FedAvg
+and the new global model allocate model-sized arrays every round. glibc serves blocks
+of more than 32 MiB (and, after trimming, freed heap tops) with fresh ``mmap`` pages, and
+a fresh page costs a page fault plus zeroing on first touch: ~25-200 ms per 100 MB on
+the VMs we measured, as much as moving the bytes. Raising glibc's mmap and trim
+thresholds keeps freed blocks in the heap, so round 2 onwards reuses round 1's memory.
+Measured in one process on loopback: a 100 MB message's transfer plus decode went from
+~125 ms to ~75 ms. (Blocks allocated by libzmq's I/O thread come from a thread arena
+whose heaps are at most 64 MiB, so frames must stay well below that: hence the 16 MiB
+default chunk of the protocol.)
 
 The price: memory freed by the process is kept for reuse instead of returned to the OS,
 so RSS stays at its high-water mark, which for an FL server or client is about one
