@@ -25,8 +25,11 @@ __all__ = [
     "Validation",
     "build_catalog",
     "compile_plan",
+    "compiled_or_raise",
+    "evaluate",
     "lint",
     "migrate",
+    "run_local",
     "validate",
     "write_schemas",
 ]
@@ -77,6 +80,52 @@ def migrate(mmar: Path | str, out: Path | str) -> MigrationReport:
     from mmarc.compiler.migrate import migrate as _migrate
 
     return _migrate(Path(mmar), Path(out))
+
+
+def compiled_or_raise(
+    path: Path | str, sets: list[str] | None = None
+) -> tuple[Compilation, dict[str, Any]]:
+    """Compile ``path`` for the runtime; raise :class:`PlanError` naming the errors if any."""
+    compiled = compile_plan(path, sets=sets)
+    if compiled.plan is None:
+        count = len(compiled.validation.diagnostics.errors)
+        raise PlanError(f"{path}: {count} error(s) found; no plan to run")
+    return compiled, compiled.plan
+
+
+def run_local(
+    path: Path | str,
+    sets: list[str] | None = None,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+    resume: bool | None = None,
+) -> Any:
+    """Validate, compile and train on this machine (``mmarc run --local``; imports torch).
+
+    Returns the executor's ``RunResult``; raises :class:`PlanError` when the MMAR has
+    errors and ``ExecutorError`` for problems found while building or training.
+    """
+    compiled, plan = compiled_or_raise(path, sets)
+    from mmarc.runtime.executor import run_local as _run_local
+
+    return _run_local(
+        plan, compiled.validation.target.root, device=device, progress=progress, resume=resume
+    )
+
+
+def evaluate(
+    path: Path | str,
+    sets: list[str] | None = None,
+    *,
+    checkpoint: Path | None = None,
+    device: str = "cpu",
+) -> dict[str, float]:
+    """Run config_validation.json against a checkpoint (``mmarc evaluate``; imports torch)."""
+    compiled, plan = compiled_or_raise(path, sets)
+    from mmarc.runtime.executor import evaluate as _evaluate
+
+    return _evaluate(plan, compiled.validation.target.root, checkpoint, device=device)
 
 
 def write_schemas(out_dir: Path | str) -> list[Path]:

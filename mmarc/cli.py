@@ -147,6 +147,93 @@ def compile_(
         typer.echo(f"{output}: plan sha256 {compiled.plan['sha256']}", err=True)
 
 
+DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, cuda or cuda:N.")]
+
+
+def _run_errors(path: Path, sets: list[str] | None, action: str) -> typer.Exit:
+    """Report why a run could not start: the diagnostics when the MMAR has errors."""
+    try:
+        result = api.validate(path, sets=sets)
+    except api.UsageError as exc:
+        return _usage_error(str(exc))
+    _report(result, path, OutputFormat.TEXT)
+    typer.echo(f"mmarc: not {action}: fix the errors above first", err=True)
+    return typer.Exit(EXIT_ERRORS)
+
+
+@app.command()
+def run(
+    path: PathArg,
+    local: Annotated[bool, typer.Option("--local", help="Train on this machine.")] = False,
+    sets: SetOpt = None,
+    device: DeviceOpt = "cpu",
+    resume: Annotated[
+        bool | None,
+        typer.Option(
+            "--resume/--no-resume",
+            help="Continue from the last checkpoint (or not); "
+            "default: as the MMAR's CheckpointLoader says.",
+        ),
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Validate, compile and run an MMAR (the federated modes come with the runtime)."""
+    from mmarc.runtime.executor.errors import ExecutorError, RunInterrupted
+
+    if not local:
+        raise _usage_error("choose how to run: --local trains on this machine")
+    try:
+        result = api.run_local(path, sets=sets, device=device, progress=progress, resume=resume)
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    except api.PlanError:
+        raise _run_errors(path, sets, "run") from None
+    except RunInterrupted as exc:
+        typer.echo(f"mmarc: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except ExecutorError as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    typer.echo(
+        f"trained {result.epochs} epoch(s) in {result.wall_time_s:.1f} s; "
+        f"model: {result.model_path}"
+    )
+    if result.best_metric is not None and result.best_value is not None:
+        typer.echo(
+            f"best {result.best_metric}: {result.best_value:.4f} "
+            f"(epoch {result.best_epoch}) -> {result.best_model_path}"
+        )
+    typer.echo(f"metrics: {result.metrics_path}")
+
+
+@app.command()
+def evaluate(
+    path: PathArg,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint", "-c", help="Model to evaluate (default: the MMAR's MMAR_CKPT)."
+        ),
+    ] = None,
+    sets: SetOpt = None,
+    device: DeviceOpt = "cpu",
+) -> None:
+    """Run config_validation.json against a checkpoint and write the metrics (validate.sh)."""
+    from mmarc.runtime.executor.errors import ExecutorError
+
+    try:
+        metrics = api.evaluate(path, sets=sets, checkpoint=checkpoint, device=device)
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    except api.PlanError:
+        raise _run_errors(path, sets, "evaluated") from None
+    except ExecutorError as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    for name, value in metrics.items():
+        typer.echo(f"{name}: {value:.4f}")
+
+
 @app.command()
 def migrate(
     path: Annotated[Path, typer.Argument(help="The MMAR folder to migrate (left unchanged).")],

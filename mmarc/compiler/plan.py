@@ -323,9 +323,10 @@ def build_plan(validation: Validation, catalog: Catalog) -> dict[str, Any]:
         }
     fl: dict[str, Any] = {}
     for kind, key in ((FileKind.FED_SERVER, "server"), (FileKind.FED_CLIENT, "client")):
-        f = target.first(kind)
-        if f is not None and f.substituted is not None:
-            fl[key] = _encoder(f, catalog, root, ("fl", key)).value(f.substituted, (), None)
+        fl_file = target.first(kind)
+        if fl_file is not None and fl_file.substituted is not None:
+            encoder = _encoder(fl_file, catalog, root, ("fl", key))
+            fl[key] = encoder.value(fl_file.substituted, (), None)
     plan["fl"] = fl or None
     plan["sha256"] = plan_sha256(plan)
     return plan
