@@ -1,0 +1,577 @@
+"""Per-round FedAvg overhead of mmarc against NVFlare 2.9.0 and Flower 1.42.0 (the anchors).
+
+Why this exists: mmarc's federated runtime must beat NVFlare and Flower on the time a round
+costs beyond the clients' own work. This driver reproduces the method of
+shared/anchors/fl-round-overhead.md with the project's own code, runs the anchors in their
+own venvs *in the same session* as mmarc (so machine drift hits all alike), and prints the
+ratio "mmarc / best anchor" per (model, clients) cell.
+
+Method (see fl_anchors/analyze.py for the arithmetic):
+
+- Models A (6.4 MB CNN) and B (100.2 MB MLP); each client does one SGD step on a batch of 8
+  per round (``fl_anchors/models.py``, the same code in every framework).
+- **M1 round wall** = server-side time between consecutive round starts, rounds 2 .. R-1
+  (2-6 of a 7-round run); **client compute** = slowest client's ``local_train`` time in that
+  round, measured inside the client; **overhead** = wall - compute, per round, then min and
+  median over the rounds of all repeats pooled.
+- Anchor variants: NVFlare simulator with default intervals and with tuned intervals
+  (``task_request_interval`` 0.1 s, ``task_check_period`` 0.05 s), ``threads = clients``;
+  Flower ``run_simulation`` with one Ray actor per client, and with 2 actors (cells with more
+  than 2 clients), the anchor file's best variant at A4/A8.
+- Fairness: one run at a time, repeats interleaved across cells (rep 1 of every cell, then
+  rep 2, ...), the driver waits until every process a run started has exited (and kills
+  stragglers after a grace period) before the next run, and every run has a timeout.
+  ``OMP_NUM_THREADS=1``; frameworks log at their default level to a per-run file.
+
+How the mmarc side will be measured (`run_mmarc`, the plug-in point): the runtime's simulator
+(``mmarc run MMAR --sim N``) runs an MMAR whose model is ``models.build_model(model)`` and whose
+client step is ``models.Client.step`` (``local_train`` inside it), and writes the same
+JSON-lines events as the anchors (``fl_anchors/events.py``) to the file named by
+``$FL_BENCH_EVENTS``: ``round_start`` at the server when a round's task is sent to the
+clients, ``client_compute`` inside each client around the same ``local_train``
+(``compute_s``, ``client_s``), and, for the breakdown, ``client_recv``, ``bytes`` (payload
+bytes down/up per client; wire bytes if the runtime counts them), ``aggregation_start`` and
+``round_end``. Until the runtime exists, ``run_mmarc`` raises NotImplementedError and
+``--frameworks`` defaults to the anchors; no mmarc figure is ever made up.
+
+Usage (set up the anchor venvs once: ``bash benchmarks/fl_anchors/setup_venvs.sh``):
+
+    .venv/bin/python benchmarks/fl_round.py --quick                    # A2, A4; 1 rep; 4 rounds
+    .venv/bin/python benchmarks/fl_round.py --models A,B --clients 2,4,8 --rounds 7 --reps 3
+    .venv/bin/python benchmarks/fl_anchors/analyze.py runs/fl_round/<stamp>   # re-print tables
+
+Results land in ``runs/fl_round/<stamp>/``: ``runs.jsonl`` (one line per run), ``events/``,
+``logs/`` and ``tables.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from fl_anchors import analyze
+from fl_anchors.events import ENV_VAR, read_events
+from machine import describe
+
+ROOT = Path(__file__).resolve().parent.parent
+ANCHOR_DIR = Path(__file__).resolve().parent / "fl_anchors"
+BENCH_VENVS = ROOT / ".bench"
+RESULTS_ROOT = ROOT / "runs" / "fl_round"
+
+#: Per-run wall-clock limit (seconds); the CLI's --timeout sets it. The anchor file's longest
+#: run took 54 s, so 300 s only catches hangs.
+RUN_TIMEOUT_S: float = 300.0
+#: How long to wait, after a run's main process exits, for the rest of its processes (Ray
+#: actors linger 0.2-2.4 s) before killing them.
+STRAGGLER_GRACE_S: float = 60.0
+#: Marker put in every run's environment; every process the run starts inherits it, which
+#: is how the driver finds them all (Ray's daemons included) without touching anything else.
+RUN_MARKER_VAR = "FL_BENCH_RUN"
+#: Busy fraction of the machine, measured with no benchmark process running, above which a
+#: run is flagged as disturbed by other work.
+BUSY_WARN = 0.15
+
+FRAMEWORK_VARIANTS: dict[str, tuple[str, ...]] = {
+    "nvflare": ("nvflare-default", "nvflare-tuned"),
+    "flower": ("flower", "flower-2act"),
+    "mmarc": ("mmarc",),
+}
+DEFAULT_FRAMEWORKS = ("nvflare", "flower")
+
+
+class RunFailed(RuntimeError):
+    """A run exited non-zero, timed out, or did not produce the rounds it was asked for."""
+
+
+@dataclass
+class ProcessOutcome:
+    """What the driver observed of one launched run."""
+
+    rc: int | None
+    timed_out: bool
+    launch_t: float
+    exit_t: float
+    stragglers_killed: int
+    straggler_wait_s: float
+    peak_pss_mb: float | None
+
+
+#: The outcome of the latest `run_process` call. Why a module global: the plug-in signature
+#: ``run_mmarc(model, clients, rounds, events_path) -> None`` is fixed, so a runner that
+#: launches through `run_process` leaves its launch/exit times and memory here for the driver.
+_LAST_OUTCOME: ProcessOutcome | None = None
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _proc_pids() -> Iterator[int]:
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            yield int(entry.name)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def run_pids(run_id: str, session: int | None = None) -> list[int]:
+    """Live processes of one run: those with the run's marker in their environment, or in
+    the session the driver started it in. Zombies are dead already and do not count."""
+    marker = f"{RUN_MARKER_VAR}={run_id}".encode()
+    me = os.getpid()
+    found: list[int] = []
+    for pid in _proc_pids():
+        if pid == me:
+            continue
+        try:
+            match = marker in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            if not match and session is not None:
+                match = os.getsid(pid) == session
+        except (OSError, ProcessLookupError):
+            continue
+        if match and not _is_zombie(pid):
+            found.append(pid)
+    return found
+
+
+def _pss_mb(pids: list[int]) -> float:
+    """Proportional set size of the given processes together, MB (shared pages split)."""
+    total_kb = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+    return total_kb / 1024
+
+
+def _kill(pids: list[int]) -> None:
+    """SIGTERM, a short wait, then SIGKILL: only ever the pids of the run being cleaned up."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(not _is_zombie(p) for p in pids):
+            time.sleep(0.1)
+        pids = [p for p in pids if not _is_zombie(p)]
+        if not pids:
+            return
+
+
+def bench_env(run_id: str, events_path: Path) -> dict[str, str]:
+    """The environment of a run: events file, shared modules on the path, one thread each."""
+    env = dict(os.environ)
+    env.pop("VIRTUAL_ENV", None)
+    env.update(
+        {
+            ENV_VAR: str(events_path),
+            RUN_MARKER_VAR: run_id,
+            "PYTHONPATH": str(ANCHOR_DIR),
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def run_process(
+    cmd: list[str],
+    *,
+    events_path: Path,
+    log_path: Path | None = None,
+    env_extra: dict[str, str] | None = None,
+    timeout_s: float | None = None,
+) -> ProcessOutcome:
+    """Launch one run, wait for it and for every process it started, sample its memory.
+
+    The command's stdout and stderr go to ``log_path`` (default: ``logs/<events stem>.log``
+    beside the events folder). Raises `RunFailed` on a non-zero exit or a timeout, after
+    cleaning up; the outcome is also left in ``_LAST_OUTCOME`` for the driver.
+    """
+    global _LAST_OUTCOME
+    timeout = RUN_TIMEOUT_S if timeout_s is None else timeout_s
+    run_id = events_path.stem
+    if log_path is None:
+        log_path = events_path.parent.parent / "logs" / f"{run_id}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    env = bench_env(run_id, events_path)
+    env.update(env_extra or {})
+    peak = 0.0
+    next_sample = 0.0
+    with log_path.open("wb") as log:
+        launch_t = time.time()
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        deadline = time.monotonic() + timeout
+        timed_out = False
+        try:
+            while proc.poll() is None:
+                now = time.monotonic()
+                if now >= deadline:
+                    timed_out = True
+                    _kill([*run_pids(run_id, proc.pid), proc.pid])
+                    proc.wait()
+                    break
+                if now >= next_sample:
+                    peak = max(peak, _pss_mb(run_pids(run_id, proc.pid)))
+                    next_sample = now + 1.0
+                time.sleep(0.05)
+        except BaseException:
+            # Ctrl-C or SIGTERM of the driver: the run lives in its own session, so end it
+            # here or it would outlive the benchmark.
+            _kill([*run_pids(run_id, proc.pid), proc.pid])
+            raise
+        exit_t = time.time()
+    # Stragglers: the run is over only when every process it started has gone.
+    wait_start = time.monotonic()
+    left = run_pids(run_id, proc.pid)
+    while left and time.monotonic() - wait_start < STRAGGLER_GRACE_S:
+        time.sleep(0.1)
+        left = run_pids(run_id, proc.pid)
+    killed = len(left)
+    if left:
+        _kill(left)
+    outcome = ProcessOutcome(
+        rc=proc.returncode,
+        timed_out=timed_out,
+        launch_t=launch_t,
+        exit_t=exit_t,
+        stragglers_killed=killed,
+        straggler_wait_s=time.monotonic() - wait_start,
+        peak_pss_mb=round(peak, 1) if peak else None,
+    )
+    _LAST_OUTCOME = outcome
+    if timed_out:
+        raise RunFailed(f"timed out after {timeout:.0f} s (see {log_path})")
+    if proc.returncode != 0:
+        raise RunFailed(f"exit code {proc.returncode} (see {log_path})")
+    return outcome
+
+
+def machine_busy(window_s: float = 1.0) -> float:
+    """Fraction of all cores busy over a short window, taken between runs when none of the
+    benchmark's processes run. Why: other work on this 2-core box (a test suite, a build)
+    inflates every framework's round; recording it per run lets a reader discount such runs.
+    """
+
+    def sample() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(window_s)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+    total = total1 - total0
+    return 1.0 - (idle1 - idle0) / total if total > 0 else 0.0
+
+
+# --------------------------------------------------------------------------- frameworks
+
+
+def venv_python(name: str) -> Path:
+    """The interpreter of an anchor venv (.bench/<name>); never the main venv's."""
+    return BENCH_VENVS / name / "bin" / "python"
+
+
+def run_nvflare(variant: str, model: str, clients: int, rounds: int, events_path: Path) -> None:
+    """NVFlare simulator run (variant 'default' or 'tuned'); the job workspace is removed after."""
+    ws = events_path.parent.parent / "scratch" / events_path.stem
+    cmd = [
+        str(venv_python("nvflare")),
+        str(ANCHOR_DIR / "nvflare_job.py"),
+        f"--model={model}",
+        f"--clients={clients}",
+        f"--rounds={rounds}",
+        f"--variant={variant}",
+        f"--workspace={ws}",
+    ]
+    try:
+        run_process(cmd, events_path=events_path)
+    finally:
+        shutil.rmtree(ws, ignore_errors=True)
+
+
+def run_flower(model: str, clients: int, rounds: int, events_path: Path, actors: int) -> None:
+    """Flower simulation run with ``actors`` Ray actors (0: one per client)."""
+    cmd = [
+        str(venv_python("flower")),
+        str(ANCHOR_DIR / "flower_sim.py"),
+        f"--model={model}",
+        f"--clients={clients}",
+        f"--rounds={rounds}",
+        f"--actors={actors}",
+    ]
+    # Ray keeps its session files under /tmp/ray by default; a per-run folder keeps runs apart
+    # and is removed after. It must be short: Ray puts AF_UNIX sockets in it (107-byte limit).
+    tmp = Path(tempfile.mkdtemp(prefix="flb-ray-"))
+    try:
+        run_process(cmd, events_path=events_path, env_extra={"RAY_TMPDIR": str(tmp)})
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+MMARC_MISSING = (
+    "mmarc side not available yet: run_mmarc() in benchmarks/fl_round.py needs (1) the "
+    "runtime's simulator CLI `mmarc run MMAR --sim N` (server and clients over ZeroMQ), "
+    "(2) a benchmark MMAR whose model is fl_anchors.models.build_model(A|B) and whose client "
+    "step calls fl_anchors.models.Client.step, and (3) the runtime writing round_start "
+    "(server, when a round's task is sent) and client_compute (client, around local_train) "
+    "events to $FL_BENCH_EVENTS (format: fl_anchors/events.py). Run the anchors alone with "
+    "--frameworks nvflare,flower."
+)
+
+
+def run_mmarc(model: str, clients: int, rounds: int, events_path: Path) -> None:
+    """Run mmarc's simulator for one cell and leave its events in ``events_path``.
+
+    Contract (what the driver and analyze.py rely on):
+
+    - Launch through `run_process` (e.g. ``run_process([mmarc, "run", mmar, "--sim",
+      str(clients), ...], events_path=events_path)``), so the per-run timeout, the wait for
+      every process of the run and the memory sampling apply, and ``FL_BENCH_EVENTS`` /
+      ``PYTHONPATH`` (this folder's fl_anchors, for ``models``) reach every mmarc process.
+    - The run does ``rounds`` FedAvg rounds of model ``model`` (A or B) with ``clients``
+      clients, each client doing ``models.Client.step`` once per round (one SGD step, batch
+      8, ``local_train`` timed inside it), its model built once per client process.
+    - ``events_path`` then holds JSON lines ``{"event", "t": time.time(), "pid", ...}``,
+      rounds numbered from 1: ``round_start {round}`` written by the server when it sends a
+      round's task; ``client_compute {round, client, compute_s, client_s}`` by each client
+      after its step (t = step done); optionally ``client_recv {round, client}`` (t = model
+      received, before load_state_dict), ``bytes {round, client, down, up}``,
+      ``aggregation_start {round}`` and ``round_end {round}`` at the server. The runtime may
+      write them itself with ``fl_anchors.events.emit`` semantics (one O_APPEND write per
+      line), or ``run_mmarc`` may convert the runtime's own event log into this file
+      afterwards (``events.write_events``), keeping the original timestamps.
+    - Raise (`RunFailed` or any exception) when the run fails; return None otherwise.
+    """
+    raise NotImplementedError(MMARC_MISSING)
+
+
+Runner = Callable[[str, int, int, Path], None]
+
+
+def runner_for(variant: str) -> Runner:
+    """The function that runs one (model, clients, rounds) cell of a variant."""
+    runners: dict[str, Runner] = {
+        "nvflare-default": lambda m, n, r, p: run_nvflare("default", m, n, r, p),
+        "nvflare-tuned": lambda m, n, r, p: run_nvflare("tuned", m, n, r, p),
+        "flower": lambda m, n, r, p: run_flower(m, n, r, p, actors=0),
+        "flower-2act": lambda m, n, r, p: run_flower(m, n, r, p, actors=2),
+        "mmarc": lambda m, n, r, p: run_mmarc(m, n, r, p),
+    }
+    return runners[variant]
+
+
+# --------------------------------------------------------------------------- driver
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (variant, model, clients) combination; repeated ``reps`` times."""
+
+    variant: str
+    model: str
+    clients: int
+
+
+def plan_cells(
+    frameworks: list[str], models: list[str], clients: list[int], include_b8: bool
+) -> list[Cell]:
+    """The matrix. flower-2act only where clients > 2 (with 2 clients it is the same run as
+    'flower'); B with 8 clients only on request (the anchor file has no B8 figure)."""
+    cells: list[Cell] = []
+    for model in models:
+        for n in clients:
+            if model == "B" and n > 4 and not include_b8:
+                continue
+            for fw in frameworks:
+                for variant in FRAMEWORK_VARIANTS[fw]:
+                    if variant == "flower-2act" and n <= 2:
+                        continue
+                    cells.append(Cell(variant, model, n))
+    return cells
+
+
+def check_run(events_path: Path, rounds: int) -> None:
+    """A run counts only if every round started and the last round's clients reported;
+    NVFlare's simulator exits 0 even when its server job aborted, so the exit code alone
+    does not tell."""
+    events = read_events(events_path)
+    started = {int(e["round"]) for e in events if e.get("event") == "round_start"}
+    computed = {int(e["round"]) for e in events if e.get("event") == "client_compute"}
+    missing = sorted(set(range(1, rounds + 1)) - started)
+    if missing:
+        raise RunFailed(f"rounds never started: {missing} (of {rounds})")
+    if rounds not in computed:
+        raise RunFailed(f"no client_compute for the last round {rounds}")
+
+
+def run_one(cell: Cell, rounds: int, rep: int, out: Path) -> dict[str, Any]:
+    """Run one cell once; return its runs.jsonl record (status ok or failed, with reason)."""
+    global _LAST_OUTCOME
+    run_id = f"r{rep}-{cell.variant}-{cell.model}{cell.clients}"
+    events_path = out / "events" / f"{run_id}.jsonl"
+    events_path.parent.mkdir(parents=True, exist_ok=True)
+    events_path.unlink(missing_ok=True)
+    _LAST_OUTCOME = None
+    busy = machine_busy()
+    status, reason = "ok", ""
+    start = time.time()
+    try:
+        runner_for(cell.variant)(cell.model, cell.clients, rounds, events_path)
+        check_run(events_path, rounds)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        status, reason = "failed", f"{type(exc).__name__}: {exc}"
+    end = time.time()
+    outcome = _LAST_OUTCOME
+    record: dict[str, Any] = {
+        "run": run_id,
+        "variant": cell.variant,
+        "model": cell.model,
+        "clients": cell.clients,
+        "rounds": rounds,
+        "rep": rep,
+        "status": status,
+        "reason": reason,
+        "events": str(events_path.relative_to(out)),
+        "launch_t": start,
+        "exit_t": end,
+        "busy_before": round(busy, 3),
+    }
+    if outcome is not None:
+        record.update(asdict(outcome))
+    return record
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--models", default="A,B", help="comma list of A, B (default A,B)")
+    parser.add_argument("--clients", default="2,4,8", help="comma list (default 2,4,8)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per run (default 7)")
+    parser.add_argument("--reps", type=int, default=1, help="repeats per cell (default 1)")
+    parser.add_argument(
+        "--frameworks",
+        default=",".join(DEFAULT_FRAMEWORKS),
+        help="comma list of mmarc, nvflare, flower (default: the anchors, nvflare,flower)",
+    )
+    parser.add_argument(
+        "--variants",
+        default="",
+        help="run only these variants (e.g. flower,nvflare-tuned); default: all of the "
+        "frameworks' variants",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke check: A2 and A4 only, 1 rep, 4 rounds"
+    )
+    parser.add_argument("--include-b8", action="store_true", help="also run model B, 8 clients")
+    parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT_S, help="per-run limit, s")
+    parser.add_argument("--out", type=Path, default=None, help="results folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.models, args.clients, args.reps, args.rounds = "A", "2,4", 1, 4
+    if args.rounds < 3:
+        parser.error("--rounds must be at least 3 (steady rounds are 2 .. R-1)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    global RUN_TIMEOUT_S
+    args = parse_args(argv)
+    RUN_TIMEOUT_S = args.timeout
+    # SIGTERM as SystemExit, so run_process's cleanup ends the run in flight.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    frameworks = _csv(args.frameworks)
+    unknown = [f for f in frameworks if f not in FRAMEWORK_VARIANTS]
+    if unknown:
+        print(f"unknown framework(s) {unknown}; choose from {list(FRAMEWORK_VARIANTS)}")
+        return 2
+    models = [m.upper() for m in _csv(args.models)]
+    clients = [int(c) for c in _csv(args.clients)]
+    print(describe())
+    if "mmarc" in frameworks:
+        print(MMARC_MISSING, file=sys.stderr)
+        return 2
+    for fw in frameworks:
+        py = venv_python(fw)
+        if not py.exists():
+            print(f"{fw}: no venv at {py.parent.parent}; run benchmarks/fl_anchors/setup_venvs.sh")
+            return 2
+    cells = plan_cells(frameworks, models, clients, args.include_b8)
+    if args.variants:
+        wanted = set(_csv(args.variants))
+        cells = [c for c in cells if c.variant in wanted]
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or RESULTS_ROOT / (stamp + ("-quick" if args.quick else ""))
+    out.mkdir(parents=True, exist_ok=True)
+    total = len(cells) * args.reps
+    print(
+        f"{len(cells)} cells x {args.reps} reps = {total} runs, {args.rounds} rounds each, "
+        f"timeout {RUN_TIMEOUT_S:.0f} s; results in {out}",
+        flush=True,
+    )
+    done = 0
+    with (out / "runs.jsonl").open("a") as runs_file:
+        for rep in range(1, args.reps + 1):  # interleaved: rep 1 of every cell first
+            for cell in cells:
+                done += 1
+                record = run_one(cell, args.rounds, rep, out)
+                runs_file.write(json.dumps(record) + "\n")
+                runs_file.flush()
+                metrics = analyze.round_metrics(
+                    read_events(out / str(record["events"])), args.rounds
+                )
+                wall = analyze.Stat.of(m.wall for m in metrics)
+                extra = f", median wall {wall.median:.3f} s" if wall else ""
+                why = f" ({record['reason']})" if record["status"] != "ok" else ""
+                busy = float(record["busy_before"])
+                if busy > BUSY_WARN:
+                    extra += f"; machine {busy:.0%} busy before the run (other work)"
+                print(
+                    f"[{done}/{total}] rep {rep} {cell.variant} {cell.model}{cell.clients}: "
+                    f"{record['status']}{why}, "
+                    f"{float(record['exit_t']) - float(record['launch_t']):.1f} s{extra}",
+                    flush=True,
+                )
+    tables = analyze.format_tables(analyze.summarize(analyze.load_runs(out), base=out))
+    (out / "tables.md").write_text(describe() + "\n\n" + tables)
+    print()
+    print(tables, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
