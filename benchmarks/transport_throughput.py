@@ -10,10 +10,11 @@ and no framing beyond a length prefix: the floor for moving bytes from Python.
 
 Also timed: the same round with in-time FedAvg on the server (each result added to an
 ``InTimeAccumulator`` as it arrives, the average computed at the end), i.e. the transport
-plus aggregation part of a round's overhead.
+plus aggregation part of a round's overhead. The three variants run interleaved, round
+by round, on the same processes, so that other load on the machine hits them alike.
 
     .venv/bin/python benchmarks/transport_throughput.py [--clients 2,4,8] [--models tiny,A,B]
-        [--rounds 10] [--chunk-mb 16] [--json results.json]
+        [--rounds 10] [--chunk-mb 16] [--io-threads 1] [--no-tune] [--json results.json]
 """
 
 from __future__ import annotations
@@ -136,90 +137,130 @@ def reap(procs: list[subprocess.Popen[bytes]]) -> None:
 # --- server side --------------------------------------------------------------------
 
 
-def bench_mmarc(
+class MmarcCell:
+    """The server endpoint and its N client processes, kept for all rounds of a cell."""
+
+    def __init__(self, clients: int, chunk_bytes: int, tune: bool, io_threads: int) -> None:
+        from mmarc.runtime.aggregation import InTimeAccumulator
+        from mmarc.runtime.transport import ServerEndpoint
+
+        self.chunk_bytes = chunk_bytes
+        config = endpoint_config(chunk_bytes, io_threads)
+        self.server = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, **config)
+        self.names = [f"site-{i}" for i in range(clients)]
+        extra = ["--chunk-mb", str(chunk_bytes / 2**20)] + ([] if tune else ["--no-tune"])
+        self.procs = [
+            spawn(["--role", "client", "--connect", self.server.endpoint, "--name", n, *extra])
+            for n in self.names
+        ]
+        self.accumulator = InTimeAccumulator()
+        self.round = 0
+        while len(self.server.clients) < clients:
+            if self.server.recv(120) is None:
+                self.close()
+                raise RuntimeError("clients did not register")
+
+    def run_round(self, model: dict[str, np.ndarray], fedavg: bool) -> float:
+        from mmarc.runtime.protocol import MessageKind, prepare
+
+        self.round += 1
+        start = time.perf_counter()
+        payload = prepare(model, chunk_bytes=self.chunk_bytes)
+        failed = self.server.broadcast(
+            self.names, MessageKind.TASK, round=self.round, tensors=payload
+        )
+        assert not failed, failed
+        pending = set(self.names)
+        while pending:
+            result = self.server.recv(120)
+            if result is None:
+                raise RuntimeError(f"no result from {sorted(pending)}")
+            if result.kind is MessageKind.RESULT and result.round == self.round:
+                pending.discard(result.client)
+                if fedavg:
+                    self.accumulator.add(result.tensors, 1.0)
+        if fedavg:
+            self.accumulator.result()
+            self.accumulator.reset()
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        from mmarc.runtime.protocol import MessageKind
+
+        for name in self.server.clients:
+            self.server.send(name, MessageKind.BYE)
+        reap(self.procs)
+        self.server.close()
+
+
+class RawCell:
+    """Plain TCP: one connection per client process, one server thread per connection."""
+
+    def __init__(self, clients: int) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        port = self.listener.getsockname()[1]
+        self.procs = [spawn(["--role", "raw-client", "--port", str(port)]) for _ in range(clients)]
+        self.conns = []
+        for _ in range(clients):
+            conn, _ = self.listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.conns.append(conn)
+        self.pool = ThreadPoolExecutor(clients)
+        self.back: list[bytearray] = []
+
+    def run_round(self, model: dict[str, np.ndarray]) -> float:
+        start = time.perf_counter()
+        payload = np.concatenate([a.reshape(-1).view(np.uint8) for a in model.values()])
+        head = payload.nbytes.to_bytes(LENGTH, "little")
+        if len(self.back) != len(self.conns) or len(self.back[0]) != payload.nbytes + LENGTH:
+            self.back = [bytearray(payload.nbytes + LENGTH) for _ in self.conns]
+
+        def exchange(i: int) -> None:
+            self.conns[i].sendall(head)
+            self.conns[i].sendall(memoryview(payload))
+            recv_exactly(self.conns[i], memoryview(self.back[i]))
+
+        list(self.pool.map(exchange, range(len(self.conns))))
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.pool.shutdown()
+        for conn in self.conns:
+            conn.close()
+        self.listener.close()
+        reap(self.procs)
+
+
+def bench_cell(
     model: dict[str, np.ndarray],
     clients: int,
     rounds: int,
     chunk_bytes: int,
-    fedavg: bool,
     tune: bool,
     io_threads: int,
-) -> list[float]:
-    from mmarc.runtime.aggregation import InTimeAccumulator
-    from mmarc.runtime.protocol import MessageKind, prepare
-    from mmarc.runtime.transport import ServerEndpoint
-
-    config = endpoint_config(chunk_bytes, io_threads)
-    server = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, **config)
-    names = [f"site-{i}" for i in range(clients)]
-    extra = ["--chunk-mb", str(chunk_bytes / 2**20)] + ([] if tune else ["--no-tune"])
-    procs = [
-        spawn(["--role", "client", "--connect", server.endpoint, "--name", n, *extra])
-        for n in names
-    ]
-    accumulator = InTimeAccumulator()
+) -> dict[str, list[float]]:
+    """Rounds of the three variants interleaved (order rotating), so that load from
+    anything else on the machine hits all three alike; two warm-up rounds each."""
+    ours = MmarcCell(clients, chunk_bytes, tune, io_threads)
+    raw = RawCell(clients)
+    variants = {
+        "mmarc": lambda: ours.run_round(model, fedavg=False),
+        "raw": lambda: raw.run_round(model),
+        "fedavg": lambda: ours.run_round(model, fedavg=True),
+    }
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants)
     try:
-        while len(server.clients) < clients:
-            if server.recv(120) is None:
-                raise RuntimeError("clients did not register")
-        times = []
-        for round_ in range(rounds + 2):  # two warm-up rounds
-            start = time.perf_counter()
-            payload = prepare(model, chunk_bytes=chunk_bytes)
-            failed = server.broadcast(names, MessageKind.TASK, round=round_, tensors=payload)
-            assert not failed, failed
-            pending = set(names)
-            while pending:
-                result = server.recv(120)
-                if result is None:
-                    raise RuntimeError(f"no result from {sorted(pending)}")
-                if result.kind is MessageKind.RESULT and result.round == round_:
-                    pending.discard(result.client)
-                    if fedavg:
-                        accumulator.add(result.tensors, 1.0)
-            if fedavg:
-                accumulator.result()
-                accumulator.reset()
-            times.append(time.perf_counter() - start)
-        for name in names:
-            server.send(name, MessageKind.BYE)
-        return times[2:]
+        for round_ in range(rounds + 2):
+            for name in order:
+                elapsed = variants[name]()
+                if round_ >= 2:
+                    times[name].append(elapsed)
+            order = order[1:] + order[:1]
     finally:
-        reap(procs)
-        server.close()
-
-
-def bench_raw(model: dict[str, np.ndarray], clients: int, rounds: int) -> list[float]:
-    payload = np.concatenate([a.reshape(-1).view(np.uint8) for a in model.values()])
-    head = payload.nbytes.to_bytes(LENGTH, "little")
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    procs = [spawn(["--role", "raw-client", "--port", str(port)]) for _ in range(clients)]
-    conns = []
-    for _ in range(clients):
-        conn, _ = listener.accept()
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        conns.append(conn)
-    back = [bytearray(payload.nbytes + LENGTH) for _ in conns]
-
-    def exchange(i: int) -> None:
-        conns[i].sendall(head)
-        conns[i].sendall(memoryview(payload))
-        recv_exactly(conns[i], memoryview(back[i]))
-
-    try:
-        times = []
-        with ThreadPoolExecutor(clients) as pool:
-            for _ in range(rounds + 2):
-                start = time.perf_counter()
-                list(pool.map(exchange, range(clients)))
-                times.append(time.perf_counter() - start)
-        return times[2:]
-    finally:
-        for conn in conns:
-            conn.close()
-        listener.close()
-        reap(procs)
+        ours.close()
+        raw.close()
+    return times
 
 
 def load() -> str:
@@ -274,10 +315,8 @@ def main() -> None:
         nbytes = sum(a.nbytes for a in model.values())
         for clients in (int(c) for c in args.clients.split(",")):
             moved = 2 * clients * nbytes
-            cell = (model, clients, args.rounds, chunk)
-            ours = bench_mmarc(*cell, fedavg=False, tune=tune, io_threads=args.io_threads)
-            raw = bench_raw(model, clients, args.rounds)
-            fed = bench_mmarc(*cell, fedavg=True, tune=tune, io_threads=args.io_threads)
+            times = bench_cell(model, clients, args.rounds, chunk, tune, args.io_threads)
+            ours, raw, fed = times["mmarc"], times["raw"], times["fedavg"]
             med, raw_med, fed_med = (statistics.median(t) for t in (ours, raw, fed))
             target = TARGET.get((kind, clients))
             row = {
@@ -296,7 +335,7 @@ def main() -> None:
                 f"{med * 1e3:>7.1f} ({min(ours) * 1e3:>5.1f}) {moved / med / 1e9:>5.2f} | "
                 f"{raw_med * 1e3:>7.1f} ({min(raw) * 1e3:>5.1f}) {moved / raw_med / 1e9:>5.2f} | "
                 f"{med / raw_med:>5.2f} | {fed_med * 1e3:>7.1f} ({min(fed) * 1e3:>5.1f}) | "
-                f"{target * 1e3 if target else float('nan'):>9.0f}",
+                f"{f'{target * 1e3:.0f}' if target else '-':>9}",
                 flush=True,
             )
     print("ms columns: median (min); ratio = mmarc median / raw TCP median")
