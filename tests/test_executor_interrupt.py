@@ -1,5 +1,6 @@
-"""Ctrl-C during `run --local`: a real subprocess gets SIGINT mid-run and must leave a
-checkpoint that loads, exit with status 130 and a clean message, and be resumable."""
+"""Ctrl-C during `run --local`: a real subprocess gets SIGINT mid-run (once, or twice in a
+row) and must leave a checkpoint that loads, exit with status 130 and a clean message,
+and be resumable."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ print("FINISHED", flush=True)
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery to a child needs POSIX")
-def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signals", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
+def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path, signals: int) -> None:
     root = tiny_digits(tmp_path)
     plan_file = tmp_path / "plan.json"
     plan_file.write_text(json.dumps(with_epochs(load_plan("digits_cnn"), 500)))
@@ -52,13 +54,19 @@ def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path) -> None:
                 time.sleep(0.05)
             assert child.poll() is None, out_file.read_text()[-2000:]
             child.send_signal(signal.SIGINT)
+            if signals == 2:  # the impatient user; either outcome must leave a whole file
+                time.sleep(0.05)  # two signals too close together reach Python as one
+                child.send_signal(signal.SIGINT)
             code = child.wait(timeout=60)
         finally:
             if child.poll() is None:
                 child.kill()
     log = out_file.read_text()
-    assert code == 130, log[-2000:]
-    assert "INTERRUPTED:" in log and "Traceback" not in log
+    assert "INTERRUPTED:" in log, log[-2000:]
+    if signals == 1:
+        assert code == 130 and "Traceback" not in log, log[-2000:]
+    else:  # the second signal may land after run_local returned, in the child's own exit
+        assert code in (130, -signal.SIGINT), log[-2000:]
     models = root / "models"
     assert not [p.name for p in models.iterdir() if p.name.startswith(".")]  # no temp files
     ckpt = torch.load(models / "model.pt", weights_only=True)
@@ -71,3 +79,29 @@ def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path) -> None:
         with_epochs(load_plan("digits_cnn"), done + 1), root, resume=True, progress=False
     )
     assert resumed.epochs == done + 1
+
+
+def test_an_abort_mid_iteration_keeps_the_last_whole_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KeyboardInterrupt inside an iteration (the second Ctrl-C): no half-stepped save."""
+    from ignite.engine import Events
+    from mmarc.runtime.executor import RunInterrupted, local
+
+    root = tiny_digits(tmp_path)
+    real_build = local.build_training
+
+    def build_with_abort(*args: object, **kwargs: object) -> local.Training:
+        training = real_build(*args, **kwargs)  # type: ignore[arg-type]
+
+        @training.trainer.on(Events.ITERATION_COMPLETED(once=3))  # mid epoch 2 (2 per epoch)
+        def abort(_: object) -> None:
+            raise KeyboardInterrupt
+
+        return training
+
+    monkeypatch.setattr(local, "build_training", build_with_abort)
+    with pytest.raises(RunInterrupted, match="aborted; the checkpoint of the last completed"):
+        run_local(with_epochs(load_plan("digits_cnn"), 5), root, progress=False)
+    ckpt = torch.load(root / "models" / "model.pt", weights_only=True)
+    assert ckpt["trainer"] == {"epoch": 1, "iteration": 2, "epoch_length": 2}

@@ -278,7 +278,9 @@ class _Run:
         self.loss = LossMeter()
         self.best: dict[str, Any] | None = restored.best
         self.lower_is_better = _lower_is_better(training.builder)
-        self.interrupted = False
+        self.interrupted = False  # first Ctrl-C: stop after the current iteration
+        self.aborted = False  # KeyboardInterrupt: stop at once
+        self.finishing = False
         self.max_epochs = int(training.trainer.state.max_epochs or 0)
         self.bar = TrainingProgress(
             progress, self.max_epochs, training.epoch_length, restored.epochs
@@ -352,36 +354,24 @@ class _Run:
     def execute(self) -> RunResult:
         trainer = self.t.trainer
         self.attach()
-        if self.restored.epochs >= self.max_epochs > 0:
-            warnings.warn(
-                f"the checkpoint already has {self.restored.epochs} epochs and the trainer's "
-                f"max_epochs is {self.max_epochs}; nothing to train (raise epochs to continue)",
-                stacklevel=3,
-            )
-        else:
-            with self._sigint_stops_engines(), self.bar:
-                try:
-                    trainer.run()
-                except ExecutorError:
-                    raise
-                except KeyboardInterrupt:
-                    self.interrupted = True
-                except Exception as exc:
-                    state = trainer.state
-                    raise ExecutorError(
-                        f"training failed at epoch {state.epoch}, iteration {state.iteration}: "
-                        f"{type(exc).__name__}: {exc}",
-                        "/train/trainer",
-                    ) from exc
-        atomic_save(self.t.checkpoint(self.best), self.model_path)
-        if self.interrupted:
-            done = int(trainer.state.iteration) // max(self.t.epoch_length, 1)
-            raise RunInterrupted(
-                f"interrupted after {done} complete epoch(s); a consistent checkpoint is at "
-                f"{self.model_path} (run again with resume to continue)",
-                self.model_path,
-            )
-        self._save_final_copies()
+        with self._sigint_stops_engines():
+            self._train()
+            self.finishing = True  # from here on Ctrl-C is held off: the end is near
+            if self.aborted:
+                raise RunInterrupted(
+                    "aborted; the checkpoint of the last completed epoch is at "
+                    f"{self.model_path} (run again with resume to continue)",
+                    self.model_path if self.model_path.exists() else None,
+                )
+            atomic_save(self.t.checkpoint(self.best), self.model_path)
+            if self.interrupted:
+                done = int(trainer.state.iteration) // max(self.t.epoch_length, 1)
+                raise RunInterrupted(
+                    f"interrupted after {done} complete epoch(s); a consistent checkpoint is "
+                    f"at {self.model_path} (run again with resume to continue)",
+                    self.model_path,
+                )
+            self._save_final_copies()
         best = self.best or {}
         length = max(self.t.epoch_length, 1)
         return RunResult(
@@ -398,6 +388,32 @@ class _Run:
             resumed_from=self.restored.path,
         )
 
+    def _train(self) -> None:
+        trainer = self.t.trainer
+        if self.restored.epochs >= self.max_epochs > 0:
+            warnings.warn(
+                f"the checkpoint already has {self.restored.epochs} epochs and the trainer's "
+                f"max_epochs is {self.max_epochs}; nothing to train (raise epochs to continue)",
+                stacklevel=4,
+            )
+            return
+        with self.bar:
+            try:
+                trainer.run()
+            except ExecutorError:
+                raise
+            except KeyboardInterrupt:
+                # a second Ctrl-C (or one outside the main thread): the state may be
+                # mid-step, so keep the last whole checkpoint instead of writing this one
+                self.aborted = True
+            except Exception as exc:
+                state = trainer.state
+                raise ExecutorError(
+                    f"training failed at epoch {state.epoch}, iteration {state.iteration}: "
+                    f"{type(exc).__name__}: {exc}",
+                    "/train/trainer",
+                ) from exc
+
     def _save_final_copies(self) -> None:
         """A train-section CheckpointSaver with ``save_final`` and ``final_filename``."""
         for saver in self.t.builder.savers("train"):
@@ -410,12 +426,15 @@ class _Run:
 
     @contextmanager
     def _sigint_stops_engines(self) -> Iterator[None]:
-        """First Ctrl-C: stop after the current iteration. Second: KeyboardInterrupt."""
+        """First Ctrl-C: stop after the current iteration. Second: KeyboardInterrupt (abort).
+        Once training is over, Ctrl-C is ignored while the final checkpoint is written."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
 
         def on_sigint(signum: int, frame: Any) -> None:
+            if self.finishing:
+                return  # the final checkpoint is being written; let it finish
             if self.interrupted:
                 raise KeyboardInterrupt
             self.interrupted = True
