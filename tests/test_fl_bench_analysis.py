@@ -286,8 +286,23 @@ def test_plan_cells_and_quick_mode() -> None:
     args = fl_round.parse_args(["--quick"])
     assert (args.models, args.clients, args.reps, args.rounds) == ("A", "2,4", 1, 4)
     assert fl_round.parse_args([]).frameworks == "nvflare,flower"
+    cells = fl_round.plan_cells(["flower", "mmarc"], ["A"], [2], include_b8=False)
+    assert [c.variant for c in cells] == ["mmarc", "flower"]  # mmarc first in each group
 
 
 def test_run_mmarc_says_what_is_missing(tmp_path: Path) -> None:
     with pytest.raises(NotImplementedError, match="mmarc run MMAR --sim N"):
         fl_round.run_mmarc("A", 2, 7, tmp_path / "ev.jsonl")
+
+
+def test_driver_stops_before_any_anchor_run_while_mmarc_is_a_stub(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(fl_round, "machine_busy", lambda window_s=1.0: 0.0)
+    monkeypatch.setattr(fl_round, "venv_python", lambda name: Path(sys.executable))
+    monkeypatch.setattr(fl_round.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(fl_round, "run_flower", lambda *a, **k: ran.append("flower"))
+    rc = fl_round.main(["--quick", "--frameworks", "mmarc,flower", "--out", str(tmp_path)])
+    assert rc == 2 and ran == []
+    assert "not available yet" in capsys.readouterr().err
