@@ -288,6 +288,79 @@ def schema(
         typer.echo(str(p))
 
 
+@app.command()
+def provision(
+    project: Annotated[
+        Path, typer.Argument(help="project.yml (Clara 4.0, or NVFlare api_version 2/3).")
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Workspace folder for the kits.")],
+    authz: Annotated[
+        Path | None, typer.Option("--authz", "-a", help="authz_config.json (Clara 4.0 policy).")
+    ] = None,
+    zip_password: Annotated[
+        bool,
+        typer.Option("--zip-password", help="Also write each kit as an AES zip; prints passwords."),
+    ] = False,
+    rotate_keys: Annotated[
+        bool, typer.Option("--rotate-keys", help="New key pairs for every participant.")
+    ] = False,
+) -> None:
+    """Write one signed startup kit per participant (server, clients, admins)."""
+    from mmarc.runtime.provision import ProvisionError
+    from mmarc.runtime.provision.command import run_provision
+
+    try:
+        code = run_provision(
+            project, output, authz=authz, zip_password=zip_password, rotate_keys=rotate_keys
+        )
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    except ProvisionError as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    except OSError as exc:
+        raise _usage_error(f"cannot write to {output}: {exc.strerror or exc}") from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def admin(
+    kit: Annotated[Path, typer.Argument(help="An admin startup kit (made by mmarc provision).")],
+    cmd: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cmd", "-c", help="Run this command and exit (repeatable; stops at a failure)."
+        ),
+    ] = None,
+    server: Annotated[
+        str | None, typer.Option("--server", help="Connect here instead (tcp://HOST:PORT).")
+    ] = None,
+    project_key: Annotated[
+        str | None,
+        typer.Option("--project-key", help="Refuse a kit not signed by this key fingerprint."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each reply.")] = 30.0,
+) -> None:
+    """Admin console (Clara 4.0 commands); --cmd for scripts (exit 1 when refused or failed)."""
+    from mmarc.runtime.admin.console import run_admin
+    from mmarc.runtime.provision import KitError
+
+    if not kit.exists():
+        raise _usage_error(f"{kit}: no such kit folder")
+    try:
+        code = run_admin(
+            kit,
+            commands=cmd or (),
+            endpoint=server,
+            trusted_fingerprint=project_key,
+            timeout_s=timeout,
+        )
+    except KitError as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

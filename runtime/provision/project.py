@@ -1,0 +1,382 @@
+"""project.yml -> one normalised :class:`ProjectSpec`, whatever form the file has.
+
+Clara 4.0 names a ``server`` and lists ``fl_clients`` and ``admin_clients``; NVIDIA
+FLARE (``api_version`` 2/3) lists ``participants`` by type. Both become the same spec
+so that kits are built one way. The file is first validated exactly as ``mmarc
+validate`` does; the checks the schema cannot express (names used as folder names and
+routing ids, duplicates, one server, distinct ports) are added as located S004
+diagnostics to the same report, so the user sees one list of problems in one format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mmarc import api
+from mmarc.compiler.kinds import FileKind
+from mmarc.compiler.source import PointerPart, SourceFile
+from mmarc.diagnostics import Severity
+
+from ..protocol import is_valid_client_name
+from ..security.authz import SERVER_SITE, SUPER_ROLE
+from .kit import Role
+
+DEFAULT_FED_LEARN_PORT = 8002
+DEFAULT_ADMIN_PORT = 8003
+
+#: Rights of the roles of the default policy (used when no authz_config.json is given).
+#: FLARE api_version 3 roles map onto these; ``project_admin`` becomes ``super``.
+DEFAULT_ROLE_RIGHTS: dict[str, dict[str, bool]] = {
+    SUPER_ROLE: {},
+    "org_admin": {"operate_self": True, "view_self": True},
+    "lead": {"upload_mmar": True, "deploy_self": True, "train_self": True, "view_self": True},
+    "member": {"view_self": True},
+}
+_API3_ROLES = {"project_admin": SUPER_ROLE}
+
+
+class ProvisionError(Exception):
+    """Provisioning cannot go on; the message says why in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSpec:
+    name: str
+    org: str
+    host: str
+    fed_learn_port: int
+    admin_port: int
+    admin_storage: str = "transfer"
+    min_num_clients: int | None = None
+    max_num_clients: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSpec:
+    name: str
+    org: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSpec:
+    email: str
+    org: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProjectSpec:
+    """Everything provisioning needs, in one form for Clara 4.0 and FLARE projects."""
+
+    name: str
+    form: str  # "clara-4.0", "flare-2" or "flare-3"
+    server: ServerSpec
+    clients: tuple[ClientSpec, ...]
+    admins: tuple[AdminSpec, ...]
+    #: Policy from the project file itself (FLARE's AuthPolicyBuilder args), if any.
+    builder_policy: Mapping[str, Any] | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def participants(self) -> list[tuple[Role, str]]:
+        """(role, name) of every participant, server first."""
+        out: list[tuple[Role, str]] = [("server", self.server.name)]
+        out += [("client", c.name) for c in self.clients]
+        out += [("admin", a.email) for a in self.admins]
+        return out
+
+    def site_orgs(self) -> dict[str, str]:
+        sites = {SERVER_SITE: self.server.org}
+        sites.update({c.name: c.org for c in self.clients})
+        return sites
+
+
+def _diag(
+    source: SourceFile,
+    validation: api.Validation,
+    message: str,
+    parts: tuple[PointerPart, ...],
+    hint: str | None = None,
+    severity: Severity = Severity.ERROR,
+) -> None:
+    validation.diagnostics.add(
+        source.diagnostic("S004", message, parts, hint=hint, severity=severity)
+    )
+
+
+def _check_name(
+    source: SourceFile, validation: api.Validation, name: Any, parts: tuple[PointerPart, ...]
+) -> None:
+    if isinstance(name, str) and not is_valid_client_name(name):
+        _diag(
+            source,
+            validation,
+            f"{name[:60]!r} cannot name a participant: it becomes a kit folder and a "
+            "network identity",
+            parts,
+            hint="use letters, digits and . _ @ + - (starting with a letter or digit), "
+            "at most 128 characters",
+        )
+
+
+def _from_clara(plain: dict[str, Any]) -> tuple[ServerSpec, list[ClientSpec], list[AdminSpec]]:
+    srv = plain["server"]
+    server = ServerSpec(
+        name=srv["cn"],
+        org=srv["org"],
+        host=srv["cn"],
+        fed_learn_port=srv.get("fed_learn_port") or DEFAULT_FED_LEARN_PORT,
+        admin_port=srv.get("admin_port") or DEFAULT_ADMIN_PORT,
+        admin_storage=srv.get("admin_storage") or "transfer",
+        min_num_clients=srv.get("min_num_clients"),
+        max_num_clients=srv.get("max_num_clients"),
+    )
+    clients = [ClientSpec(c["client_name"], c["org"]) for c in plain.get("fl_clients") or []]
+    # Without a policy file, admins of the server's org are the project admins (super);
+    # the others lead studies on their own org's sites. authz_config.json overrides this.
+    admins = [
+        AdminSpec(a["email"], a["org"], (SUPER_ROLE,) if a["org"] == server.org else ("lead",))
+        for a in plain.get("admin_clients") or []
+    ]
+    return server, clients, admins
+
+
+def _from_flare(
+    plain: dict[str, Any],
+) -> tuple[ServerSpec | None, list[ClientSpec], list[AdminSpec], list[str]]:
+    server = None
+    clients: list[ClientSpec] = []
+    admins: list[AdminSpec] = []
+    notes: list[str] = []
+    for p in plain["participants"]:
+        kind = p["type"]
+        if kind == "server" and server is None:
+            server = ServerSpec(
+                name=p["name"],
+                org=p["org"],
+                host=p.get("default_host") or p["name"],
+                fed_learn_port=p.get("fed_learn_port") or DEFAULT_FED_LEARN_PORT,
+                admin_port=p.get("admin_port") or DEFAULT_ADMIN_PORT,
+            )
+        elif kind == "client":
+            clients.append(ClientSpec(p["name"], p["org"]))
+        elif kind == "admin":
+            if plain["api_version"] == 2:
+                roles = tuple(p.get("roles") or ())
+            else:
+                role = p.get("role") or "member"
+                roles = (_API3_ROLES.get(role, role),)
+            admins.append(AdminSpec(p["name"], p["org"], roles))
+        elif kind in ("overseer", "relay"):
+            notes.append(f"{kind} {p['name']!r} is not used by mmarc (one server, no relays)")
+    ignored = [
+        str(b.get("path", "")).rsplit(".", 1)[-1]
+        for b in plain.get("builders") or []
+        if not str(b.get("path", "")).endswith("auth_policy.AuthPolicyBuilder")
+    ]
+    if ignored:
+        notes.append(f"NVFlare builders not used (mmarc builds its own kits): {', '.join(ignored)}")
+    return server, clients, admins, notes
+
+
+def _builder_policy(plain: dict[str, Any], admins: list[AdminSpec]) -> dict[str, Any] | None:
+    """FLARE api_version 2's AuthPolicyBuilder args, completed with users and sites."""
+    for builder in plain.get("builders") or []:
+        args = builder.get("args") or {}
+        if str(builder.get("path", "")).endswith("auth_policy.AuthPolicyBuilder"):
+            if args.get("disabled"):
+                return None
+            return {
+                "version": "1.0",
+                "roles": args.get("roles") or {},
+                "groups": args.get("groups") or {},
+                "orgs": args.get("orgs") or {},
+                "users": {a.email: {"org": a.org, "roles": list(a.roles)} for a in admins},
+            }
+    return None
+
+
+def _semantic_checks(source: SourceFile, validation: api.Validation, plain: dict[str, Any]) -> None:
+    """Names, duplicates, one server, distinct ports: located on the offending value."""
+    seen: dict[str, tuple[PointerPart, ...]] = {}
+
+    def claim(name: Any, parts: tuple[PointerPart, ...]) -> None:
+        if not isinstance(name, str):
+            return
+        _check_name(source, validation, name, parts)
+        key = name.lower()
+        if key in seen:
+            _diag(
+                source,
+                validation,
+                f"participant name {name!r} is used twice (kit folders and identities must "
+                "be unique, ignoring case)",
+                parts,
+                hint=f"first used at {'/'.join(map(str, seen[key]))}",
+            )
+        else:
+            seen[key] = parts
+
+    ports: list[tuple[Any, Any, tuple[PointerPart, ...]]] = []
+    if "participants" in plain:
+        servers = 0
+        for i, p in enumerate(plain["participants"]):
+            if p.get("type") in ("overseer", "relay"):
+                continue
+            claim(p.get("name"), ("participants", i, "name"))
+            if p.get("type") == "server":
+                servers += 1
+                if servers > 1:
+                    _diag(
+                        source,
+                        validation,
+                        "a second server: mmarc runs one FL server per project",
+                        ("participants", i, "type"),
+                        hint="remove the extra server (high availability is not supported)",
+                    )
+                ports.append((p.get("fed_learn_port"), p.get("admin_port"), ("participants", i)))
+        if servers == 0:
+            _diag(
+                source,
+                validation,
+                "no participant of type server",
+                ("participants",),
+                hint="add one participant with type: server",
+            )
+    else:
+        srv = plain.get("server") or {}
+        claim(srv.get("cn"), ("server", "cn"))
+        ports.append((srv.get("fed_learn_port"), srv.get("admin_port"), ("server",)))
+        for i, c in enumerate(plain.get("fl_clients") or []):
+            claim(c.get("client_name"), ("fl_clients", i, "client_name"))
+        for i, a in enumerate(plain.get("admin_clients") or []):
+            claim(a.get("email"), ("admin_clients", i, "email"))
+    for fed, admin, parts in ports:
+        fed = fed or DEFAULT_FED_LEARN_PORT
+        if (admin or DEFAULT_ADMIN_PORT) == fed:
+            where = (*parts, "admin_port") if admin else (*parts, "fed_learn_port")
+            _diag(
+                source,
+                validation,
+                f"admin_port and fed_learn_port are both {fed}",
+                where,
+                hint="the admin console and FL clients need different ports",
+            )
+
+
+def load_project(path: Path) -> tuple[ProjectSpec | None, api.Validation]:
+    """Validate ``path`` like ``mmarc validate`` and read it; None when it has errors.
+
+    Raises ``api.UsageError`` for an unusable path and :class:`ProvisionError` when the
+    file is not a project file at all.
+    """
+    validation = api.validate(path)
+    loaded = validation.target.files[0] if validation.target.files else None
+    if loaded is not None and loaded.kind not in (FileKind.PROJECT, None):
+        raise ProvisionError(f"{path}: is a {loaded.kind.label}, not a project.yml")
+    if validation.diagnostics.has_errors() or loaded is None or loaded.source.root is None:
+        return None, validation
+    source = loaded.source
+    plain = source.to_plain()
+    _semantic_checks(source, validation, plain)
+    if validation.diagnostics.has_errors():
+        return None, validation
+    notes: list[str] = []
+    policy = None
+    if "participants" in plain:
+        server, clients, admins, notes = _from_flare(plain)
+        assert server is not None  # checked above
+        form = f"flare-{plain['api_version']}"
+        policy = _builder_policy(plain, admins)
+    else:
+        server, clients, admins = _from_clara(plain)
+        form = "clara-4.0"
+    spec = ProjectSpec(
+        name=plain["name"],
+        form=form,
+        server=server,
+        clients=tuple(clients),
+        admins=tuple(admins),
+        builder_policy=policy,
+        notes=tuple(notes),
+    )
+    return spec, validation
+
+
+def load_authz(path: Path) -> tuple[dict[str, Any] | None, api.Validation]:
+    """Validate an authz_config.json like ``mmarc validate``; its plain content or None."""
+    validation = api.validate(path)
+    loaded = validation.target.files[0] if validation.target.files else None
+    if loaded is not None and loaded.kind not in (FileKind.AUTHZ, None):
+        raise ProvisionError(f"{path}: is a {loaded.kind.label}, not an authz_config.json")
+    if validation.diagnostics.has_errors() or loaded is None or loaded.source.root is None:
+        return None, validation
+    plain = loaded.source.to_plain()
+    _policy_checks(loaded.source, validation, plain)
+    return plain, validation
+
+
+def _policy_checks(source: SourceFile, validation: api.Validation, plain: dict[str, Any]) -> None:
+    """References inside the policy that Clara would silently ignore: warnings."""
+    roles = set(plain.get("roles") or {}) | {SUPER_ROLE}
+    groups = set(plain.get("groups") or {})
+    for email, user in (plain.get("users") or {}).items():
+        for i, role in enumerate(user.get("roles") or []):
+            if role not in roles:
+                _diag(
+                    source,
+                    validation,
+                    f"role {role!r} of {email} is not declared under roles",
+                    ("users", email, "roles", i),
+                    severity=Severity.WARNING,
+                )
+    for org, names in (plain.get("orgs") or {}).items():
+        for i, group in enumerate(names or []):
+            if group not in groups:
+                _diag(
+                    source,
+                    validation,
+                    f"group {group!r} of org {org} is not declared under groups",
+                    ("orgs", org, i),
+                    severity=Severity.WARNING,
+                )
+
+
+def default_policy(spec: ProjectSpec) -> dict[str, Any]:
+    """The policy used when none is given: project admins are super (see DEFAULT_ROLE_RIGHTS)."""
+    orgs = sorted({spec.server.org} | {c.org for c in spec.clients} | {a.org for a in spec.admins})
+    roles = sorted({r for a in spec.admins for r in a.roles} | set(DEFAULT_ROLE_RIGHTS))
+    return {
+        "version": "1.0",
+        "roles": {r: f"{r} (mmarc default policy)" for r in roles},
+        "groups": {
+            "default": {
+                "desc": "mmarc default policy: no authz_config.json was given",
+                "rules": {"allow_byoc": True, "allow_custom_datalist": True},
+                "role_rights": DEFAULT_ROLE_RIGHTS,
+            }
+        },
+        "users": {a.email: {"org": a.org, "roles": list(a.roles)} for a in spec.admins},
+        "orgs": {org: ["default"] for org in orgs},
+        "sites": spec.site_orgs(),
+    }
+
+
+def effective_policy(
+    spec: ProjectSpec, authz: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], str]:
+    """The policy the server kit gets, and where it came from (for the report)."""
+    if authz is not None:
+        policy = dict(authz)
+        sites = dict(spec.site_orgs())
+        sites.update(policy.get("sites") or {})
+        policy["sites"] = sites
+        return policy, "authz_config.json"
+    if spec.builder_policy is not None:
+        policy = dict(spec.builder_policy)
+        policy["sites"] = spec.site_orgs()
+        return policy, "the project's AuthPolicyBuilder"
+    return default_policy(spec), "the default policy (project admins are super)"

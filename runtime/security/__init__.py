@@ -1,0 +1,71 @@
+"""Security of the federation's control plane: signed kits, authorization, audit, uploads.
+
+- :mod:`.manifest`: every startup kit carries a MANIFEST.json signed with the project's
+  Ed25519 key; a kit is verified before anything in it is trusted.
+- :mod:`.authz`: the Clara 4.0 ``authz_config.json`` policy (roles, groups, rights,
+  rules) and the right each admin command needs.
+- :mod:`.audit`: the append-only JSON-lines audit log of admin commands.
+- :mod:`.uploads`: uploaded MMAR folders cannot escape, overflow or smuggle code.
+"""
+
+from .audit import AuditLog
+from .authz import (
+    COMMAND_RIGHTS,
+    RIGHTS,
+    RULES,
+    SERVER_SITE,
+    SUPER_ROLE,
+    Decision,
+    Policy,
+    PolicyError,
+    Right,
+)
+from .manifest import (
+    MANIFEST_NAME,
+    ManifestError,
+    fingerprint,
+    load_public_key,
+    sign_folder,
+    verify_folder,
+)
+from .uploads import (
+    UploadEntry,
+    UploadLimits,
+    UploadRefused,
+    check_entries,
+    check_rules,
+    install_upload,
+    read_upload,
+    safe_relpath,
+    scan_folder,
+    write_upload,
+)
+
+__all__ = [
+    "COMMAND_RIGHTS",
+    "MANIFEST_NAME",
+    "RIGHTS",
+    "RULES",
+    "SERVER_SITE",
+    "SUPER_ROLE",
+    "AuditLog",
+    "Decision",
+    "ManifestError",
+    "Policy",
+    "PolicyError",
+    "Right",
+    "UploadEntry",
+    "UploadLimits",
+    "UploadRefused",
+    "check_entries",
+    "check_rules",
+    "fingerprint",
+    "install_upload",
+    "load_public_key",
+    "read_upload",
+    "safe_relpath",
+    "scan_folder",
+    "sign_folder",
+    "verify_folder",
+    "write_upload",
+]
