@@ -344,11 +344,13 @@ def test_requests_are_rate_limited_per_admin(ws: Path, tmp_path: Path) -> None:
         sock = raw_dealer(ctx, verify_kit(ws / LEAD), svc.endpoint)
         for i in range(12):
             sock.send_multipart([json.dumps({"v": 1, "id": f"r{i}", "cmd": "hello"}).encode()])
-        answered = 0
+        replies = []
         while sock.poll(700):
-            sock.recv()
-            answered += 1
-        assert 3 <= answered <= 5, answered
+            replies.append(json.loads(sock.recv()))
+        answered = [r for r in replies if r["re"]]
+        assert 3 <= len(answered) <= 5, replies
+        limited = [r for r in replies if not r["re"]]
+        assert len(limited) == 1 and "rate limited" in limited[0]["text"]  # one notice, no flood
         assert svc.stats["rate_limited"] >= 7
         time.sleep(0.6)
         sock.send_multipart([b'{"v": 1, "id": "again", "cmd": "hello"}'])

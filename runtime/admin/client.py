@@ -114,7 +114,8 @@ class AdminClient:
                     response = parse_response(frames[0], self.limits.max_response_bytes)
                 except AdminProtocolError:
                     continue
-                if response.re == request.id:
+                # re == "": the server could not tie its error to a request (rate limit).
+                if response.re == request.id or (not response.re and response.status == "error"):
                     return response
         raise AdminConnectionError(f"no answer from {self.endpoint} within {timeout:.0f} s")
 

@@ -14,6 +14,7 @@ ends as a dropped frame or an error reply.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import logging
 import os
@@ -72,6 +73,7 @@ class _Bucket:
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, float(burst)
         self.tokens, self.at = float(burst), time.monotonic()
+        self.warned_at = -1e9
 
     def take(self) -> bool:
         now = time.monotonic()
@@ -80,6 +82,14 @@ class _Bucket:
         if self.tokens < 1:
             return False
         self.tokens -= 1
+        return True
+
+    def should_warn(self) -> bool:
+        """True at most once a second while the bucket is empty."""
+        now = time.monotonic()
+        if now - self.warned_at < 1.0:
+            return False
+        self.warned_at = now
         return True
 
 
@@ -275,8 +285,17 @@ class AdminService:
         bucket = self._buckets.setdefault(user, _Bucket(self.limits.rate_per_s, self.limits.burst))
         if not bucket.take():
             self.stats["rate_limited"] += 1
-            if self.stats["rate_limited"] % 100 == 1:
+            if bucket.should_warn():
+                # One unaddressed error a second tells a scripted console why it waits,
+                # without letting a flood turn into a flood of replies.
                 log.warning("admin: rate limit hit by %s; dropping requests", user)
+                limited = Response(
+                    "", "error", f"rate limited: at most {self.limits.rate_per_s:g} requests/s"
+                )
+                with contextlib.suppress(zmq.ZMQError):
+                    self._socket.send_multipart(
+                        [identity, encode_response(limited)], flags=zmq.NOBLOCK
+                    )
             return
         try:
             request = parse_request(frames[1:], self.limits)
