@@ -75,8 +75,8 @@ def admin(ws: Path, email: str, svc: AdminService, timeout_s: float = 10) -> Adm
     return AdminClient.from_kit(verify_kit(ws / email), endpoint=svc.endpoint, timeout_s=timeout_s)
 
 
-def run(client: AdminClient, *lines: str) -> list[tuple[bool, str]]:
-    console = Console(client)
+def run(client: AdminClient, *lines: str, transfer: Path | None = None) -> list[tuple[bool, str]]:
+    console = Console(client, transfer)
     return [(o.ok, o.text) for o in map(console.execute, lines)]
 
 
@@ -155,7 +155,7 @@ def test_upload_deploy_start_over_a_real_run_folder(
         results = run(
             client,
             "set_run_number 1",
-            f"upload_folder {mmar}",
+            "upload_folder digits",  # found in the transfer folder, as in Clara
             "deploy digits server",
             "deploy digits client",  # client3's org2 is strict: no custom code there
             "deploy digits client client1 client2",
@@ -163,6 +163,7 @@ def test_upload_deploy_start_over_a_real_run_folder(
             "start server",
             "start client client1 client2",
             "check_status client",
+            transfer=mmar.parent,
         )
         assert [ok for ok, _ in results] == [True, True, True, False, True, False, True, True, True]
         assert "custom code is not allowed for site client3 (org org2)" in results[3][1]

@@ -2,7 +2,8 @@
 
 The kit is verified before anything else (an edited kit could point the console at
 another server). Interactive mode has readline history (``KIT/.admin_history``, beside
-the signed ``startup/``) and tab completion of commands, targets, site names and, for
+the signed ``startup/``; ``upload_folder NAME`` also looks in ``KIT/transfer/`` as
+Clara's console did) and tab completion of commands, targets, site names and, for
 ``upload_folder``, local paths. Script mode runs each ``--cmd`` in order and stops at
 the first one that is refused or fails, so shell scripts can rely on the exit status.
 """
@@ -45,8 +46,10 @@ def format_response(response: Response) -> str:
 class Console:
     """Runs console lines against one :class:`AdminClient`."""
 
-    def __init__(self, client: AdminClient) -> None:
+    def __init__(self, client: AdminClient, transfer: Path | None = None) -> None:
         self.client = client
+        #: Clara's upload folder: ``upload_folder NAME`` also finds ``transfer/NAME``.
+        self.transfer = transfer
         self.sites: list[str] = []
         self.user = ""
 
@@ -75,7 +78,10 @@ class Console:
         except CommandError as exc:
             return Outcome(False, f"error: {exc}")
         if cmd == "upload_folder":
-            response = self.client.upload_folder(Path(args[0]).expanduser())
+            folder = Path(args[0]).expanduser()
+            if not folder.exists() and self.transfer is not None:
+                folder = self.transfer / args[0]
+            response = self.client.upload_folder(folder)
         else:
             response = self.client.request(cmd, args)
         return Outcome(response.ok, format_response(response))
@@ -185,7 +191,7 @@ def run_admin(
     kit = verify_kit(kit_dir, role="admin", trusted_fingerprint=trusted_fingerprint)
     client = AdminClient.from_kit(kit, endpoint=endpoint, timeout_s=timeout_s)
     try:
-        hello = Console(client)
+        hello = Console(client, transfer=kit.path / "transfer")
         try:
             greeting = hello.connect()
         except AdminConnectionError as exc:
