@@ -55,6 +55,7 @@ from mmarc.compiler.source import (
     SequenceNode,
     SourceFile,
 )
+from mmarc.compiler.suggest import closest
 from mmarc.compiler.versions import VERSION_KEY, ClaraVersion
 from mmarc.diagnostics import Diagnostic, Severity
 
@@ -653,7 +654,7 @@ class _Checker:
         if found.status == "found":
             return self.custom_entry(site, found, parts)
         if found.status == "no_class":
-            close = _close(short, list(found.candidates))
+            close = closest(short, list(found.candidates), cutoff=0.6)
             where = _rel(found.file, self.mmar_root)
             hint = f'did you mean "{path.rsplit(".", 1)[0]}.{close}"?' if close else None
             if hint is None and found.candidates:
@@ -969,7 +970,7 @@ class _Checker:
         self, site: ComponentSite, entry: ComponentEntry, key: str, parts: Parts
     ) -> None:
         names = [p.name for p in (*entry.params, *entry.forwarded_params) if p.accepts_keyword]
-        close = _close(key, names)
+        close = closest(key, names, cutoff=0.6)
         if close:
             hint = f'did you mean "{close}"?'
         elif key in COMPONENT_ATTRIBUTES or key in DATASET_ATTRIBUTES or key == "is_key_metric":
@@ -1205,16 +1206,6 @@ def _type_hint(annotation: str, node: Node) -> str | None:
     if isinstance(node, ScalarNode) and isinstance(node.value, bool) and "int" in annotation:
         return "give a number, not true/false"
     return None
-
-
-def _close(name: str, candidates: Sequence[str]) -> str | None:
-    import difflib  # only on the error path
-
-    lowered = {c.lower(): c for c in candidates}
-    if name.lower() in lowered and lowered[name.lower()] != name:
-        return lowered[name.lower()]
-    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return found[0] if found else None
 
 
 def _suggest_hint(names: Sequence[str]) -> str | None:

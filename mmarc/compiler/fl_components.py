@@ -20,7 +20,6 @@ catalog components; :mod:`mmarc.compiler.check_components` checks them.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +28,7 @@ from types import MappingProxyType
 from mmarc.compiler.component_sites import ComponentSite, is_component, iter_components
 from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SourceFile
+from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Diagnostic, Severity
 
 #: The file kinds whose components this module checks.
@@ -384,9 +384,9 @@ def _check_args(source: SourceFile, site: ComponentSite, found: FLComponent) -> 
         parts: Parts = (*site.parts, "args", key)
         spec = found.arg(key)
         if spec is None:
-            close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+            close = closest(key, names, cutoff=0.6)
             if close:
-                hint = f'did you mean "{close[0]}"?'
+                hint = f'did you mean "{close}"?'
             elif names:
                 hint = f"{found.name} accepts: " + ", ".join(names)
             else:
@@ -464,8 +464,8 @@ def _shown(value: object) -> str:
 def _unknown(source: SourceFile, name: str, role: str | None, at: Parts) -> Diagnostic:
     short = name.rsplit(".", 1)[-1]
     candidates = [c.name for c in FL_COMPONENTS if c.support is Support.SUPPORTED]
-    close = difflib.get_close_matches(short, candidates, n=1, cutoff=0.7)
-    hint = f'did you mean "{close[0]}"? ' if close else ""
+    close = closest(short, candidates)
+    hint = f'did you mean "{close}"? ' if close else ""
     return source.diagnostic(
         "F001",
         f'"{name}" is not a federated-learning component mmarc supports',

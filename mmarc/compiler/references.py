@@ -17,7 +17,6 @@ need to follow a reference to its target. The input tree is the *substituted* on
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from mmarc.compiler.source import (
     SequenceNode,
     SourceFile,
 )
+from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Diagnostic, Severity
 
 #: ``"@conf"``: the whole configuration, not a component.
@@ -267,7 +267,7 @@ class _Checker:
         if not found:
             searched = " or ".join(s for s in self.table.search_order(site.section) if s)
             where = f" in {searched}" if searched else ""
-            close = _did_you_mean(name, self.table.ref_names(site.section))
+            close = closest(name, self.table.ref_names(site.section))
             hint = (
                 f'did you mean "{close}"?'
                 if close
@@ -357,7 +357,7 @@ class _Checker:
         if target is None:
             searched = " or ".join(s for s in self.table.search_order(section) if s)
             where = f" in {searched}" if searched else ""
-            close = _did_you_mean(name, self.table.names(section))
+            close = closest(name, self.table.names(section))
             hint = (
                 f"did you mean @{close}?"
                 if close
@@ -426,11 +426,3 @@ class _Checker:
                 "references",
             )
         )
-
-
-def _did_you_mean(name: str, candidates: list[str]) -> str | None:
-    lowered = {c.lower(): c for c in candidates}
-    if name.lower() in lowered:
-        return lowered[name.lower()]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.7)
-    return close[0] if close else None

@@ -15,7 +15,6 @@ for the unused-variable lint. A reference is ``{`` + identifier + ``}``: other b
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -34,6 +33,7 @@ from mmarc.compiler.source import (
     SequenceNode,
     SourceFile,
 )
+from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Diagnostic, Severity
 
 #: The ``file`` of diagnostics about ``--set`` overrides.
@@ -470,7 +470,7 @@ class _Substitution:
     def _known(self, name: str) -> str | None:
         if name in self.scope:
             return name
-        close = _did_you_mean(name, list(self.scope))
+        close = closest(name, list(self.scope))
         return close
 
 
@@ -486,14 +486,6 @@ def _node_of(value: object, start: int, end: int) -> Node:
     return ScalarNode(start, end, value)
 
 
-def _did_you_mean(name: str, candidates: list[str]) -> str | None:
-    lowered = {c.lower(): c for c in candidates}
-    if name.lower() in lowered:
-        return lowered[name.lower()]
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
-    return close[0] if close else None
-
-
 def _undefined(
     source: SourceFile,
     node: Node,
@@ -505,7 +497,7 @@ def _undefined(
 ) -> Diagnostic:
     name = match.group(1)
     span = string_span(source.text, node, value, match.start(), match.end())
-    close = _did_you_mean(name, candidates)
+    close = closest(name, candidates)
     where = "the config's top-level settings, environment.json and --set"
     if close is not None:
         hint = f"did you mean {{{close}}}? Variables come from {where}"

@@ -17,7 +17,6 @@ file does not define, and that nothing refers to as ``{key}``, is reported as S0
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Sequence
@@ -36,6 +35,7 @@ from mmarc.compiler.schemas.common import (
 )
 from mmarc.compiler.schemas.registry import VARIABLE_KINDS, model_for
 from mmarc.compiler.source import PointerPart, SourceFile, to_pointer
+from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Diagnostic
 
 #: How close a top-level key must be to a setting's name to be taken for a misspelling.
@@ -191,10 +191,9 @@ def _diagnostic(source: SourceFile, data: Any, kind: FileKind, error: Any) -> Di
 def suggest_key(key: str, allowed: Sequence[str]) -> str:
     """A did-you-mean for an unknown key, or else the keys that are allowed there."""
     shown = sorted(k for k in allowed if k != "$schema")
-    by_lower = {k.lower(): k for k in shown}
-    match = difflib.get_close_matches(key.lower(), list(by_lower), n=1, cutoff=SUGGESTION_CUTOFF)
+    match = closest(key, shown, cutoff=SUGGESTION_CUTOFF)
     if match:
-        return f'did you mean "{by_lower[match[0]]}"?'
+        return f'did you mean "{match}"?'
     if not shown:
         return 'this object takes no keys; keys starting with "_" are ignored'
     listed = ", ".join(f'"{k}"' for k in shown)
@@ -283,8 +282,8 @@ def _invalid_value(
         hint = None
         if isinstance(value, str):
             names = [c for c in choices if isinstance(c, str)]
-            match = difflib.get_close_matches(value, names, n=1, cutoff=SUGGESTION_CUTOFF)
-            hint = f"did you mean {_show(match[0])}?" if match else None
+            match = closest(value, names, cutoff=SUGGESTION_CUTOFF)
+            hint = f"did you mean {_show(match)}?" if match else None
         return f"{label} must be {_one_of(choices)}, not {_show(value)}", hint
     bounds = {
         "greater_than_equal": ("at least", "ge"),
@@ -326,8 +325,8 @@ def _misspelt_settings(
     for key in data:
         if key.startswith("_") or key in known or key == "$schema":
             continue
-        match = difflib.get_close_matches(key, known, n=1, cutoff=MISSPELLING_CUTOFF)
-        if not match or match[0] in data or "{" + key + "}" in source.text:
+        match = closest(key, known, cutoff=MISSPELLING_CUTOFF)
+        if not match or match in data or "{" + key + "}" in source.text:
             continue
         pointer = to_pointer([key])
         diagnostics = [
@@ -337,7 +336,7 @@ def _misspelt_settings(
         ]
         diagnostics.append(
             source.diagnostic(
-                "S001", f'unknown key "{key}"', [key], key=True, hint=f'did you mean "{match[0]}"?'
+                "S001", f'unknown key "{key}"', [key], key=True, hint=f'did you mean "{match}"?'
             )
         )
     return diagnostics
