@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from fl_anchors import analyze
-from fl_anchors.events import ENV_VAR, read_events
+from fl_anchors.events import ENV_VAR, read_events, write_events
 from machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,15 +335,39 @@ def run_flower(model: str, clients: int, rounds: int, events_path: Path, actors:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-MMARC_MISSING = (
-    "mmarc side not available yet: run_mmarc() in benchmarks/fl_round.py needs (1) the "
-    "runtime's simulator CLI `mmarc run MMAR --sim N` (server and clients over ZeroMQ), "
-    "(2) a benchmark MMAR whose model is fl_anchors.models.build_model(A|B) and whose client "
-    "step calls fl_anchors.models.Client.step, and (3) the runtime writing round_start "
-    "(server, when a round's task is sent) and client_compute (client, around local_train) "
-    "events to $FL_BENCH_EVENTS (format: fl_anchors/events.py). Run the anchors alone with "
-    "--frameworks nvflare,flower."
-)
+def mmarc_command() -> list[str]:
+    """The ``mmarc`` CLI of the main venv (the one this driver runs in)."""
+    exe = Path(sys.executable).parent / "mmarc"
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "mmarc"]
+
+
+def use_step_times(events_path: Path) -> int:
+    """Make each ``client_compute``'s ``compute_s`` the ignite iteration time of its step.
+
+    mmarc's client measures ``compute_s`` around validation + ``ClientTrainer.train``
+    (engine start/resume, data loader, handlers, the interrupt): more than the anchors'
+    ``local_train``. The benchmark MMAR's ``StepTimer`` handler logs each iteration's own
+    time (``mmarc_step``, forward/backward/optimizer step); this puts the one of the step a
+    client ran in that round (same pid, latest before its ``client_compute``) in
+    ``compute_s`` and keeps mmarc's figure as ``mmarc_compute_s``. Returns how many events
+    were changed; the file is rewritten with the original timestamps.
+    """
+    events = read_events(events_path)
+    steps: dict[int, list[tuple[float, float]]] = {}
+    for e in events:
+        if e.get("event") == "mmarc_step":
+            steps.setdefault(int(e["pid"]), []).append((float(e["t"]), float(e["step_s"])))
+    changed = 0
+    for e in events:
+        if e.get("event") != "client_compute":
+            continue
+        before = [s for t, s in steps.get(int(e.get("pid", -1)), []) if t <= float(e["t"])]
+        if before:
+            e["mmarc_compute_s"] = e.get("compute_s")
+            e["compute_s"] = before[-1]
+            changed += 1
+    write_events(events_path, events)
+    return changed
 
 
 def run_mmarc(model: str, clients: int, rounds: int, events_path: Path) -> None:
@@ -368,8 +392,39 @@ def run_mmarc(model: str, clients: int, rounds: int, events_path: Path) -> None:
       line), or ``run_mmarc`` may convert the runtime's own event log into this file
       afterwards (``events.write_events``), keeping the original timestamps.
     - Raise (`RunFailed` or any exception) when the run fails; return None otherwise.
+
+    How: `fl_anchors.mmarc_bench.write_mmar` writes a benchmark MMAR for the cell (model
+    A = digits_cnn's DigitsCNN or model B as a custom class, 8 random samples per client,
+    batch 8, SGD, ``steps_aggregation: 1``, min = max = ``clients``, no validation) into
+    the run's scratch folder; ``mmarc run MMAR --sim N --rounds R`` runs it (one server and
+    N client processes over ZeroMQ on 127.0.0.1). mmarc's runtime writes the events itself
+    to ``$FL_BENCH_EVENTS`` (``runtime/server/events.py``); afterwards `use_step_times`
+    sets ``compute_s`` to the training step's own time. Note: mmarc's launcher sets each
+    client's ``OMP_NUM_THREADS`` only where unset; the driver sets 1, as for the anchors.
     """
-    raise NotImplementedError(MMARC_MISSING)
+    from fl_anchors.mmarc_bench import write_mmar
+
+    scratch = events_path.parent.parent / "scratch" / events_path.stem
+    shutil.rmtree(scratch, ignore_errors=True)
+    mmar = write_mmar(scratch / "mmar", model, clients, rounds)
+    cmd = [
+        *mmarc_command(),
+        "run",
+        str(mmar),
+        "--sim",
+        str(clients),
+        "--rounds",
+        str(rounds),
+        "--output",
+        str(scratch / "run"),
+        "--no-progress",
+    ]
+    try:
+        run_process(cmd, events_path=events_path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not use_step_times(events_path):
+        raise RunFailed(f"no mmarc_step events in {events_path}: the StepTimer did not run")
 
 
 Runner = Callable[[str, int, int, Path], None]
