@@ -290,9 +290,51 @@ def test_plan_cells_and_quick_mode() -> None:
     assert [c.variant for c in cells] == ["mmarc", "flower"]  # mmarc first in each group
 
 
-def test_run_mmarc_says_what_is_missing(tmp_path: Path) -> None:
-    with pytest.raises(NotImplementedError, match="mmarc run MMAR --sim N"):
-        fl_round.run_mmarc("A", 2, 7, tmp_path / "ev.jsonl")
+def test_use_step_times_puts_the_step_time_in_compute_s(tmp_path: Path) -> None:
+    path = tmp_path / "ev.jsonl"
+    rows = [
+        {"event": "round_start", "t": 1.0, "pid": 1, "round": 1},
+        {"event": "mmarc_step", "t": 1.10, "pid": 7, "step_s": 0.010},
+        {"event": "mmarc_step", "t": 1.12, "pid": 8, "step_s": 0.020},
+        {"event": "client_compute", "t": 1.11, "pid": 7, "round": 1, "compute_s": 0.05},
+        {"event": "client_compute", "t": 1.13, "pid": 8, "round": 1, "compute_s": 0.06},
+        {"event": "mmarc_step", "t": 2.10, "pid": 7, "step_s": 0.030},
+        {"event": "client_compute", "t": 2.11, "pid": 7, "round": 2, "compute_s": 0.07},
+        {"event": "client_compute", "t": 2.12, "pid": 9, "round": 2, "compute_s": 0.08},
+    ]
+    events.write_events(path, rows)
+    assert fl_round.use_step_times(path) == 3
+    got = {
+        (e["pid"], e["round"]): (e["compute_s"], e.get("mmarc_compute_s"))
+        for e in events.read_events(path)
+        if e["event"] == "client_compute"
+    }
+    assert got == {
+        (7, 1): (0.010, 0.05),
+        (8, 1): (0.020, 0.06),
+        (7, 2): (0.030, 0.07),
+        (9, 2): (0.08, None),  # no step logged by that process: left as mmarc measured it
+    }
+
+
+def test_benchmark_mmar_has_one_batch_per_client_and_the_cell_settings(tmp_path: Path) -> None:
+    from fl_anchors.mmarc_bench import write_mmar
+
+    root = write_mmar(tmp_path / "mmar", "B", 4, 7)
+    data = json.loads((root / "data" / "dataset.json").read_text())
+    assert len(data["training"]) == 8 * 4
+    server = json.loads((root / "config" / "config_fed_server.json").read_text())["servers"][0]
+    assert (server["min_num_clients"], server["max_num_clients"], server["num_rounds"]) == (
+        4,
+        4,
+        7,
+    )
+    client = json.loads((root / "config" / "config_fed_client.json").read_text())
+    assert client["client_trainer"]["args"]["steps_aggregation"] == 1
+    train = json.loads((root / "config" / "config_train.json").read_text())["train"]
+    assert train["model"]["path"] == "bench_net.ModelB"
+    assert train["dataloader"]["args"]["batch_size"] == 8
+    assert "class StepTimer" in (root / "custom" / "bench_net.py").read_text()
 
 
 def test_driver_stops_before_any_anchor_run_while_mmarc_is_a_stub(
@@ -303,6 +345,11 @@ def test_driver_stops_before_any_anchor_run_while_mmarc_is_a_stub(
     monkeypatch.setattr(fl_round, "venv_python", lambda name: Path(sys.executable))
     monkeypatch.setattr(fl_round.signal, "signal", lambda *a: None)
     monkeypatch.setattr(fl_round, "run_flower", lambda *a, **k: ran.append("flower"))
+
+    def stub(*a: Any) -> None:
+        raise NotImplementedError("mmarc side not available yet")
+
+    monkeypatch.setattr(fl_round, "run_mmarc", stub)
     rc = fl_round.main(["--quick", "--frameworks", "mmarc,flower", "--out", str(tmp_path)])
     assert rc == 2 and ran == []
     assert "not available yet" in capsys.readouterr().err
