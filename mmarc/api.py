@@ -29,7 +29,10 @@ __all__ = [
     "evaluate",
     "lint",
     "migrate",
+    "run_client",
     "run_local",
+    "run_server",
+    "simulate",
     "validate",
     "write_schemas",
 ]
@@ -111,6 +114,113 @@ def run_local(
 
     return _run_local(
         plan, compiled.validation.target.root, device=device, progress=progress, resume=resume
+    )
+
+
+def simulate(
+    path: Path | str,
+    n_clients: int,
+    sets: list[str] | None = None,
+    *,
+    rounds: int | None = None,
+    split: str = "iid",
+    output: Path | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    events_path: Path | None = None,
+    progress: bool | None = None,
+) -> Any:
+    """Compile, then run a federation of one server and ``n_clients`` client processes on
+    127.0.0.1 (``mmarc run --sim N``). Returns ``mmarc.runtime.sim.SimResult``; raises
+    :class:`PlanError`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C)."""
+    compiled, plan = compiled_or_raise(path, sets)
+    from mmarc.runtime.sim import simulate as _simulate
+
+    return _simulate(
+        plan,
+        compiled.validation.target.root,
+        n_clients,
+        rounds=rounds,
+        split=split,
+        output=output,
+        seed=seed,
+        device=device,
+        events_path=events_path,
+        progress=progress,
+    )
+
+
+def _fl_run_dir(plan: dict[str, Any], role: str, output: Path | None) -> Path:
+    if output is not None:
+        return Path(output)
+    import time
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{plan.get('mmar_name') or 'mmar'}-{role}-{stamp}"
+
+
+def run_server(
+    path: Path | str,
+    sets: list[str] | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    output: Path | None = None,
+    events_path: Path | None = None,
+    security: Any = None,
+    on_progress: Any = None,
+    on_ready: Any = None,
+) -> Any:
+    """Compile, then run a federation server until the run is over (``mmarc server``).
+
+    ``port`` 0 picks a free one (``on_ready(endpoint)`` says which). ``output``: the run
+    folder; one holding an unfinished run of the same plan is resumed after its last
+    completed round. ``security``: a transport ``SecurityConfig`` (None: plain TCP).
+    Returns ``mmarc.runtime.server.ServerResult`` (imports torch)."""
+    compiled, plan = compiled_or_raise(path, sets)
+    from mmarc.runtime.server import run_server as _run_server
+
+    return _run_server(
+        plan,
+        compiled.validation.target.root,
+        _fl_run_dir(plan, "server", output),
+        bind=f"tcp://{host}:{port or '*'}",
+        security=security,
+        events_path=events_path,
+        on_progress=on_progress,
+        on_ready=on_ready,
+    )
+
+
+def run_client(
+    path: Path | str,
+    name: str,
+    server: str,
+    sets: list[str] | None = None,
+    *,
+    datalist: Path | None = None,
+    output: Path | None = None,
+    device: str = "cpu",
+    events_path: Path | None = None,
+    security: Any = None,
+) -> Any:
+    """Compile, then join the federation at ``server`` as ``name`` (``mmarc client``).
+
+    ``datalist``: this site's own datalist in place of the one the plan names (the plan
+    hash stays the shared one). Returns ``mmarc.runtime.client.ClientResult``."""
+    compiled, plan = compiled_or_raise(path, sets)
+    from mmarc.runtime.client import run_client as _run_client
+
+    return _run_client(
+        plan,
+        compiled.validation.target.root,
+        name,
+        server,
+        _fl_run_dir(plan, name, output),
+        datalist=datalist,
+        device=device,
+        security=security,
+        events_path=events_path,
     )
 
 

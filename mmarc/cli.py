@@ -165,6 +165,26 @@ def _run_errors(path: Path, sets: list[str] | None, action: str) -> typer.Exit:
 def run(
     path: PathArg,
     local: Annotated[bool, typer.Option("--local", help="Train on this machine.")] = False,
+    sim: Annotated[
+        int | None,
+        typer.Option(
+            "--sim", metavar="N", help="Simulate a federation: a server and N client processes."
+        ),
+    ] = None,
+    rounds: Annotated[
+        int | None, typer.Option("--rounds", metavar="R", help="--sim: rounds (num_rounds).")
+    ] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split", help="--sim: share the datalist: iid, dirichlet:ALPHA or fraction:F."
+        ),
+    ] = "iid",
+    seed: Annotated[int, typer.Option("--seed", help="--sim: seed of the data split.")] = 0,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="--sim: run folder (default runs/<mmar>-<time>)."),
+    ] = None,
     sets: SetOpt = None,
     device: DeviceOpt = "cpu",
     resume: Annotated[
@@ -177,11 +197,20 @@ def run(
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
-    """Validate, compile and run an MMAR (the federated modes come with the runtime)."""
+    """Validate, compile and run an MMAR: --local trains here, --sim N simulates a federation."""
+    if local and sim is not None:
+        raise _usage_error("choose one of --local and --sim N")
+    if sim is not None:
+        _run_sim(path, sim, rounds, split, seed, output, sets, device, progress)
+        return
+    if rounds is not None or output is not None:
+        raise _usage_error("--rounds and --output go with --sim N")
     from mmarc.runtime.executor.errors import ExecutorError, RunInterrupted
 
     if not local:
-        raise _usage_error("choose how to run: --local trains on this machine")
+        raise _usage_error(
+            "choose how to run: --local trains on this machine, --sim N simulates a federation"
+        )
     try:
         result = api.run_local(path, sets=sets, device=device, progress=progress, resume=resume)
     except api.UsageError as exc:
@@ -204,6 +233,212 @@ def run(
             f"(epoch {result.best_epoch}) -> {result.best_model_path}"
         )
     typer.echo(f"metrics: {result.metrics_path}")
+
+
+EXIT_INTERRUPTED = 130
+
+
+def _metric_text(info: object) -> str:
+    if not isinstance(info, dict) or info.get("value") is None:
+        return "-"
+    text = f"{info.get('metric')} {float(info['value']):.4f}"
+    return text + (f" (round {info['round']})" if "round" in info else "")
+
+
+def _run_sim(
+    path: Path,
+    n: int,
+    rounds: int | None,
+    split: str,
+    seed: int,
+    output: Path | None,
+    sets: list[str] | None,
+    device: str,
+    progress: bool,
+) -> None:
+    """``run --sim N``: one clear line per failure, 130 on Ctrl-C."""
+    from mmarc.runtime.server.config import FLConfigError
+    from mmarc.runtime.sim import SimError, SimInterrupted, parse_split
+
+    if n < 1:
+        raise _usage_error("--sim needs at least 1 client")
+    try:
+        parse_split(split)
+    except ValueError as exc:
+        raise _usage_error(str(exc)) from None
+    try:
+        result = api.simulate(
+            path,
+            n,
+            sets,
+            rounds=rounds,
+            split=split,
+            output=output,
+            seed=seed,
+            device=device,
+            progress=None if progress else False,
+        )
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    except api.PlanError:
+        raise _run_errors(path, sets, "run") from None
+    except SimInterrupted as exc:
+        typer.echo(f"mmarc: {exc}", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (SimError, FLConfigError) as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    summary = result.summary
+    typer.echo(f"run folder: {result.run_dir}")
+    typer.echo(
+        f"rounds {summary.get('first_round')}..{summary.get('last_round')} done in "
+        f"{result.wall_s:.1f} s"
+    )
+    final = summary.get("final_metrics") or {}
+    for name, value in final.items():
+        typer.echo(f"final global model: {name} {value:.4f}")
+    typer.echo(f"best global model: {_metric_text(summary.get('best'))}")
+    if result.cross_val is not None:
+        typer.echo(f"cross-site validation: {result.run_dir / 'cross_val_results.json'}")
+    _print_overhead(result.events_path)
+    failed = {name: code for name, code in result.clients.items() if code != 0}
+    for name, code in failed.items():
+        typer.echo(f"mmarc: warning: {name} exited with status {code} (see logs/)", err=True)
+
+
+def _print_overhead(events_path: Path | None) -> None:
+    """The runtime's own cost per round (wall - slowest client compute), rounds 2 on."""
+    from mmarc.runtime.sim.timing import read_events, round_timings, summary
+
+    if events_path is None or not events_path.exists():
+        return
+    found = summary(round_timings(read_events(events_path)))
+    if found is None:
+        return
+    typer.echo(
+        f"per-round overhead (rounds 2+): median {found['overhead_median_s'] * 1000:.0f} ms, "
+        f"min {found['overhead_min_s'] * 1000:.0f} ms; round wall median "
+        f"{found['wall_median_s']:.2f} s, slowest client compute median "
+        f"{found['compute_median_s']:.2f} s; {found['bytes_per_round'] / 1e6:.1f} MB per round"
+    )
+
+
+def _fl_errors() -> tuple[type[BaseException], ...]:
+    """Errors of `server`/`client` whose message is the whole story (no traceback)."""
+    from mmarc.runtime.executor.errors import ExecutorError
+    from mmarc.runtime.server.config import FLConfigError
+    from mmarc.runtime.transport import TransportError
+
+    return (ExecutorError, FLConfigError, TransportError, OSError)
+
+
+def _quiet_sigterm() -> None:
+    """SIGTERM stops a server or client like Ctrl-C does (exit 130, no traceback)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+@app.command()
+def server(
+    path: PathArg,
+    port: Annotated[int, typer.Option("--port", "-p", help="TCP port (0: a free one).")] = 0,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Run folder; an unfinished run there is resumed."),
+    ] = None,
+    sets: SetOpt = None,
+) -> None:
+    """Run the federation server of an MMAR (config_fed_server.json) until the run ends."""
+    import logging
+
+    from mmarc.runtime.server import ServerError
+    from mmarc.runtime.sim.view import ProgressView
+
+    logging.basicConfig(level=logging.WARNING, format="mmarc server: %(message)s")
+    _quiet_sigterm()
+    view = ProgressView(f"mmarc server: {path}", live=False)
+
+    def ready(endpoint: str) -> None:
+        typer.echo(f"listening on {endpoint}")
+        sys.stdout.flush()
+
+    try:
+        with view:
+            result = api.run_server(
+                path,
+                sets,
+                host=host,
+                port=port,
+                output=output,
+                on_progress=view.update,
+                on_ready=ready,
+            )
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    except api.PlanError:
+        raise _run_errors(path, sets, "served") from None
+    except KeyboardInterrupt:
+        typer.echo("mmarc: server stopped; completed rounds are saved", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except (ServerError, *_fl_errors()) as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    typer.echo(f"run folder: {result.run_dir}")
+    typer.echo(f"best global model: {_metric_text(result.best)}")
+
+
+@app.command()
+def client(
+    path: PathArg,
+    name: Annotated[str, typer.Option("--name", "-n", help="This site's client name.")],
+    server_address: Annotated[
+        str, typer.Option("--server", help="The server's endpoint: tcp://HOST:PORT.")
+    ],
+    datalist: Annotated[
+        Path | None,
+        typer.Option("--datalist", help="This site's datalist instead of the MMAR's own."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Folder for this client's files.")
+    ] = None,
+    sets: SetOpt = None,
+    device: DeviceOpt = "cpu",
+) -> None:
+    """Join a federation as one client site and train until the server ends the run."""
+    import logging
+
+    from mmarc.runtime.client import ClientError
+    from mmarc.runtime.transport import RegistrationRefused
+
+    logging.basicConfig(level=logging.INFO, format="mmarc client: %(message)s")
+    for noisy in ("ignite", "monai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    _quiet_sigterm()
+    try:
+        result = api.run_client(
+            path, name, server_address, sets, datalist=datalist, output=output, device=device
+        )
+    except api.UsageError as exc:
+        raise _usage_error(str(exc)) from None
+    except api.PlanError:
+        raise _run_errors(path, sets, "run") from None
+    except KeyboardInterrupt:
+        typer.echo(f"mmarc: client {name} stopped", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except RegistrationRefused as exc:
+        typer.echo(f"mmarc: error: the server refused {name}: {exc.reason}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    except ValueError as exc:
+        raise _usage_error(str(exc)) from None
+    except (ClientError, *_fl_errors()) as exc:
+        typer.echo(f"mmarc: error: {exc}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    typer.echo(f"{result.name}: {result.rounds} round(s) in {result.wall_s:.1f} s")
 
 
 @app.command()

@@ -1,0 +1,421 @@
+"""The client process: register, then answer the server's tasks until it says goodbye.
+
+Tasks (``meta["task"]`` of a ``task`` message):
+
+* ``train``: load the global model (after the ``inbound_filters``), validate it on the
+  local validation data (the metric goes back for best-model selection), train
+  ``local_epochs`` epochs or ``steps_aggregation`` steps, and send back the *difference*
+  local - global (Clara 4.0's clients sent weight differences; the privacy filters are
+  defined on them) through the ``outbound_filters``, with the number of local steps;
+* ``submit_model``: send the final local model (cross-site validation's filters);
+* ``validate``: validate every model in the task, and this client's own local model, on
+  the local data and send the metrics back.
+
+Only the newest task counts: when several are queued (the server moved on while this
+client was busy, or restarted), the older ones are skipped. Heartbeats run on their own
+thread (:class:`~mmarc.runtime.transport.ClientEndpoint`), so a long local epoch does not
+make the server drop the client; re-registration after a server restart is automatic.
+The client gives up when the server has been silent for ``server_timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..filters import Filter
+from ..protocol import MessageKind
+from ..server.admission import registration_meta
+from ..server.config import filter_chain, server_config
+from ..server.events import EventLog, events_path_for
+from ..server.workflow import GLOBAL_OWNER, OWNER_SEP, TASK_SUBMIT, TASK_TRAIN, TASK_VALIDATE
+from ..transport import ClientEndpoint, Message, SecurityConfig, TransportError
+from .config import ClientConfig, client_config
+from .site import with_datalist
+
+log = logging.getLogger(__name__)
+
+LOCAL_MODEL = "local_model.pt"
+METRICS_FILE = "metrics.jsonl"
+#: Set to a folder (or "1": ``<run>/dump``) to save every update a client sends (tests).
+DUMP_ENV = "MMARC_FL_DUMP"
+
+Weights = dict[str, np.ndarray]
+
+
+class ClientError(RuntimeError):
+    """The client cannot go on; the message says why (no traceback needed)."""
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    name: str
+    rounds: int
+    run_dir: Path
+    local_model_path: Path | None
+    wall_s: float
+
+
+def _apply(chain: list[Filter], weights: Mapping[str, np.ndarray], steps: int | None) -> Weights:
+    """Run a filter chain; privacy filters get the round's local steps (Clara scaling)."""
+    out = dict(weights)
+    for step in chain:
+        if steps and "local_steps" in inspect.signature(step.__call__).parameters:
+            out = step(out, local_steps=steps)  # type: ignore[call-arg]
+        else:
+            out = step(out)
+    return out
+
+
+def _nbytes(tensors: Mapping[str, np.ndarray]) -> int:
+    return sum(int(a.nbytes) for a in tensors.values())
+
+
+class FederatedClient:
+    """One client's state across rounds; :meth:`serve` is the loop."""
+
+    def __init__(
+        self,
+        plan: Mapping[str, Any],
+        mmar_root: Path,
+        name: str,
+        server: str,
+        run_dir: Path,
+        *,
+        datalist: Path | None = None,
+        device: str = "cpu",
+        security: SecurityConfig | None = None,
+        run_id: str | None = None,
+        events_path: Path | str | None = None,
+        register_timeout: float = 60.0,
+        server_timeout: float | None = None,
+        dump_dir: Path | None = None,
+    ) -> None:
+        self.plan = plan
+        self.mmar_root = Path(mmar_root)
+        self.name = name
+        self.run_dir = Path(run_dir)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.datalist = datalist
+        self.device = device
+        self.config: ClientConfig = client_config(plan)
+        heart_beat_timeout = server_config(plan).heart_beat_timeout
+        self.server_timeout = server_timeout or max(60.0, heart_beat_timeout)
+        self.register_timeout = register_timeout
+        self.inbound = filter_chain(self.config.inbound_filters, "/fl/client/client")
+        self.outbound = filter_chain(self.config.outbound_filters, "/fl/client/client")
+        self.cv_inbound = filter_chain(
+            self.config.cross_val_inbound_filters, "/fl/client/cross_site_validation"
+        )
+        self.cv_outbound = filter_chain(
+            self.config.cross_val_outbound_filters, "/fl/client/cross_site_validation"
+        )
+        self.events = EventLog(events_path_for(self.run_dir, events_path))
+        dump = os.environ.get(DUMP_ENV, "")
+        self.dump_dir = dump_dir or (
+            (self.run_dir / "dump" if dump in ("1", "true") else Path(dump)) if dump else None
+        )
+        self.rounds = 0
+        self._started = time.monotonic()
+        self.endpoint = ClientEndpoint(
+            server,
+            name,
+            run_id=run_id or str(plan.get("mmar_name") or "mmarc"),
+            plan_hash=str(plan.get("sha256", "")),
+            security=security,
+            heartbeat_interval=min(5.0, max(0.2, heart_beat_timeout / 4)),
+        )
+        self.training: Any = None
+        self.finished = False
+        #: (round, reply meta, update) of the last train result, sent again if the same
+        #: round's task comes again (the server re-sends it after a re-registration)
+        self._last: tuple[int, dict[str, Any], Weights] | None = None
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    def register(self) -> None:
+        """Join the federation (raises RegistrationRefused with the server's reason)."""
+        meta = registration_meta(
+            self.plan, cross_validate=self.config.cross_validate, pid=os.getpid()
+        )
+        self.endpoint.register(meta, timeout=self.register_timeout)
+        log.info("%s registered with the server", self.name)
+
+    def build(self) -> None:
+        """Build the local trainer once (data cached, model on the device)."""
+        from ..executor import build_training
+        from .trainer import ClientTrainer, ModelReaderWriter
+        from .validator import ClientValidator
+
+        site_plan = with_datalist(self.plan, self.datalist)
+        self.training = build_training(site_plan, self.mmar_root, self.device)
+        self.rw = ModelReaderWriter(self.training.network)
+        self.trainer = ClientTrainer(
+            self.training, self.config.local_epochs, self.config.steps_aggregation
+        )
+        self.validator = ClientValidator(self.training, self.rw)
+
+    def serve(self) -> ClientResult:
+        """Answer tasks until the server says goodbye."""
+        while True:
+            message = self._next_message()
+            if message.kind is MessageKind.BYE:
+                log.info("%s: the server ended the run", self.name)
+                self.finished = True
+                break
+            if message.kind is not MessageKind.TASK:
+                continue
+            self._handle(message)
+        path = self.save_local_model()
+        return ClientResult(
+            self.name, self.rounds, self.run_dir, path, time.monotonic() - self._started
+        )
+
+    def close(self) -> None:
+        # after the server's goodbye there is no one to say goodbye to: a queued ``bye``
+        # would only hold the process in ZeroMQ's linger period
+        self.endpoint.close(bye=not self.finished)
+
+    def save_local_model(self) -> Path | None:
+        if self.training is None:
+            return None
+        from ..executor.checkpoints import atomic_save
+
+        return atomic_save(
+            {"model": self.training.network.state_dict()}, self.run_dir / LOCAL_MODEL
+        )
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _next_message(self) -> Message:
+        """The newest task (older queued ones are stale) or a goodbye; waits for it."""
+        message = None
+        while message is None:
+            seen = self.endpoint.server_last_seen or self._started
+            remaining = seen + self.server_timeout - time.monotonic()
+            message = self.endpoint.recv(timeout=max(0.05, remaining))
+            if message is None and not self.endpoint.server_alive(self.server_timeout):
+                raise ClientError(
+                    f"the server has been silent for {self.server_timeout:g} s; giving up"
+                )
+        while message.kind is not MessageKind.BYE:
+            newer = self.endpoint.recv(timeout=0)
+            if newer is None:
+                break
+            if newer.kind in (MessageKind.TASK, MessageKind.BYE):
+                message = newer
+        return message
+
+    def _handle(self, message: Message) -> None:
+        meta = message.meta if isinstance(message.meta, Mapping) else {}
+        task = meta.get("task")
+        handlers: dict[Any, Callable[[Message, Mapping[str, Any]], None]] = {
+            TASK_TRAIN: self._train,
+            TASK_SUBMIT: self._submit_model,
+            TASK_VALIDATE: self._validate,
+        }
+        handler = handlers.get(task)
+        if handler is None:
+            log.warning("%s: unknown task %r ignored", self.name, task)
+            return
+        from ..executor import ExecutorError
+
+        try:
+            handler(message, meta)
+        except ExecutorError as exc:
+            self._report_failure(message, str(exc))
+            raise ClientError(str(exc)) from None
+
+    def _report_failure(self, message: Message, detail: str) -> None:
+        with contextlib.suppress(TransportError):
+            self.endpoint.send(
+                MessageKind.ERROR,
+                round=message.round,
+                in_reply_to=message.header.msg_id,
+                meta={"code": "task_failed", "detail": detail[:1000]},
+            )
+
+    def _reply(self, message: Message, meta: Mapping[str, Any], tensors: Any = None) -> None:
+        self.endpoint.send(
+            MessageKind.RESULT,
+            round=message.round,
+            in_reply_to=message.header.msg_id,
+            meta=meta,
+            tensors=tensors,
+        )
+
+    # -- tasks -------------------------------------------------------------------------------
+
+    def _train(self, message: Message, meta: Mapping[str, Any]) -> None:
+        if self._last is not None and self._last[0] == message.round:
+            log.info("%s: round %s asked again; sending the same result", self.name, message.round)
+            self._reply(message, self._last[1], self._last[2])
+            return
+        t_recv = time.time()
+        began = time.perf_counter()
+        ordinal = meta.get("n", message.round + 1)
+        self.endpoint.round = message.round
+        self.endpoint.status = "training"
+        received = message.tensors
+        global_weights = _apply(self.inbound, received, None) if self.inbound else received
+        self.rw.load(global_weights)
+        compute_began = time.perf_counter()
+        metrics = self.validator.validate() if self.validator.available else {}
+        local = self.trainer.train()
+        compute_s = time.perf_counter() - compute_began
+        update = self.rw.difference(global_weights)
+        if self.outbound:
+            update = _apply(self.outbound, update, local.steps)
+        client_s = time.perf_counter() - began
+        reply = {
+            "task": TASK_TRAIN,
+            "steps": local.steps,
+            "samples": local.samples,
+            "update": "diff",
+            "metrics": metrics,
+            "key_metric": self.validator.key_metric,
+            "val_samples": self.validator.samples,
+            "local_metrics": local.metrics,
+            "compute_s": compute_s,
+            "client_s": client_s,
+        }
+        self._reply(message, reply, update)
+        self._last = (message.round, reply, update)
+        t_done = time.time()
+        self.endpoint.status = "idle"
+        self.rounds += 1
+        down, up = _nbytes(received), _nbytes(update)
+        self.events.emit("client_recv", t=t_recv, round=ordinal, client=self.name)
+        self.events.emit(
+            "client_compute",
+            t=t_done,
+            round=ordinal,
+            client=self.name,
+            seconds=compute_s,
+            compute_s=compute_s,
+            train_s=local.seconds,
+            client_s=client_s,
+            bytes=down + up,
+        )
+        self.events.emit("bytes", t=t_done, round=ordinal, client=self.name, down=down, up=up)
+        self._log_round(message.round, reply)
+        if self.dump_dir is not None:
+            self._dump(message.round, global_weights, update, reply)
+        log.info(
+            "%s: round %s done: %d steps, %.2f s compute%s",
+            self.name,
+            message.round,
+            local.steps,
+            compute_s,
+            "".join(f", {k} {v:.4f}" for k, v in metrics.items()),
+        )
+
+    def _submit_model(self, message: Message, meta: Mapping[str, Any]) -> None:
+        weights = self.rw.weights()
+        if self.cv_outbound:
+            weights = _apply(self.cv_outbound, weights, None)
+        self._reply(message, {"task": TASK_SUBMIT}, weights)
+
+    def _validate(self, message: Message, meta: Mapping[str, Any]) -> None:
+        owners = [str(o) for o in meta.get("models") or []]
+        grouped: dict[str, Weights] = {owner: {} for owner in owners}
+        for key, array in message.tensors.items():
+            owner, _, var = key.partition(OWNER_SEP)
+            if owner in grouped:
+                grouped[owner][var] = array
+        results: dict[str, dict[str, float]] = {}
+        if self.validator.available:
+            local = self.rw.weights()
+            results[self.name] = self.validator.validate()
+            for owner in owners:
+                if owner == self.name:
+                    continue
+                weights = grouped[owner]
+                if self.cv_inbound and owner != GLOBAL_OWNER:
+                    weights = _apply(self.cv_inbound, weights, None)
+                self.rw.load(local)  # variables a model lacks are this client's own
+                results[owner] = self.validator.validate(weights)
+            self.rw.load(local)
+        self._reply(
+            message,
+            {
+                "task": TASK_VALIDATE,
+                "results": results,
+                "key_metric": self.validator.key_metric,
+                "val_samples": self.validator.samples,
+            },
+        )
+        log.info("%s: validated %d model(s)", self.name, len(results))
+
+    # -- files -------------------------------------------------------------------------------
+
+    def _log_round(self, round_: int, reply: Mapping[str, Any]) -> None:
+        row = {"round": round_, "t": time.time()}
+        row.update({k: v for k, v in reply.items() if k not in ("task", "update")})
+        with open(self.run_dir / METRICS_FILE, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+    def _dump(
+        self, round_: int, received: Mapping[str, np.ndarray], sent: Weights, reply: Mapping
+    ) -> None:
+        """Save what this round received and sent (tests recompute FedAvg from these)."""
+        assert self.dump_dir is not None
+        self.dump_dir.mkdir(parents=True, exist_ok=True)
+        stem = self.dump_dir / f"round-{round_:04d}"
+        for part, arrays in (("received", received), ("sent", sent)):
+            np.savez(f"{stem}-{part}.npz", **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
+        meta = {k: reply[k] for k in ("steps", "samples", "update")}
+        Path(f"{stem}.json").write_text(json.dumps(meta))
+
+
+def run_client(
+    plan: Mapping[str, Any],
+    mmar_root: Path,
+    name: str,
+    server: str,
+    run_dir: Path,
+    *,
+    datalist: Path | None = None,
+    device: str = "cpu",
+    security: SecurityConfig | None = None,
+    run_id: str | None = None,
+    events_path: Path | str | None = None,
+    register_timeout: float = 60.0,
+    server_timeout: float | None = None,
+) -> ClientResult:
+    """Join the federation at ``server`` as ``name`` and serve until the run ends.
+
+    Registers first (a refused plan or version fails in a second, before any data is
+    loaded), then builds the local trainer once. Raises ``RegistrationRefused``,
+    :class:`ClientError`, ``ExecutorError`` or ``TransportError`` with a readable message.
+    """
+    client = FederatedClient(
+        plan,
+        mmar_root,
+        name,
+        server,
+        run_dir,
+        datalist=datalist,
+        device=device,
+        security=security,
+        run_id=run_id,
+        events_path=events_path,
+        register_timeout=register_timeout,
+        server_timeout=server_timeout,
+    )
+    try:
+        client.register()
+        client.build()
+        return client.serve()
+    finally:
+        client.close()

@@ -1,0 +1,164 @@
+"""A client's local training per round, on the single-site executor's :class:`Training`.
+
+The trainer, its data (CacheDataset fills its cache once) and the optimizer are built
+once per client process and reused every round; a round only swaps weights in and out.
+Optimizer state (Adam moments) and the LR schedule carry over between rounds, as they
+did in Clara's client, whose MONAI trainer also lived for the whole run.
+
+``local_epochs``: each round trains that many more epochs. ``steps_aggregation`` > 0:
+each round trains that many iterations instead, continuing mid-epoch next round (ignite's
+``interrupt``/resume), which is Clara's "aggregate every N steps".
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..executor import ExecutorError
+from ..executor.local import Training
+from ..executor.metrics_log import scalars
+
+Weights = dict[str, np.ndarray]
+
+#: ``max_epochs`` while training by steps: far away, so only the step count stops a round.
+_NO_EPOCH_LIMIT = 10**9
+
+
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    if array.flags.writeable:
+        return torch.from_numpy(array)
+    with warnings.catch_warnings():  # read-only network buffers: only read by copy_()
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.from_numpy(array)
+
+
+class ModelReaderWriter:
+    """Moves weights between the wire (numpy arrays by name) and the network (Clara's
+    ``PTModelReaderWriter``)."""
+
+    def __init__(self, network: torch.nn.Module) -> None:
+        self.network = network
+
+    def load(self, weights: Mapping[str, np.ndarray]) -> None:
+        """Copy ``weights`` into the network in place. Variables the server did not send
+        (excluded by a filter or the persistor) keep their local values; a name the
+        network does not have, or a shape it does not fit, is an error."""
+        state = self.network.state_dict()
+        unknown = sorted(set(weights) - set(state))
+        if unknown:
+            raise ExecutorError(
+                f"the server sent variables this network does not have: {unknown[:5]}"
+            )
+        with torch.no_grad():
+            for name, array in weights.items():
+                target = state[name]
+                if tuple(target.shape) != tuple(array.shape):
+                    raise ExecutorError(
+                        f"variable {name!r} is {list(array.shape)} from the server, "
+                        f"{list(target.shape)} in this network"
+                    )
+                target.copy_(_tensor(array))
+
+    def weights(self) -> Weights:
+        """The network's variables as numpy copies."""
+        return {
+            k: v.detach().to("cpu", copy=True).numpy() for k, v in self.network.state_dict().items()
+        }
+
+    def difference(self, base: Mapping[str, np.ndarray]) -> Weights:
+        """Local minus ``base`` for every variable ``base`` has (what the client learned)."""
+        state = self.network.state_dict()
+        out: Weights = {}
+        for name, array in base.items():
+            local = state[name].detach().cpu()
+            if local.dtype == torch.bool:
+                out[name] = local.numpy().copy()  # a mask has no difference: send it whole
+                continue
+            out[name] = (local - _tensor(array).to(local.dtype)).numpy()
+        return out
+
+
+@dataclass(frozen=True)
+class LocalRound:
+    """What one round of local training did."""
+
+    steps: int
+    samples: int
+    seconds: float
+    metrics: dict[str, float]  # trainer metrics and the last local validation, if any
+
+
+class ClientTrainer:
+    """Runs a round of local training (Clara's ``ClientTrainer`` arguments)."""
+
+    def __init__(self, training: Training, local_epochs: int = 1, steps_aggregation: int = 0):
+        self.training = training
+        self.local_epochs = local_epochs
+        self.steps_aggregation = steps_aggregation
+        self._stop_at: int | None = None
+        self._training = False
+        self._validated: dict[str, float] = {}
+        from ignite.engine import Events
+
+        if steps_aggregation > 0:
+            training.trainer.add_event_handler(Events.ITERATION_COMPLETED, self._maybe_stop)
+        if training.evaluator is not None:
+            training.evaluator.add_event_handler(Events.COMPLETED, self._on_validation)
+
+    def _on_validation(self, engine: Any) -> None:
+        """Keep the metrics of validations run *by training* (the plan's ValidationHandler),
+        not those of the client validating a received model."""
+        if self._training:
+            self._validated = scalars(engine.state.metrics)
+
+    def _maybe_stop(self, engine: Any) -> None:
+        if self._stop_at is not None and engine.state.iteration >= self._stop_at:
+            engine.interrupt()
+
+    @property
+    def batch_size(self) -> int:
+        loader = getattr(self.training.trainer, "data_loader", None)
+        size = getattr(loader, "batch_size", None)
+        return int(size) if isinstance(size, int) else 1
+
+    def train(self) -> LocalRound:
+        """Train one round; raises :class:`ExecutorError` with the failure."""
+        trainer = self.training.trainer
+        before = int(trainer.state.iteration)
+        started = time.perf_counter()
+        self._validated = {}
+        self._training = True
+        try:
+            if self.steps_aggregation > 0:
+                self._stop_at = before + self.steps_aggregation
+                trainer.state.max_epochs = _NO_EPOCH_LIMIT
+                trainer.run()
+            else:
+                self.training.run_epochs(self.local_epochs)
+        except ExecutorError:
+            raise
+        except Exception as exc:
+            state = trainer.state
+            raise ExecutorError(
+                f"local training failed at epoch {state.epoch}, iteration {state.iteration}: "
+                f"{type(exc).__name__}: {exc}",
+                "/train/trainer",
+            ) from exc
+        finally:
+            self._training = False
+        steps = int(trainer.state.iteration) - before
+        metrics = scalars(trainer.state.metrics)
+        metrics.update(self._validated)
+        return LocalRound(
+            steps=steps,
+            samples=steps * self.batch_size,
+            seconds=time.perf_counter() - started,
+            metrics=metrics,
+        )

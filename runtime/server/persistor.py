@@ -1,0 +1,218 @@
+"""The global model on disk: the initial model, one atomic save per round, resuming.
+
+``FL_global_model.pt`` holds the model *and* the number of the last completed round in
+one file, written to a temporary file, fsync'ed and renamed over the old one: a server
+killed at any moment (kill -9 included) leaves either the previous round's file or this
+round's, never a model of one round labelled with another. A restarted server reads it
+and continues with the next round, so no completed round is lost and none is run twice.
+``best_FL_global_model.pt`` is the global model with the best validation metric the
+clients reported for it (same format).
+
+The file is an ordinary checkpoint (``{"model": state_dict, "fl": {...}}``) that
+``torch.load(weights_only=True)``, ``mmarc evaluate --checkpoint`` and Clara's
+CheckpointLoader read.
+
+Saving runs on a :class:`BackgroundWriter` thread so that the next round's model goes out
+to the clients while this round's file is written: a round is *completed* when its file
+is on disk, which is also when its line is appended to ``metrics.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..aggregation.selection import ExcludeSpec, VarSelector
+from ..executor.checkpoints import atomic_save
+from ..executor.errors import ExecutorError
+
+log = logging.getLogger(__name__)
+
+GLOBAL_MODEL = "FL_global_model.pt"
+BEST_MODEL = "best_FL_global_model.pt"
+
+Weights = dict[str, np.ndarray]
+
+
+class PersistError(RuntimeError):
+    """The run folder holds something this server cannot continue from."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a saved global model says: the model, the last completed round, the best so far."""
+
+    round: int
+    weights: Weights
+    best: dict[str, Any] | None
+    plan_sha256: str
+    #: the round's metrics.jsonl line, saved with the model so a restart can restore it
+    row: dict[str, Any] | None = None
+
+
+def to_numpy(state: Mapping[str, torch.Tensor]) -> Weights:
+    """A state dict as numpy arrays (CPU copies, so the network can go on training)."""
+    return {k: v.detach().to("cpu", copy=True).numpy() for k, v in state.items()}
+
+
+def _as_tensors(weights: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:
+    out = {}
+    for name, array in weights.items():
+        if not array.flags.writeable:  # torch warns on read-only memory; copy those few
+            array = array.copy()
+        out[name] = torch.from_numpy(array)
+    return out
+
+
+class ModelPersistor:
+    """Reads and writes the global model files of one run folder.
+
+    ``exclude_vars``: variables left out of the global model (Clara's persistor
+    ``exclude_vars``): never sent to clients, aggregated or saved.
+    """
+
+    def __init__(
+        self, run_dir: Path, *, exclude_vars: ExcludeSpec = None, plan_sha256: str = ""
+    ) -> None:
+        self.run_dir = Path(run_dir)
+        self.exclude = VarSelector(exclude_vars)
+        self.plan_sha256 = plan_sha256
+
+    @property
+    def model_path(self) -> Path:
+        return self.run_dir / GLOBAL_MODEL
+
+    @property
+    def best_path(self) -> Path:
+        return self.run_dir / BEST_MODEL
+
+    def initial(self, network: torch.nn.Module) -> Weights:
+        """The first global model: the network's weights, minus excluded variables."""
+        return self.keep(to_numpy(network.state_dict()))
+
+    def keep(self, weights: Mapping[str, np.ndarray]) -> Weights:
+        """``weights`` without the excluded variables."""
+        if not self.exclude:
+            return dict(weights)
+        return {k: v for k, v in weights.items() if not self.exclude(k)}
+
+    def load(self) -> Snapshot | None:
+        """The last completed round's snapshot, or None for a fresh run folder."""
+        path = self.model_path
+        if not path.is_file():
+            return None
+        try:
+            data = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as exc:  # a truncated or foreign file: say which, stop
+            raise PersistError(f"cannot read {path}: {type(exc).__name__}: {exc}") from None
+        fl = data.get("fl") if isinstance(data, Mapping) else None
+        model = data.get("model") if isinstance(data, Mapping) else None
+        if not isinstance(fl, Mapping) or not isinstance(model, Mapping):
+            raise PersistError(f"{path} is not a global model written by an mmarc server")
+        saved_plan = str(fl.get("plan_sha256", ""))
+        if self.plan_sha256 and saved_plan and saved_plan != self.plan_sha256:
+            raise PersistError(
+                f"{self.run_dir} holds a run of another plan (sha256 {saved_plan[:12]}, this "
+                f"one is {self.plan_sha256[:12]}); choose another output folder"
+            )
+        best = fl.get("best")
+        row = fl.get("row")
+        round_ = fl.get("round")
+        if not isinstance(round_, int):
+            raise PersistError(f"{path} does not say which round it completed")
+        return Snapshot(
+            round=round_,
+            weights=to_numpy(model),
+            best=dict(best) if isinstance(best, Mapping) else None,
+            plan_sha256=saved_plan,
+            row=json.loads(row) if isinstance(row, str) else None,
+        )
+
+    def _payload(
+        self, round_: int, weights: Mapping[str, np.ndarray], best: Any, row: Any = None
+    ) -> dict:
+        fl: dict[str, Any] = {
+            "round": int(round_),
+            "plan_sha256": self.plan_sha256,
+            "best": dict(best) if best else None,
+            "saved_at": time.time(),
+        }
+        if row is not None:  # as JSON text: weights_only loading accepts str, not any object
+            fl["row"] = json.dumps(row)
+        return {"model": _as_tensors(weights), "fl": fl}
+
+    def save(
+        self, round_: int, weights: Mapping[str, np.ndarray], best: Any = None, row: Any = None
+    ) -> Path:
+        """Write the global model after ``round_`` (completed) atomically, with the round's
+        metrics line (``row``) so that a restart can put a line lost in a crash back."""
+        return self._write(self.model_path, self._payload(round_, weights, best, row))
+
+    def save_best(self, round_: int, weights: Mapping[str, np.ndarray], best: Any) -> Path:
+        """Write the best global model so far (the one of ``round_``) atomically."""
+        return self._write(self.best_path, self._payload(round_, weights, best))
+
+    def _write(self, path: Path, payload: dict) -> Path:
+        try:
+            return atomic_save(payload, path)
+        except (OSError, ExecutorError) as exc:
+            raise PersistError(f"cannot write {path}: {exc}") from exc
+
+
+class BackgroundWriter:
+    """One thread that runs file writes in submission order.
+
+    Why a thread: writing and fsync'ing a model takes 10-100 ms that the next round need
+    not wait for. Order is what makes it safe: round r's ``metrics.jsonl`` line is
+    written after round r's model file, and a later round's file after an earlier one's.
+    An error in a job is raised by the next :meth:`submit` or :meth:`flush`.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="mmarc-persist", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    job()
+            except BaseException as exc:
+                log.error("background write failed: %s", exc)
+                self._error = exc
+            finally:
+                self._jobs.task_done()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, job: Callable[[], Any]) -> None:
+        self._raise()
+        self._jobs.put(job)
+
+    def flush(self) -> None:
+        """Wait until every submitted job ran; raise the first error, if any."""
+        self._jobs.join()
+        self._raise()
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()

@@ -1,0 +1,20 @@
+"""The federated simulator: ``mmarc run MMAR --sim N`` (one server, N client processes).
+
+:func:`simulate` (:mod:`.launcher`) runs it; :func:`parse_split` / :func:`split_datalist`
+(:mod:`.split`) share a datalist among clients. Nothing here imports torch: the workers
+(:mod:`.worker`) do, in their own processes.
+"""
+
+from .launcher import SimError, SimInterrupted, SimResult, simulate, with_rounds
+from .split import SplitSpec, parse_split, split_datalist
+
+__all__ = [
+    "SimError",
+    "SimInterrupted",
+    "SimResult",
+    "SplitSpec",
+    "parse_split",
+    "simulate",
+    "split_datalist",
+    "with_rounds",
+]

@@ -1,0 +1,422 @@
+"""``mmarc run MMAR --sim N``: a whole federation on this machine, in real processes.
+
+One server process and N client processes talk ZeroMQ over 127.0.0.1 (the server binds
+a free port and reports it), exactly as they would across hospitals, so what the
+simulator measures is what a deployment runs. The launcher:
+
+1. takes the compiled plan (``--rounds`` rewrites ``num_rounds`` and re-hashes it) and
+   writes it to ``plan.json`` for every process;
+2. splits the MMAR's datalist into per-client lists (:mod:`.split`; deterministic seed)
+   under ``clients/<name>/dataset.json``;
+3. starts the server, waits for its address, starts the clients (``site-1`` ...), each
+   with ``OMP_NUM_THREADS`` = cores / clients so N clients share the cores instead of
+   fighting over them;
+4. shows the server's progress events live (:mod:`.view`) until the server exits, then
+   waits for the clients to leave.
+
+Everything lands in one run folder (default ``runs/<mmar-name>-<timestamp>/``):
+``plan.json``, ``FL_global_model.pt``, ``best_FL_global_model.pt``, ``metrics.jsonl``
+(per round), ``cross_val_results.json``, ``summary.json``, ``events.jsonl``,
+``logs/{server,site-N}.log`` and ``clients/<name>/`` (datalist, local metrics, final
+local model). Ctrl-C stops every process (the server's files stay consistent: each
+write is atomic) and raises :class:`SimInterrupted`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..client.config import client_config
+from ..server.config import server_config
+from ..server.events import events_path_for
+from .split import SplitSpec, parse_split, split_datalist
+from .view import PROGRESS_PREFIX, ProgressView
+
+#: Seconds the clients get to leave after the server finished, and processes to stop
+#: after SIGTERM, before they are killed.
+LEAVE_GRACE_S = 30.0
+STOP_GRACE_S = 10.0
+
+
+class SimError(RuntimeError):
+    """The simulation could not run or its server failed; one readable line."""
+
+
+class SimInterrupted(SimError):
+    """Stopped with Ctrl-C; every process was stopped. Exit status 130."""
+
+    exit_code = 130
+
+
+@dataclass(frozen=True)
+class SimResult:
+    run_dir: Path
+    clients: dict[str, int]  # exit status of every client process
+    summary: dict[str, Any]  # the server's summary.json
+    cross_val: dict[str, Any] | None
+    wall_s: float
+    notes: list[str] = field(default_factory=list)
+    events_path: Path | None = None
+
+
+def with_rounds(plan: Mapping[str, Any], rounds: int) -> dict[str, Any]:
+    """A copy of ``plan`` whose server runs ``rounds`` rounds, re-hashed."""
+    from mmarc.compiler.plan import plan_sha256
+
+    if rounds < 1:
+        raise SimError("--rounds must be at least 1")
+    out = copy.deepcopy(dict(plan))
+    servers = out.get("fl", {}).get("server", {}).get("servers")
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
+        raise SimError("the plan's config_fed_server.json has no servers entry")
+    extra = servers[0].get("extra")
+    target: dict[str, Any] = extra if isinstance(extra, dict) else servers[0]
+    target["num_rounds"] = rounds
+    out["sha256"] = plan_sha256(out)
+    return out
+
+
+def _datalists(plan: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Datalist file -> the keys the plan's train/validate datasets read from it."""
+    found: dict[str, list[str]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Mapping):
+            path, key = node.get("data_list_file_path"), node.get("data_list_key")
+            if isinstance(path, str) and isinstance(key, str):
+                keys = found.setdefault(path, [])
+                if key not in keys:
+                    keys.append(key)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(plan.get("train"))
+    walk(plan.get("validate"))
+    return found
+
+
+def write_client_datalists(
+    plan: Mapping[str, Any],
+    mmar_root: Path,
+    run_dir: Path,
+    names: list[str],
+    spec: SplitSpec,
+    seed: int,
+) -> dict[str, Path]:
+    """Split the plan's datalist among ``names``; returns each client's datalist file."""
+    lists = _datalists(plan)
+    if not lists:
+        raise SimError("the plan's datasets name no datalist (data_list_file_path) to split")
+    merged: dict[str, Any] = {}
+    keys: list[str] = []
+    for rel, wanted in lists.items():
+        path = Path(rel) if Path(rel).is_absolute() else mmar_root / rel
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SimError(
+                f"datalist {path} does not exist; did you run the example's prepare.py?"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise SimError(f"cannot read datalist {path}: {exc}") from None
+        for key in wanted:
+            if key in merged and merged[key] != doc.get(key):
+                raise SimError(f"two datalists define {key!r} differently; cannot split both")
+            merged[key] = doc.get(key)
+            if key not in keys:
+                keys.append(key)
+        for key, value in doc.items():
+            merged.setdefault(key, value)
+    try:
+        parts = split_datalist(merged, keys, len(names), spec, seed)
+    except ValueError as exc:
+        raise SimError(f"cannot split the datalist: {exc}") from None
+    out = {}
+    for name, part in zip(names, parts, strict=True):
+        target = run_dir / "clients" / name / "dataset.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(part, indent=1) + "\n", encoding="utf-8")
+        out[name] = target
+    return out
+
+
+def default_run_dir(plan: Mapping[str, Any], base: Path = Path("runs")) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return base / f"{plan.get('mmar_name') or 'mmar'}-{stamp}"
+
+
+class _Processes:
+    """The worker processes of one simulation and how to stop them."""
+
+    def __init__(self) -> None:
+        self.procs: dict[str, subprocess.Popen[Any]] = {}
+        self.logs: dict[str, Path] = {}
+        self._files: list[TextIO] = []
+
+    def start(
+        self, name: str, cmd: list[str], env: dict[str, str], log: Path, *, pipe: bool = False
+    ) -> subprocess.Popen[Any]:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(log, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        self._files.append(fh)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE if pipe else fh,
+            stderr=fh,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            text=True,
+            bufsize=1,
+        )
+        self.procs[name] = proc
+        self.logs[name] = log
+        return proc
+
+    def last_line(self, name: str) -> str:
+        try:
+            lines = [ln for ln in self.logs[name].read_text(errors="replace").splitlines() if ln]
+        except OSError:
+            return ""
+        for line in reversed(lines):
+            if line.startswith("mmarc "):
+                return line
+        return lines[-1] if lines else ""
+
+    def stop(self, grace: float = STOP_GRACE_S) -> None:
+        """SIGTERM every live process, then SIGKILL what is left after ``grace`` s."""
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for proc in self.procs.values():
+            try:
+                proc.wait(max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def close(self) -> None:
+        for fh in self._files:
+            fh.close()
+
+
+def simulate(
+    plan: Mapping[str, Any],
+    mmar_root: Path,
+    n_clients: int,
+    *,
+    rounds: int | None = None,
+    split: str | SplitSpec = "iid",
+    output: Path | None = None,
+    seed: int = 0,
+    device: str = "cpu",
+    events_path: Path | None = None,
+    progress: bool | None = None,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+) -> SimResult:
+    """Run a federation of ``n_clients`` client processes and a server; see module doc.
+
+    ``progress``: True forces the live view, False plain lines, None picks by TTY.
+    ``env``: extra environment for the workers (tests set ``MMARC_FL_DUMP``).
+    """
+    started = time.monotonic()
+    if n_clients < 1:
+        raise SimError("--sim needs at least 1 client")
+    if rounds is not None:
+        plan = with_rounds(plan, rounds)
+    server_cfg = server_config(plan)
+    client_config(plan)  # refuse a bad client config before starting anything
+    if n_clients < server_cfg.min_num_clients:
+        raise SimError(
+            f"--sim {n_clients}: the server waits for min_num_clients "
+            f"{server_cfg.min_num_clients} clients"
+        )
+    spec = parse_split(split) if isinstance(split, str) else split
+    root = Path(mmar_root).resolve()
+    run_dir = Path(output) if output is not None else default_run_dir(plan)
+    run_dir = run_dir.resolve()
+    run_dir.mkdir(parents=True, exist_ok=True)
+    plan_path = run_dir / "plan.json"
+    plan_path.write_text(json.dumps(plan, sort_keys=True) + "\n", encoding="utf-8")
+    names = [f"site-{i}" for i in range(1, n_clients + 1)]
+    datalists = write_client_datalists(plan, root, run_dir, names, spec, seed)
+    events = events_path_for(run_dir, events_path)
+    base_env = {**os.environ, **(env or {})}
+    base_env.setdefault("PYTHONUNBUFFERED", "1")
+    threads = str(max(1, (os.cpu_count() or 1) // n_clients))
+    worker = [sys.executable, "-m", "mmarc.runtime.sim.worker"]
+    common = ["--plan", str(plan_path), "--mmar", str(root)]
+    if events is not None:
+        common += ["--events", str(events)]
+    processes = _Processes()
+    title = f"{plan.get('mmar_name')}: {n_clients} clients, {spec} split, run {run_dir.name}"
+    view = ProgressView(title, live=progress, out=out)
+    lock = threading.Lock()
+    notes: list[str] = []
+
+    def note(text: str) -> None:
+        with lock:
+            notes.append(text)
+            view.note(text)
+
+    try:
+        with view:
+            server = processes.start(
+                "server",
+                [*worker, "server", *common, "--run-dir", str(run_dir)],
+                base_env,
+                run_dir / "logs" / "server.log",
+                pipe=True,
+            )
+            endpoint = _read_until_listening(server, view, lock)
+            if endpoint is None:
+                server.wait()
+                raise SimError(f"the server did not start: {processes.last_line('server')}")
+            for name in names:
+                client_env = dict(base_env)
+                client_env.setdefault("OMP_NUM_THREADS", threads)
+                client_dir = run_dir / "clients" / name
+                processes.start(
+                    name,
+                    [
+                        *worker,
+                        "client",
+                        *common,
+                        "--run-dir",
+                        str(client_dir),
+                        "--name",
+                        name,
+                        "--server",
+                        endpoint,
+                        "--datalist",
+                        str(datalists[name]),
+                        "--device",
+                        device,
+                    ],
+                    client_env,
+                    run_dir / "logs" / f"{name}.log",
+                )
+            watcher = threading.Thread(
+                target=_watch_clients, args=(processes, names, note), daemon=True
+            )
+            watcher.start()
+            _follow(server, view, lock)
+            server.wait()
+            _wait_clients(processes, names)
+    except KeyboardInterrupt:
+        processes.stop()
+        raise SimInterrupted(
+            f"interrupted; every process was stopped. Completed rounds are saved in {run_dir}"
+        ) from None
+    finally:
+        processes.stop()
+        processes.close()
+    if server.returncode != 0:
+        raise SimError(f"the server failed: {processes.last_line('server')} (logs: {run_dir})")
+    summary = _read_json(run_dir / "summary.json") or {}
+    cross = _read_json(run_dir / "cross_val_results.json")
+    exits = {n: processes.procs[n].returncode for n in names}
+    return SimResult(run_dir, exits, summary, cross, time.monotonic() - started, notes, events)
+
+
+def _read_until_listening(
+    server: subprocess.Popen[Any], view: ProgressView, lock: threading.Lock
+) -> str | None:
+    assert server.stdout is not None
+    for line in iter(server.stdout.readline, ""):
+        event = _event(line)
+        if event is None:
+            continue
+        with lock:
+            view.update(event)
+        if event.get("event") == "listening":
+            return str(event.get("endpoint"))
+    return None
+
+
+def _follow(server: subprocess.Popen[Any], view: ProgressView, lock: threading.Lock) -> None:
+    assert server.stdout is not None
+    for line in iter(server.stdout.readline, ""):
+        event = _event(line)
+        if event is not None:
+            with lock:
+                view.update(event)
+
+
+def _event(line: str) -> dict[str, Any] | None:
+    if not line.startswith(PROGRESS_PREFIX):
+        return None
+    try:
+        event = json.loads(line[len(PROGRESS_PREFIX) :])
+    except ValueError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
+def _watch_clients(processes: _Processes, names: list[str], note: Any) -> None:
+    """Report clients that exit early; stop the server when no client is left (after a
+    grace period: at the end of a run the clients leave just before the server exits)."""
+    server = processes.procs["server"]
+    threads = []
+
+    def wait_one(name: str) -> None:
+        code = processes.procs[name].wait()
+        if code != 0 and server.poll() is None:
+            note(f"{name} exited ({code}): {processes.last_line(name)}")
+
+    for name in names:
+        thread = threading.Thread(target=wait_one, args=(name,), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
+    try:
+        server.wait(STOP_GRACE_S)
+        return
+    except subprocess.TimeoutExpired:
+        pass
+    if server.poll() is None:
+        note("every client has exited; stopping the server")
+        with contextlib.suppress(ProcessLookupError):
+            server.send_signal(signal.SIGTERM)
+
+
+def _wait_clients(processes: _Processes, names: list[str]) -> None:
+    deadline = time.monotonic() + LEAVE_GRACE_S
+    for name in names:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            processes.procs[name].wait(max(0.0, deadline - time.monotonic()))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+__all__ = [
+    "SimError",
+    "SimInterrupted",
+    "SimResult",
+    "simulate",
+    "with_rounds",
+    "write_client_datalists",
+]
