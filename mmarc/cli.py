@@ -353,8 +353,39 @@ def server(
     ] = None,
     sets: SetOpt = None,
 ) -> None:
-    """Run the federation server of an MMAR (config_fed_server.json) until the run ends."""
+    """Run the federation server of an MMAR (config_fed_server.json) until the run ends.
+
+    With a server startup KIT instead: verify it, serve the admin and FL ports from the
+    kit (CurveZMQ) and run what the admin deploys and starts, until ``shutdown server``.
+    """
     import logging
+
+    from mmarc.runtime.provision import KitError, is_kit, verify_kit
+
+    if is_kit(path):
+        from mmarc.runtime.server.kit_server import serve_kit
+
+        logging.basicConfig(level=logging.WARNING, format="mmarc server: %(message)s")
+        try:
+            kit_info = verify_kit(path, role="server")
+        except KitError as exc:
+            typer.echo(f"mmarc: error: {exc}", err=True)
+            raise typer.Exit(EXIT_ERRORS) from None
+        _quiet_sigterm()
+
+        def kit_ready(fl: str, admin_endpoint: str) -> None:
+            typer.echo(f"listening on {fl} (clients) and {admin_endpoint} (admin)")
+            sys.stdout.flush()
+
+        try:
+            code = serve_kit(kit_info, host=host, on_ready=kit_ready)
+        except KeyboardInterrupt:
+            typer.echo("mmarc: server stopped", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except _fl_errors() as exc:
+            typer.echo(f"mmarc: error: {exc}", err=True)
+            raise typer.Exit(EXIT_ERRORS) from None
+        raise typer.Exit(code)
 
     from mmarc.runtime.server import ServerError
     from mmarc.runtime.sim.view import ProgressView
@@ -395,10 +426,12 @@ def server(
 @app.command()
 def client(
     path: PathArg,
-    name: Annotated[str, typer.Option("--name", "-n", help="This site's client name.")],
+    name: Annotated[
+        str | None, typer.Option("--name", "-n", help="This site's client name.")
+    ] = None,
     server_address: Annotated[
-        str, typer.Option("--server", help="The server's endpoint: tcp://HOST:PORT.")
-    ],
+        str | None, typer.Option("--server", help="The server's endpoint: tcp://HOST:PORT.")
+    ] = None,
     datalist: Annotated[
         Path | None,
         typer.Option("--datalist", help="This site's datalist instead of the MMAR's own."),
@@ -409,16 +442,40 @@ def client(
     sets: SetOpt = None,
     device: DeviceOpt = "cpu",
 ) -> None:
-    """Join a federation as one client site and train until the server ends the run."""
+    """Join a federation as one client site and train until the server ends the run.
+
+    With a client startup KIT instead: verify it, connect with its keys and train what
+    the admin deploys and starts, until the server says ``shutdown``.
+    """
     import logging
 
     from mmarc.runtime.client import ClientError
+    from mmarc.runtime.provision import KitError, is_kit, verify_kit
     from mmarc.runtime.transport import RegistrationRefused
 
     logging.basicConfig(level=logging.INFO, format="mmarc client: %(message)s")
     for noisy in ("ignite", "monai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     _quiet_sigterm()
+    if is_kit(path):
+        from mmarc.runtime.client.kit_client import KitClientRefused, run_kit_client
+
+        try:
+            kit_info = verify_kit(path, role="client")
+        except KitError as exc:
+            typer.echo(f"mmarc: error: {exc}", err=True)
+            raise typer.Exit(EXIT_ERRORS) from None
+        try:
+            code = run_kit_client(kit_info, sets=sets or (), datalist=datalist, device=device)
+        except KitClientRefused as exc:
+            typer.echo(f"mmarc: error: {kit_info.name} refused: {exc}", err=True)
+            raise typer.Exit(EXIT_ERRORS) from None
+        except KeyboardInterrupt:
+            typer.echo(f"mmarc: client {kit_info.name} stopped", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(code)
+    if name is None or server_address is None:
+        raise _usage_error("--name and --server are needed unless PATH is a client kit")
     try:
         result = api.run_client(
             path, name, server_address, sets, datalist=datalist, output=output, device=device

@@ -1,0 +1,212 @@
+"""``mmarc client KIT``: a client started from its startup kit, driven by the server.
+
+The client polls the server's kit channel (the kit's FL port, CurveZMQ with the kit's
+keys, the server key pinned) as its provisioned name. It receives the MMAR the admin
+deployed to it, starts training when the admin starts it (the round workflow runs in
+a subprocess, ``python -m mmarc.runtime.client.kit_client train ...``), ends that
+subprocess on ``abort``, and exits on ``shutdown``. A server that never answers the
+first poll (an unprovisioned key is dropped by the server's ZAP without a word) or
+that refuses the name ends the client with :class:`KitClientRefused`: no silent retry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import zmq
+
+from ..provision.kit import KitInfo, verify_kit
+from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, client_socket, new_context
+
+log = logging.getLogger(__name__)
+
+POLL_INTERVAL_S = 0.5
+
+
+class KitClientRefused(RuntimeError):
+    """The server refused this client, or never answered its first request."""
+
+
+def _unpack(blob: bytes, dest: Path) -> None:
+    from ..server.control import unpack_folder
+
+    unpack_folder(blob, dest)
+
+
+def run_kit_client(
+    kit: KitInfo,
+    *,
+    sets: Sequence[str] = (),
+    datalist: Path | None = None,
+    device: str = "cpu",
+    first_reply_timeout_s: float = 15.0,
+    lost_timeout_s: float = 120.0,
+) -> int:
+    """Serve the server's orders until ``shutdown``; returns the exit code."""
+    work = kit.path / "run"
+    work.mkdir(parents=True, exist_ok=True)
+    context = new_context(DEFAULT_SOCKET_OPTIONS)
+    socket = client_socket(
+        context,
+        kit.fed_learn_url,
+        identity=kit.name.encode(),
+        security=kit.client_security(),
+    )
+    have_version = 0
+    started = 0
+    proc: subprocess.Popen[bytes] | None = None
+    state = "idle"
+    seq = 0
+    heard = False
+    last_heard = time.monotonic()
+    begun = time.monotonic()
+    try:
+        while True:
+            if proc is not None and proc.poll() is not None:
+                state = "finished" if proc.returncode == 0 else f"ended (exit {proc.returncode})"
+                log.info("training %s", state)
+                proc = None
+            seq += 1
+            request = {
+                "name": kit.name,
+                "seq": seq,
+                "have_version": have_version,
+                "state": {"state": state},
+            }
+            socket.send(json.dumps(request).encode())
+            reply: dict[str, Any] | None = None
+            frames: list[bytes] = []
+            deadline = time.monotonic() + 2.0
+            while time.monotonic() < deadline:
+                if not socket.poll(100):
+                    continue
+                frames = socket.recv_multipart()
+                reply = json.loads(frames[0])
+                break
+            now = time.monotonic()
+            if reply is None:
+                if not heard and now - begun > first_reply_timeout_s:
+                    raise KitClientRefused(
+                        f"no answer from {kit.fed_learn_url} in {first_reply_timeout_s:.0f} s: "
+                        "this client's key is not provisioned there, or the server is down"
+                    )
+                if heard and now - last_heard > lost_timeout_s:
+                    raise KitClientRefused(f"lost the server at {kit.fed_learn_url}")
+                continue
+            if not reply.get("ok"):
+                raise KitClientRefused(str(reply.get("reason") or "refused"))
+            if not heard:
+                log.info("connected to %s as %s", kit.fed_learn_url, kit.name)
+            heard, last_heard = True, now
+            if reply.get("shutdown"):
+                log.info("shutdown requested by the server")
+                state = "shutdown"
+                socket.send(
+                    json.dumps(
+                        {
+                            "name": kit.name,
+                            "seq": seq + 1,
+                            "have_version": have_version,
+                            "state": {"state": state},
+                        }
+                    ).encode()
+                )
+                return 0
+            version = int(reply.get("deploy_version") or 0)
+            if version > have_version and len(frames) > 1:
+                if proc is not None and proc.poll() is None:
+                    proc.terminate()
+                    proc.wait()
+                _unpack(frames[1], work / "mmar")
+                have_version = version
+                state = "deployed"
+                log.info("MMAR deployed (version %d)", version)
+            epoch = int(reply.get("start_epoch") or 0)
+            aborted = int(reply.get("abort_epoch") or 0)
+            endpoint = reply.get("endpoint")
+            if epoch > started and endpoint and have_version:
+                started = epoch
+                command = [
+                    sys.executable,
+                    "-m",
+                    "mmarc.runtime.client.kit_client",
+                    "train",
+                    str(kit.path),
+                    str(work / "mmar"),
+                    str(endpoint),
+                    str(work / f"train_{epoch}"),
+                    "--device",
+                    device,
+                ]
+                for item in sets:
+                    command += ["--set", item]
+                if datalist is not None:
+                    command += ["--datalist", str(datalist)]
+                proc = subprocess.Popen(command)
+                state = "training"
+                log.info("training started against %s", endpoint)
+            if aborted >= started > 0 and proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait()
+                proc = None
+                state = "aborted"
+                log.info("training aborted")
+            time.sleep(POLL_INTERVAL_S)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            proc.wait()
+        socket.close(linger=500)
+        context.term()
+
+
+def train_main(argv: Sequence[str] | None = None) -> int:
+    """The training subprocess: join the round workflow with the kit's keys."""
+    parser = argparse.ArgumentParser(prog="mmarc-kit-train")
+    parser.add_argument("kit", type=Path)
+    parser.add_argument("mmar", type=Path)
+    parser.add_argument("endpoint")
+    parser.add_argument("output", type=Path)
+    parser.add_argument("--set", dest="sets", action="append", default=[])
+    parser.add_argument("--datalist", type=Path, default=None)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    logging.basicConfig(level=logging.INFO, format="mmarc client: %(message)s")
+    from mmarc import api
+
+    kit = verify_kit(args.kit, role="client")
+    try:
+        result = api.run_client(
+            args.mmar,
+            kit.name,
+            args.endpoint,
+            args.sets or None,
+            datalist=args.datalist,
+            output=args.output,
+            device=args.device,
+            security=kit.client_security(),
+        )
+    except KeyboardInterrupt:
+        return 130
+    print(f"{result.name}: {result.rounds} round(s) in {result.wall_s:.1f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "train":
+        sys.exit(train_main(sys.argv[2:]))
+    sys.exit(2)
