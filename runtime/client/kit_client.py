@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import zmq
-
 from ..provision.kit import KitInfo, verify_kit
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, client_socket, new_context
 
