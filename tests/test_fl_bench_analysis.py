@@ -335,21 +335,3 @@ def test_benchmark_mmar_has_one_batch_per_client_and_the_cell_settings(tmp_path:
     assert train["model"]["path"] == "bench_net.ModelB"
     assert train["dataloader"]["args"]["batch_size"] == 8
     assert "class StepTimer" in (root / "custom" / "bench_net.py").read_text()
-
-
-def test_driver_stops_before_any_anchor_run_while_mmarc_is_a_stub(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ran: list[str] = []
-    monkeypatch.setattr(fl_round, "machine_busy", lambda window_s=1.0: 0.0)
-    monkeypatch.setattr(fl_round, "venv_python", lambda name: Path(sys.executable))
-    monkeypatch.setattr(fl_round.signal, "signal", lambda *a: None)
-    monkeypatch.setattr(fl_round, "run_flower", lambda *a, **k: ran.append("flower"))
-
-    def stub(*a: Any) -> None:
-        raise NotImplementedError("mmarc side not available yet")
-
-    monkeypatch.setattr(fl_round, "run_mmarc", stub)
-    rc = fl_round.main(["--quick", "--frameworks", "mmarc,flower", "--out", str(tmp_path)])
-    assert rc == 2 and ran == []
-    assert "not available yet" in capsys.readouterr().err
