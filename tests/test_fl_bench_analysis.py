@@ -285,7 +285,7 @@ def test_plan_cells_and_quick_mode() -> None:
     assert len(cells) == 3 * 3 + 2 + 2 * 3 + 1  # A: 3 cells x 3 + 2 two-actor; B: 2 x 3 + 1
     args = fl_round.parse_args(["--quick"])
     assert (args.models, args.clients, args.reps, args.rounds) == ("A", "2,4", 1, 4)
-    assert fl_round.parse_args([]).frameworks == "nvflare,flower"
+    assert fl_round.parse_args([]).frameworks == "mmarc,nvflare,flower"
     cells = fl_round.plan_cells(["flower", "mmarc"], ["A"], [2], include_b8=False)
     assert [c.variant for c in cells] == ["mmarc", "flower"]  # mmarc first in each group
 
