@@ -63,6 +63,7 @@ def run_kit_client(
     started = 0
     proc: subprocess.Popen[bytes] | None = None
     state = "idle"
+    mmar = work / "mmar"
     seq = 0
     heard = False
     last_heard = time.monotonic()
@@ -124,7 +125,8 @@ def run_kit_client(
                 if proc is not None and proc.poll() is None:
                     proc.terminate()
                     proc.wait()
-                _unpack(frames[1], work / "mmar")
+                mmar = work / "mmar" / str(reply.get("mmar_name") or "mmar")
+                _unpack(frames[1], mmar)
                 have_version = version
                 state = "deployed"
                 log.info("MMAR deployed (version %d)", version)
@@ -139,7 +141,7 @@ def run_kit_client(
                     "mmarc.runtime.client.kit_client",
                     "train",
                     str(kit.path),
-                    str(work / "mmar"),
+                    str(mmar),
                     str(endpoint),
                     str(work / f"train_{epoch}"),
                     "--device",

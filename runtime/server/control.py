@@ -74,6 +74,7 @@ class _Client:
     deploy_version: int = 0
     deploy_blob: bytes = b""
     plan_sha256: str = ""
+    mmar_name: str = "mmar"
     start_epoch: int = 0
     abort_epoch: int = 0
     shutdown: bool = False
@@ -93,6 +94,7 @@ class ServerFederationControl:
         self._clients: dict[str, _Client] = {n: _Client() for n in kit.clients}
         self.run_number: int | None = None
         self.server_plan: Mapping[str, Any] | None = None
+        self.server_mmar: Path = self.root
         self.server_state = "stopped"
         self.progress: dict[str, Any] = {}
         self.endpoint: str | None = None
@@ -151,6 +153,7 @@ class ServerFederationControl:
                     "shutdown": entry.shutdown,
                     "endpoint": self.endpoint,
                     "run_number": self.run_number,
+                    "mmar_name": entry.mmar_name,
                 }
                 if int(request.get("have_version") or 0) < entry.deploy_version:
                     blob = entry.deploy_blob
@@ -263,11 +266,12 @@ class ServerFederationControl:
             if target == "server":
                 if self._training():
                     raise ControlError("the server is training; abort it first")
-                dest = run / f"mmar_{SERVER_SITE}"
-                if dest.exists():
-                    shutil.rmtree(dest)
+                # the folder name is the run's id: clients unpack under the same name
+                dest = run / f"mmar_{SERVER_SITE}" / mmar.name
+                if dest.parent.exists():
+                    shutil.rmtree(dest.parent)
                 shutil.copytree(mmar, dest, symlinks=False)
-                (dest / PLAN_FILE).write_text(json.dumps(plan, sort_keys=True), encoding="utf-8")
+                self.server_mmar = dest
                 self.server_plan = plan
             else:
                 blob = pack_folder(mmar)
@@ -276,6 +280,7 @@ class ServerFederationControl:
                     entry.deploy_version += 1
                     entry.deploy_blob = blob
                     entry.plan_sha256 = str(plan.get("sha256", ""))
+                    entry.mmar_name = mmar.name
             for party in parties:
                 self._log(party, f"deployed plan {str(plan.get('sha256', ''))[:12]}")
             return f"deployed to {', '.join(parties)}"
@@ -296,7 +301,7 @@ class ServerFederationControl:
                     "mmarc.runtime.server.kit_server",
                     "workflow",
                     str(self.kit.path),
-                    str(run / f"mmar_{SERVER_SITE}"),
+                    str(self.server_mmar),
                     str(run / "server"),
                     "--host",
                     self.host,
