@@ -241,3 +241,15 @@ def test_events_path_and_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     log.emit("round_start", round=1, clients=2)
     event = json.loads((tmp_path / "e.jsonl").read_text())
     assert event["event"] == "round_start" and event["round"] == 1 and "t" in event
+
+
+def test_every_supported_fl_component_target_exists() -> None:
+    import importlib
+
+    from mmarc.compiler.fl_components import FL_COMPONENTS, Support
+
+    for row in FL_COMPONENTS:
+        if row.support is Support.SUPPORTED:
+            assert row.target is not None
+            module, _, name = row.target.rpartition(".")
+            assert hasattr(importlib.import_module(module), name), row.target

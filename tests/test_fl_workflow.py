@@ -223,7 +223,7 @@ def rows(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def test_fedavg_of_three_clients_over_three_rounds(tmp_path: Path) -> None:
-    plan = make_plan()
+    plan = make_plan(min_num_clients=3)
     events: list[dict[str, Any]] = []
     server = serve(plan, tmp_path, events)
     thread, out = run_in_thread(server)
@@ -285,8 +285,11 @@ def test_wait_after_min_clients_closes_a_round_without_the_straggler(tmp_path: P
     server = serve(plan, tmp_path, [])
     thread, out = run_in_thread(server)
     slow = Scripted(server.address, "c3", plan, delay=lambda r: 3.0 if r == 0 else 0.0)
+    slow.start()  # registered before the round starts, so the round waits for it
+    while "c3" not in server.members:
+        time.sleep(0.01)
     clients = [Scripted(server.address, n, plan) for n in ("c1", "c2")] + [slow]
-    for c in clients:
+    for c in clients[:2]:
         c.start()
     thread.join(60)
     server.close()
@@ -311,7 +314,10 @@ def test_silent_client_is_dropped_and_the_round_goes_on(tmp_path: Path) -> None:
     # c3 answers round 0, then stops answering and heartbeating (its thread exits and the
     # endpoint is left open without heartbeats)
     silent = Scripted(server.address, "c3", plan, heartbeat=None, stop_after=1)
-    for c in [*clients, silent]:
+    silent.start()  # a member before round 0 starts
+    while "c3" not in server.members:
+        time.sleep(0.01)
+    for c in clients:
         c.start()
     thread.join(60)
     server.close()
@@ -409,3 +415,53 @@ def test_restart_resumes_after_the_last_completed_round(tmp_path: Path) -> None:
         FederatedServer(plan, tmp_path, tmp_path) as finished,
     ):
         finished.load_or_build(initial)
+
+
+def test_federation_is_full_at_max_num_clients(tmp_path: Path) -> None:
+    plan = make_plan(num_rounds=1, min_num_clients=2, max_num_clients=2)
+    server = serve(plan, tmp_path, [])
+    thread, out = run_in_thread(server)
+    clients = [Scripted(server.address, n, plan, delay=lambda r: 0.5) for n in ("c1", "c2")]
+    for c in clients:
+        c.start()
+    while len(server.members) < 2:
+        time.sleep(0.02)
+    third = ClientEndpoint(server.address, "c3", run_id="t", plan_hash=plan["sha256"])
+    with pytest.raises(RegistrationRefused, match="full"):
+        third.register(registration_meta(plan), timeout=10)
+    third.close()
+    thread.join(60)
+    server.close()
+    finish(*clients)
+    assert "error" not in out, out
+
+
+def test_writer_skips_superseded_saves_and_keeps_order() -> None:
+    from mmarc.runtime.server.persistor import BackgroundWriter
+
+    gate = threading.Event()
+    done: list[str] = []
+    writer = BackgroundWriter()
+    writer.submit(gate.wait)
+    for name in ("save-1", "save-2", "save-3"):
+        writer.submit(lambda n=name: done.append(n), key="global")
+        writer.submit(lambda n=name: done.append(f"plain after {n}"))
+    gate.set()
+    writer.flush()
+    writer.close()
+    assert done == ["plain after save-1", "plain after save-2", "save-3", "plain after save-3"]
+    assert writer.skipped == 2
+
+
+def test_metrics_lines_lost_in_a_crash_come_back_from_the_model_file(tmp_path: Path) -> None:
+    from mmarc.runtime.server.persistor import ModelPersistor
+
+    plan = make_plan()
+    persistor = ModelPersistor(tmp_path, plan_sha256=plan["sha256"])
+    rows = [{"round": 0, "clients": ["c1"]}, {"round": 1, "clients": ["c1", "c2"]}]
+    persistor.save(1, initial(), None, rows)  # round 1's save also completed round 0
+    (tmp_path / METRICS_FILE).write_text(json.dumps(rows[0]) + "\n" + '{"round": 1, "cli')
+    server = serve(plan, tmp_path, [])
+    server.close()
+    assert server.next_round == 2
+    assert [json.loads(x) for x in (tmp_path / METRICS_FILE).read_text().splitlines()] == rows

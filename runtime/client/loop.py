@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import zmq
 
 from ..filters import Filter
 from ..protocol import MessageKind
@@ -127,14 +128,17 @@ class FederatedClient:
         )
         self.rounds = 0
         self._started = time.monotonic()
-        self.endpoint = ClientEndpoint(
-            server,
-            name,
-            run_id=run_id or str(plan.get("mmar_name") or "mmarc"),
-            plan_hash=str(plan.get("sha256", "")),
-            security=security,
-            heartbeat_interval=min(5.0, max(0.2, heart_beat_timeout / 4)),
-        )
+        try:
+            self.endpoint = ClientEndpoint(
+                server,
+                name,
+                run_id=run_id or str(plan.get("mmar_name") or "mmarc"),
+                plan_hash=str(plan.get("sha256", "")),
+                security=security,
+                heartbeat_interval=min(5.0, max(0.2, heart_beat_timeout / 4)),
+            )
+        except zmq.ZMQError as exc:
+            raise ClientError(f"cannot connect to {server}: {exc}") from None
         self.training: Any = None
         self.finished = False
         #: (round, reply meta, update) of the last train result, sent again if the same
@@ -182,6 +186,9 @@ class FederatedClient:
         )
 
     def close(self) -> None:
+        trainer = getattr(self, "trainer", None)
+        if trainer is not None:
+            trainer.close()
         # after the server's goodbye there is no one to say goodbye to: a queued ``bye``
         # would only hold the process in ZeroMQ's linger period
         self.endpoint.close(bye=not self.finished)

@@ -122,6 +122,26 @@ class ClientTrainer:
         if self._stop_at is not None and engine.state.iteration >= self._stop_at:
             engine.interrupt()
 
+    def close(self) -> None:
+        """End a run left suspended by ``steps_aggregation`` (ignite keeps the interrupted
+        epoch as a generator). Closed here, while the engine is alive, it ends quietly;
+        left to the garbage collector it would print an ignite error at exit."""
+        trainer = self.training.trainer
+        generator = getattr(trainer, "_internal_run_generator", None)
+        if generator is None:
+            return
+        logger = getattr(trainer, "logger", None)
+        if logger is not None:
+            logger.disabled = True
+        try:
+            generator.close()
+        except Exception:  # ignite reports GeneratorExit as an engine failure; not one
+            pass
+        finally:
+            trainer._internal_run_generator = None
+            if logger is not None:
+                logger.disabled = False
+
     @property
     def batch_size(self) -> int:
         loader = getattr(self.training.trainer, "data_loader", None)

@@ -19,9 +19,9 @@ is on disk, which is also when its line is appended to ``metrics.jsonl``.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
-import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -56,8 +56,9 @@ class Snapshot:
     weights: Weights
     best: dict[str, Any] | None
     plan_sha256: str
-    #: the round's metrics.jsonl line, saved with the model so a restart can restore it
-    row: dict[str, Any] | None = None
+    #: the metrics.jsonl lines of the rounds this save completes (the rounds whose saves
+    #: were skipped, and this one), kept with the model so a restart can restore them
+    rows: tuple[dict[str, Any], ...] = ()
 
 
 def to_numpy(state: Mapping[str, torch.Tensor]) -> Weights:
@@ -126,7 +127,7 @@ class ModelPersistor:
                 f"one is {self.plan_sha256[:12]}); choose another output folder"
             )
         best = fl.get("best")
-        row = fl.get("row")
+        rows = fl.get("rows")
         round_ = fl.get("round")
         if not isinstance(round_, int):
             raise PersistError(f"{path} does not say which round it completed")
@@ -135,11 +136,11 @@ class ModelPersistor:
             weights=to_numpy(model),
             best=dict(best) if isinstance(best, Mapping) else None,
             plan_sha256=saved_plan,
-            row=json.loads(row) if isinstance(row, str) else None,
+            rows=tuple(json.loads(rows)) if isinstance(rows, str) else (),
         )
 
     def _payload(
-        self, round_: int, weights: Mapping[str, np.ndarray], best: Any, row: Any = None
+        self, round_: int, weights: Mapping[str, np.ndarray], best: Any, rows: Any = None
     ) -> dict:
         fl: dict[str, Any] = {
             "round": int(round_),
@@ -147,16 +148,16 @@ class ModelPersistor:
             "best": dict(best) if best else None,
             "saved_at": time.time(),
         }
-        if row is not None:  # as JSON text: weights_only loading accepts str, not any object
-            fl["row"] = json.dumps(row)
+        if rows:  # as JSON text: weights_only loading accepts str, not any object
+            fl["rows"] = json.dumps(list(rows))
         return {"model": _as_tensors(weights), "fl": fl}
 
     def save(
-        self, round_: int, weights: Mapping[str, np.ndarray], best: Any = None, row: Any = None
+        self, round_: int, weights: Mapping[str, np.ndarray], best: Any = None, rows: Any = None
     ) -> Path:
-        """Write the global model after ``round_`` (completed) atomically, with the round's
-        metrics line (``row``) so that a restart can put a line lost in a crash back."""
-        return self._write(self.model_path, self._payload(round_, weights, best, row))
+        """Write the global model after ``round_`` (completed) atomically, with the metrics
+        lines of the rounds it completes, so a restart can put lines lost in a crash back."""
+        return self._write(self.model_path, self._payload(round_, weights, best, rows))
 
     def save_best(self, round_: int, weights: Mapping[str, np.ndarray], best: Any) -> Path:
         """Write the best global model so far (the one of ``round_``) atomically."""
@@ -170,49 +171,78 @@ class ModelPersistor:
 
 
 class BackgroundWriter:
-    """One thread that runs file writes in submission order.
+    """One thread that runs file writes in submission order, skipping superseded ones.
 
-    Why a thread: writing and fsync'ing a model takes 10-100 ms that the next round need
-    not wait for. Order is what makes it safe: round r's ``metrics.jsonl`` line is
-    written after round r's model file, and a later round's file after an earlier one's.
-    An error in a job is raised by the next :meth:`submit` or :meth:`flush`.
+    Why a thread: writing and fsync'ing a model takes 10-100 ms (1 s for 100 MB on a slow
+    disk) that the next round need not wait for. Why skipping: when rounds end faster than
+    a model can be saved, a queue of saves would grow without bound (each holding a whole
+    model); a job submitted with a ``key`` is skipped when a newer job with the same key is
+    already queued, since the file it would write is about to be replaced. Jobs otherwise
+    run in submission order. An error in a job is raised by the next :meth:`submit` or
+    :meth:`flush`.
     """
 
     def __init__(self) -> None:
-        self._jobs: queue.Queue[Callable[[], Any] | None] = queue.Queue()
+        self._cond = threading.Condition()
+        self._jobs: collections.deque[tuple[Callable[[], Any], str | None]] = collections.deque()
+        self._busy = False
+        self._closed = False
         self._error: BaseException | None = None
+        self.skipped = 0
         self._thread = threading.Thread(target=self._run, name="mmarc-persist", daemon=True)
         self._thread.start()
 
+    def _next(self) -> Callable[[], Any] | None:
+        with self._cond:
+            while True:
+                while not self._jobs and not self._closed:
+                    self._busy = False
+                    self._cond.notify_all()
+                    self._cond.wait()
+                if not self._jobs:
+                    self._busy = False
+                    self._cond.notify_all()
+                    return None
+                job, key = self._jobs.popleft()
+                if key is not None and any(k == key for _, k in self._jobs):
+                    self.skipped += 1
+                    continue
+                self._busy = True
+                return job
+
     def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
+        while (job := self._next()) is not None:
+            if self._error is not None:
+                continue
             try:
-                if job is None:
-                    return
-                if self._error is None:
-                    job()
+                job()
             except BaseException as exc:
                 log.error("background write failed: %s", exc)
                 self._error = exc
-            finally:
-                self._jobs.task_done()
 
     def _raise(self) -> None:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
 
-    def submit(self, job: Callable[[], Any]) -> None:
+    def submit(self, job: Callable[[], Any], *, key: str | None = None) -> None:
+        """Queue ``job``; with a ``key`` it is skipped if a newer job of that key comes
+        before it starts."""
         self._raise()
-        self._jobs.put(job)
+        with self._cond:
+            self._jobs.append((job, key))
+            self._busy = True
+            self._cond.notify_all()
 
     def flush(self) -> None:
-        """Wait until every submitted job ran; raise the first error, if any."""
-        self._jobs.join()
+        """Wait until every submitted job ran (or was skipped); raise the first error."""
+        with self._cond:
+            while self._busy or self._jobs:
+                self._cond.wait()
         self._raise()
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._jobs.put(None)
-            self._thread.join()
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        self._thread.join()

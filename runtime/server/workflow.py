@@ -37,6 +37,7 @@ import json
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import zmq
 
 from ..aggregation import AggregationError, InTimeAccumulator, update_weight
 from ..filters import apply_filters
@@ -193,16 +195,21 @@ class FederatedServer:
         self.final_metrics: dict[str, float] = {}
         self.cross_val: dict[str, dict[str, dict[str, float]]] = {}
         self._writer: BackgroundWriter | None = None
+        self._unsaved: list[dict[str, Any]] = []  # metrics lines whose model is not saved yet
+        self._rows_lock = threading.Lock()
         self._started = time.monotonic()
         self._check = admission_check(plan, self._is_full)
-        self.endpoint = ServerEndpoint(
-            bind,
-            run_id=run_id or str(plan.get("mmar_name") or "mmarc"),
-            security=security,
-            options=options,
-            limits=limits,
-            admit=self._admit,
-        )
+        try:
+            self.endpoint = ServerEndpoint(
+                bind,
+                run_id=run_id or str(plan.get("mmar_name") or "mmarc"),
+                security=security,
+                options=options,
+                limits=limits,
+                admit=self._admit,
+            )
+        except zmq.ZMQError as exc:
+            raise ServerError(f"cannot listen on {bind}: {exc}") from None
 
     # -- public ------------------------------------------------------------------------------
 
@@ -228,7 +235,7 @@ class FederatedServer:
             self.next_round = snapshot.round + 1
             self.resumed_after = snapshot.round
             self.selector.best = snapshot.best
-            self._restore_metrics(snapshot.round, snapshot.row)
+            self._restore_metrics(snapshot.rows)
             self._progress(event="resumed", after_round=snapshot.round)
             log.info("resuming after round %d from %s", snapshot.round, self.persistor.model_path)
             return
@@ -492,7 +499,7 @@ class FederatedServer:
         best = self.selector.offer(round_ - 1, state["reports"])
         if best is not None:
             best_copy = dict(best)
-            self._submit(lambda: self.persistor.save_best(round_ - 1, sent, best_copy))
+            self._submit(lambda: self.persistor.save_best(round_ - 1, sent, best_copy), key="best")
         row = {
             "round": round_,
             "clients": sorted(phase.answered),
@@ -508,13 +515,7 @@ class FederatedServer:
             "bytes_up": phase.bytes_up,
             "t": ended,
         }
-        saved_best = dict(self.selector.best) if self.selector.best else None
-
-        def persist() -> None:
-            self.persistor.save(round_, new, saved_best, _finite(row))
-            self._append_metrics(row)
-
-        self._submit(persist)
+        self._persist_round(round_, new, row)
         log.info(
             "round %d closed after %.3f s: %d update(s), %d failed, %d missing",
             round_,
@@ -633,7 +634,7 @@ class FederatedServer:
         final = self.global_weights
         if best is not None:
             best_copy = dict(best)
-            self._submit(lambda: self.persistor.save_best(last, final, best_copy))
+            self._submit(lambda: self.persistor.save_best(last, final, best_copy), key="best")
         combined = self._combined(last, reports)
         if combined is not None:
             self.final_metrics = {combined["metric"]: combined["value"]}
@@ -649,10 +650,33 @@ class FederatedServer:
 
     # -- files -------------------------------------------------------------------------------
 
-    def _submit(self, job: Callable[[], Any]) -> None:
+    def _persist_round(self, round_: int, weights: Weights, row: dict[str, Any]) -> None:
+        """Save the global model after ``round_`` in the background, then its metrics line.
+
+        The line goes into ``_unsaved`` first; the save job takes every line waiting (its
+        round's, and those of rounds whose saves it superseded), writes them inside the
+        model file and then appends them to metrics.jsonl: a line is never on disk before
+        the model of its round (or a later one) is, and a crash in between loses none.
+        """
+        best = dict(self.selector.best) if self.selector.best else None
+        with self._rows_lock:
+            self._unsaved.append(_finite(row))
+
+        def job() -> None:
+            with self._rows_lock:
+                rows = [r for r in self._unsaved if r["round"] <= round_]
+            self.persistor.save(round_, weights, best, rows)
+            for done in rows:
+                self._append_metrics(done)
+            with self._rows_lock:
+                self._unsaved = [r for r in self._unsaved if r["round"] > round_]
+
+        self._submit(job, key="global")
+
+    def _submit(self, job: Callable[[], Any], key: str | None = None) -> None:
         assert self._writer is not None
         try:
-            self._writer.submit(job)
+            self._writer.submit(job, key=key)
         except PersistError as exc:
             raise ServerError(str(exc)) from None
 
@@ -661,10 +685,10 @@ class FederatedServer:
         with open(self.run_dir / METRICS_FILE, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(clean) + "\n")
 
-    def _restore_metrics(self, completed: int, row: Mapping[str, Any] | None) -> None:
-        """After a crash between saving round ``completed`` and appending its line, put
-        the line (saved inside the model file) back, so metrics.jsonl lists every
-        completed round exactly once."""
+    def _restore_metrics(self, saved: tuple[dict[str, Any], ...]) -> None:
+        """After a crash between saving a model and appending its rounds' lines, put the
+        lines (kept inside the model file) back, so metrics.jsonl lists every completed
+        round exactly once."""
         path = self.run_dir / METRICS_FILE
         rounds = set()
         if path.exists():
@@ -679,8 +703,9 @@ class FederatedServer:
                     continue
                 if isinstance(entry, dict) and "phase" not in entry:
                     rounds.add(entry.get("round"))
-        if row is not None and completed not in rounds:
-            self._append_metrics(row)
+        for row in saved:
+            if row.get("round") not in rounds:
+                self._append_metrics(row)
 
     def _write_summary(self) -> None:
         _write_json(

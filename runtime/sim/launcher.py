@@ -328,11 +328,16 @@ def simulate(
     finally:
         processes.stop()
         processes.close()
+    exits = {n: processes.procs[n].returncode for n in names}
     if server.returncode != 0:
+        if all(code != 0 for code in exits.values()):  # the server only stopped for lack of them
+            first = names[0]
+            raise SimError(
+                f"every client failed; {first}: {processes.last_line(first)} (logs: {run_dir})"
+            )
         raise SimError(f"the server failed: {processes.last_line('server')} (logs: {run_dir})")
     summary = _read_json(run_dir / "summary.json") or {}
     cross = _read_json(run_dir / "cross_val_results.json")
-    exits = {n: processes.procs[n].returncode for n in names}
     return SimResult(run_dir, exits, summary, cross, time.monotonic() - started, notes, events)
 
 
