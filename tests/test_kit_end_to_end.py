@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from tests.test_fl_processes import free_port, tiny_fl_mmar
+from test_fl_processes import free_port, tiny_fl_mmar
 
 pytest.importorskip("sklearn")
 
