@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 # mmarc uses no pydantic plugins; skipping their discovery (a scan of every installed
 # distribution's entry points) saves start-up time on every command.
@@ -78,12 +79,23 @@ def validate(
     verbose: VerboseOpt = False,
 ) -> None:
     """Check an MMAR (or one file) and report every problem at file:line:column."""
+    raise _check(api.validate, path, fmt, sets, verbose)
+
+
+def _check(
+    check: Callable[..., api.Validation],
+    path: Path,
+    fmt: OutputFormat,
+    sets: list[str] | None,
+    verbose: bool,
+) -> typer.Exit:
+    """Run ``validate`` or ``lint``, print the report, and give the exit to raise."""
     try:
-        result = api.validate(path, sets=sets)
+        result = check(path, sets=sets)
     except api.UsageError as exc:
-        raise _usage_error(str(exc)) from None
+        return _usage_error(str(exc))
     _report(result, path, fmt, verbose)
-    raise typer.Exit(EXIT_ERRORS if result.diagnostics.has_errors() else EXIT_OK)
+    return typer.Exit(EXIT_ERRORS if result.diagnostics.has_errors() else EXIT_OK)
 
 
 def _report(result: api.Validation, path: Path, fmt: OutputFormat, verbose: bool = False) -> None:
@@ -107,12 +119,7 @@ def lint(
     verbose: VerboseOpt = False,
 ) -> None:
     """validate, plus consistency rules across sections, files and the data itself."""
-    try:
-        result = api.lint(path, sets=sets)
-    except api.UsageError as exc:
-        raise _usage_error(str(exc)) from None
-    _report(result, path, fmt, verbose)
-    raise typer.Exit(EXIT_ERRORS if result.diagnostics.has_errors() else EXIT_OK)
+    raise _check(api.lint, path, fmt, sets, verbose)
 
 
 @app.command(name="compile")
