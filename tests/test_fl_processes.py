@@ -217,9 +217,10 @@ def test_killed_and_silent_clients_do_not_stop_the_run(tmp_path: Path) -> None:
     assert "dropped site-4" in text and "site-3 rejoined" in text
     rows = metric_rows(run_dir)
     assert [row["round"] for row in rows] == [0, 1, 2, 3, 4, 5]
-    assert "site-3" not in rows[2]["clients"]  # frozen through round 2 (ordinal 3)
+    # while frozen, at least one round closed without it (which one depends on the load)
+    assert any("site-3" not in row["clients"] for row in rows[2:])
     assert all("site-4" not in row["clients"] for row in rows[2:])
-    assert {"site-1", "site-2"} <= set(rows[2]["clients"])
+    assert all({"site-1", "site-2"} <= set(row["clients"]) for row in rows[2:])
 
 
 # -- a server killed with SIGKILL and restarted ---------------------------------------------
@@ -334,7 +335,24 @@ def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path) -> None:
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert re.search(r"interrupted; every process was stopped", err)
-    pids = {e["pid"] for e in events(run_dir)}
-    for pid in pids:
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+    assert not processes_of(run_dir), "a worker outlived Ctrl-C"
+    for log in (run_dir / "logs").glob("*.log"):  # each worker said "stopped" in one line
+        assert "Traceback" not in log.read_text(), log.name
+
+
+def processes_of(run_dir: Path) -> list[int]:
+    """Live processes whose command line names this run's plan (pids get reused on a
+    shared machine, command lines with a temporary path do not)."""
+    marker = str(run_dir / "plan.json").encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "cmdline").read_bytes():
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state not in ("Z", "X"):
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found

@@ -163,7 +163,8 @@ def test_bad_project_prints_validate_diagnostics_and_writes_nothing(tmp_path: Pa
     assert result.returncode == 1, result.stdout + result.stderr
     validate = mmarc("validate", str(bad))
     assert result.stdout.startswith(validate.stdout)
-    assert f"{bad}:8:5" in result.stdout and "error[S001]" in result.stdout
+    # the path is shown as it opens from the current directory (relative or absolute)
+    assert "project.yml:8:5" in result.stdout and "error[S001]" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert not ws.exists()
 
