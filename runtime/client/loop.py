@@ -25,8 +25,10 @@ import inspect
 import json
 import logging
 import os
+import signal
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,8 @@ log = logging.getLogger(__name__)
 
 LOCAL_MODEL = "local_model.pt"
 METRICS_FILE = "metrics.jsonl"
+#: Seconds in which a second stop signal counts as the same request (see _gentle_interrupts).
+DOUBLE_SIGNAL_S = 3.0
 #: Set to a folder (or "1": ``<run>/dump``) to save every update a client sends (tests).
 DUMP_ENV = "MMARC_FL_DUMP"
 
@@ -141,6 +145,8 @@ class FederatedClient:
             raise ClientError(f"cannot connect to {server}: {exc}") from None
         self.training: Any = None
         self.finished = False
+        self._busy = False  # inside validation or training (see _gentle_interrupts)
+        self._stopping = False
         #: (round, reply meta, update) of the last train result, sent again if the same
         #: round's task comes again (the server re-sends it after a re-registration)
         self._last: tuple[int, dict[str, Any], Weights] | None = None
@@ -171,19 +177,63 @@ class FederatedClient:
 
     def serve(self) -> ClientResult:
         """Answer tasks until the server says goodbye."""
-        while True:
-            message = self._next_message()
-            if message.kind is MessageKind.BYE:
-                log.info("%s: the server ended the run", self.name)
-                self.finished = True
-                break
-            if message.kind is not MessageKind.TASK:
-                continue
-            self._handle(message)
+        with self._gentle_interrupts():
+            while True:
+                message = self._next_message()
+                if message.kind is MessageKind.BYE:
+                    log.info("%s: the server ended the run", self.name)
+                    self.finished = True
+                    break
+                if message.kind is not MessageKind.TASK:
+                    continue
+                self._handle(message)
         path = self.save_local_model()
         return ClientResult(
             self.name, self.rounds, self.run_dir, path, time.monotonic() - self._started
         )
+
+    @contextlib.contextmanager
+    def _gentle_interrupts(self) -> Iterator[None]:
+        """Ctrl-C or SIGTERM while training stops the engines after the current iteration
+        (as ``mmarc run --local`` does) and then raises KeyboardInterrupt: an exception
+        thrown into ignite mid-iteration makes MONAI and ignite log it with a traceback.
+        One outside training raises at once, and so does a second one, unless it comes
+        within a few seconds: a terminal's Ctrl-C reaches a simulated client both directly
+        and as the SIGTERM its parent forwards (main thread only)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        first: list[float] = []
+
+        def on_signal(signum: int, frame: Any) -> None:
+            if self._busy and not self._stopping:
+                self._stopping = True
+                first.append(time.monotonic())
+                for engine in (self.training.trainer, self.training.evaluator):
+                    if engine is not None:
+                        engine.terminate()
+                return
+            if first and time.monotonic() - first[0] < DOUBLE_SIGNAL_S:
+                return
+            raise KeyboardInterrupt
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    @contextlib.contextmanager
+    def _engines_running(self) -> Iterator[None]:
+        """Marks validation and training, where a signal stops the engines gently."""
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._busy = False
+        if self._stopping:
+            raise KeyboardInterrupt
 
     def close(self) -> None:
         trainer = getattr(self, "trainer", None)
@@ -277,8 +327,9 @@ class FederatedClient:
         global_weights = _apply(self.inbound, received, None) if self.inbound else received
         self.rw.load(global_weights)
         compute_began = time.perf_counter()
-        metrics = self.validator.validate() if self.validator.available else {}
-        local = self.trainer.train()
+        with self._engines_running():
+            metrics = self.validator.validate() if self.validator.available else {}
+            local = self.trainer.train()
         compute_s = time.perf_counter() - compute_began
         update = self.rw.difference(global_weights)
         if self.outbound:
@@ -343,15 +394,16 @@ class FederatedClient:
         results: dict[str, dict[str, float]] = {}
         if self.validator.available:
             local = self.rw.weights()
-            results[self.name] = self.validator.validate()
-            for owner in owners:
-                if owner == self.name:
-                    continue
-                weights = grouped[owner]
-                if self.cv_inbound and owner != GLOBAL_OWNER:
-                    weights = _apply(self.cv_inbound, weights, None)
-                self.rw.load(local)  # variables a model lacks are this client's own
-                results[owner] = self.validator.validate(weights)
+            with self._engines_running():
+                results[self.name] = self.validator.validate()
+                for owner in owners:
+                    if owner == self.name:
+                        continue
+                    weights = grouped[owner]
+                    if self.cv_inbound and owner != GLOBAL_OWNER:
+                        weights = _apply(self.cv_inbound, weights, None)
+                    self.rw.load(local)  # variables a model lacks are this client's own
+                    results[owner] = self.validator.validate(weights)
             self.rw.load(local)
         self._reply(
             message,

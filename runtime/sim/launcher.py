@@ -8,9 +8,10 @@ simulator measures is what a deployment runs. The launcher:
    writes it to ``plan.json`` for every process;
 2. splits the MMAR's datalist into per-client lists (:mod:`.split`; deterministic seed)
    under ``clients/<name>/dataset.json``;
-3. starts the server, waits for its address, starts the clients (``site-1`` ...), each
-   with ``OMP_NUM_THREADS`` = cores / clients so N clients share the cores instead of
-   fighting over them;
+3. starts the server and, at the same time, the ``clients`` worker, which imports torch
+   and MONAI once and, given the server's address, forks the clients (``site-1`` ...),
+   each with ``OMP_NUM_THREADS`` = cores / clients so N clients share the cores instead
+   of fighting over them;
 4. shows the server's progress events live (:mod:`.view`) until the server exits, then
    waits for the clients to leave.
 
@@ -166,10 +167,19 @@ class _Processes:
     def __init__(self) -> None:
         self.procs: dict[str, subprocess.Popen[Any]] = {}
         self.logs: dict[str, Path] = {}
+        #: client pids (forked by the ``clients`` worker, so not in ``procs``)
+        self.children: dict[str, int] = {}
         self._files: list[TextIO] = []
 
     def start(
-        self, name: str, cmd: list[str], env: dict[str, str], log: Path, *, pipe: bool = False
+        self,
+        name: str,
+        cmd: list[str],
+        env: dict[str, str],
+        log: Path,
+        *,
+        pipe: bool = False,
+        stdin: bool = False,
     ) -> subprocess.Popen[Any]:
         log.parent.mkdir(parents=True, exist_ok=True)
         fh = open(log, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
@@ -178,7 +188,7 @@ class _Processes:
             cmd,
             stdout=subprocess.PIPE if pipe else fh,
             stderr=fh,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             env=env,
             text=True,
             bufsize=1,
@@ -210,6 +220,9 @@ class _Processes:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for pid in self.children.values():  # orphans of a killed ``clients`` worker
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
     def close(self) -> None:
         for fh in self._files:
@@ -285,41 +298,34 @@ def simulate(
                 run_dir / "logs" / "server.log",
                 pipe=True,
             )
+            clients = _Clients(processes, names, note)
+            specs = [
+                {
+                    "name": name,
+                    "run_dir": str(run_dir / "clients" / name),
+                    "datalist": str(datalists[name]),
+                    "log": str(run_dir / "logs" / f"{name}.log"),
+                }
+                for name in names
+            ]
+            spec_path = run_dir / "clients" / "clients.json"
+            spec_path.write_text(json.dumps(specs, indent=1), encoding="utf-8")
+            client_env = dict(base_env)
+            client_env.setdefault("OMP_NUM_THREADS", threads)
+            # the clients' worker imports torch and MONAI while the server starts
+            clients.start(
+                [*worker, "clients", *common, "--spec", str(spec_path), "--device", device],
+                client_env,
+                run_dir / "logs" / "clients.log",
+            )
             endpoint = _read_until_listening(server, view, lock)
             if endpoint is None:
                 server.wait()
                 raise SimError(f"the server did not start: {processes.last_line('server')}")
-            for name in names:
-                client_env = dict(base_env)
-                client_env.setdefault("OMP_NUM_THREADS", threads)
-                client_dir = run_dir / "clients" / name
-                processes.start(
-                    name,
-                    [
-                        *worker,
-                        "client",
-                        *common,
-                        "--run-dir",
-                        str(client_dir),
-                        "--name",
-                        name,
-                        "--server",
-                        endpoint,
-                        "--datalist",
-                        str(datalists[name]),
-                        "--device",
-                        device,
-                    ],
-                    client_env,
-                    run_dir / "logs" / f"{name}.log",
-                )
-            watcher = threading.Thread(
-                target=_watch_clients, args=(processes, names, note), daemon=True
-            )
-            watcher.start()
+            clients.go(endpoint)
             _follow(server, view, lock)
             server.wait()
-            _wait_clients(processes, names)
+            clients.wait(LEAVE_GRACE_S)
     except KeyboardInterrupt:
         processes.stop()
         raise SimInterrupted(
@@ -328,7 +334,7 @@ def simulate(
     finally:
         processes.stop()
         processes.close()
-    exits = {n: processes.procs[n].returncode for n in names}
+    exits = clients.codes()
     if server.returncode != 0:
         if all(code != 0 for code in exits.values()):  # the server only stopped for lack of them
             first = names[0]
@@ -375,39 +381,69 @@ def _event(line: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) else None
 
 
-def _watch_clients(processes: _Processes, names: list[str], note: Any) -> None:
-    """Report clients that exit early; stop the server when no client is left (after a
-    grace period: at the end of a run the clients leave just before the server exits)."""
-    server = processes.procs["server"]
-    threads = []
+class _Clients:
+    """The client processes, started by one ``clients`` worker (see :mod:`.worker`).
 
-    def wait_one(name: str) -> None:
-        code = processes.procs[name].wait()
-        if code != 0 and server.poll() is None:
-            note(f"{name} exited ({code}): {processes.last_line(name)}")
+    A thread reads the worker's ``started``/``exit`` lines: it knows every client's pid
+    (to stop them) and exit status, reports a client that fails while the server runs,
+    and stops the server when no client is left (after a grace period: at the end of a
+    run the clients leave just before the server exits).
+    """
 
-    for name in names:
-        thread = threading.Thread(target=wait_one, args=(name,), daemon=True)
-        thread.start()
-        threads.append(thread)
-    for thread in threads:
-        thread.join()
-    try:
-        server.wait(STOP_GRACE_S)
-        return
-    except subprocess.TimeoutExpired:
-        pass
-    if server.poll() is None:
-        note("every client has exited; stopping the server")
-        with contextlib.suppress(ProcessLookupError):
-            server.send_signal(signal.SIGTERM)
+    def __init__(self, processes: _Processes, names: list[str], note: Any) -> None:
+        self.processes = processes
+        self.names = names
+        self.note = note
+        self.exits: dict[str, int] = {}
+        self.proc: subprocess.Popen[Any] | None = None
+        self._done = threading.Event()
 
+    def start(self, cmd: list[str], env: dict[str, str], log: Path) -> None:
+        for name in self.names:
+            self.processes.logs[name] = log.parent / f"{name}.log"
+        self.proc = self.processes.start("clients", cmd, env, log, pipe=True, stdin=True)
+        threading.Thread(target=self._watch, daemon=True, name="mmarc-sim-clients").start()
 
-def _wait_clients(processes: _Processes, names: list[str]) -> None:
-    deadline = time.monotonic() + LEAVE_GRACE_S
-    for name in names:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            processes.procs[name].wait(max(0.0, deadline - time.monotonic()))
+    def go(self, endpoint: str) -> None:
+        """Hand the server's address to the worker, which then starts the clients."""
+        assert self.proc is not None and self.proc.stdin is not None
+        with contextlib.suppress(OSError):
+            self.proc.stdin.write(endpoint + "\n")
+            self.proc.stdin.close()
+
+    def _watch(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        server = self.processes.procs["server"]
+        for line in iter(self.proc.stdout.readline, ""):
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            name = str(event.get("client"))
+            if event.get("event") == "started":
+                self.processes.children[name] = int(event["pid"])
+            elif event.get("event") == "exit":
+                self.exits[name] = int(event["code"])
+                if event["code"] != 0 and server.poll() is None:
+                    self.note(f"{name} exited ({event['code']}): {self.processes.last_line(name)}")
+        self.proc.wait()
+        self._done.set()
+        try:
+            server.wait(STOP_GRACE_S)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        if server.poll() is None:
+            self.note("every client has exited; stopping the server")
+            with contextlib.suppress(ProcessLookupError):
+                server.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float) -> None:
+        self._done.wait(timeout)
+
+    def codes(self) -> dict[str, int]:
+        """Exit status per client (-1: never reported, e.g. never started)."""
+        return {name: self.exits.get(name, -1) for name in self.names}
 
 
 def _read_json(path: Path) -> Any:
