@@ -416,8 +416,10 @@ class ClientEndpoint:
         message = Message(header, tensors, received_at=now)
         kind = header.kind
         if kind is MessageKind.REGISTERED:
-            self._registered = True
+            # generation first: the heartbeat thread must never see "registered" paired with
+            # the generation of beats sent before this registration (a false "forgot us")
             self._generation += 1
+            self._registered = True
             return message if want_registration else None
         if kind is MessageKind.REFUSED:
             self._registered = False
