@@ -31,7 +31,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["BY_NAME", "ByNameSpec", "allowed_names", "factory_names", "scan_constructor"]
+__all__ = [
+    "BY_NAME",
+    "TORCHVISION_MODELS",
+    "TORCHVISION_TRANSFORMS",
+    "ByNameSpec",
+    "allowed_names",
+    "factory_names",
+    "scan_constructor",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,16 +126,45 @@ def _mergers() -> tuple[str, ...]:
     return _subclass_names("monai.inferers.merger", "Merger")
 
 
-def _public_names(module: str) -> tuple[str, ...]:
-    """The public class names of an optional library, or () when it is not installed (then
-    no name is allowed: the argument cannot work without the library anyway)."""
+#: torchvision's transform classes, used when torchvision is not installed at build time
+#: (the Digital Pathology MMAR writes ``TorchVisiond(name="ColorJitter")``). ``Lambda``
+#: is left out everywhere: it takes a callable.
+TORCHVISION_TRANSFORMS: tuple[str, ...] = (
+    "AugMix", "AutoAugment", "CenterCrop", "ColorJitter", "Compose", "ConvertImageDtype",
+    "ElasticTransform", "FiveCrop", "GaussianBlur", "Grayscale", "Normalize", "PILToTensor",
+    "Pad", "RandAugment", "RandomAdjustSharpness", "RandomAffine", "RandomAutocontrast",
+    "RandomCrop", "RandomEqualize", "RandomErasing", "RandomGrayscale",
+    "RandomHorizontalFlip", "RandomInvert", "RandomPerspective", "RandomPosterize",
+    "RandomResizedCrop", "RandomRotation", "RandomSolarize", "RandomVerticalFlip", "Resize",
+    "TenCrop", "ToPILImage", "ToTensor", "TrivialAugmentWide",
+)  # fmt: skip
+#: torchvision model builders, used when torchvision is not installed at build time.
+TORCHVISION_MODELS: tuple[str, ...] = (
+    "densenet121", "densenet161", "densenet169", "densenet201", "efficientnet_b0",
+    "efficientnet_b1", "efficientnet_b2", "efficientnet_b3", "efficientnet_b4",
+    "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "resnet101", "resnet152",
+    "resnet18", "resnet34", "resnet50", "resnext101_32x8d", "resnext50_32x4d",
+    "vgg11", "vgg13", "vgg16", "vgg19", "wide_resnet101_2", "wide_resnet50_2",
+)  # fmt: skip
+_TAKES_CALLABLE = frozenset({"Lambda"})
+
+
+def _public_names(module: str, fallback: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The public class names of an optional library; ``fallback`` when it is not installed
+    (empty: then no name is allowed, the argument cannot work without the library)."""
     try:
         mod = importlib.import_module(module)
     except Exception:
-        return ()
+        return tuple(sorted(fallback))
     exported = getattr(mod, "__all__", None) or dir(mod)
     return tuple(
-        sorted(n for n in exported if not n.startswith("_") and isinstance(getattr(mod, n), type))
+        sorted(
+            n
+            for n in exported
+            if not n.startswith("_")
+            and n not in _TAKES_CALLABLE
+            and isinstance(getattr(mod, n), type)
+        )
     )
 
 
@@ -135,7 +172,7 @@ def _torchvision_models() -> tuple[str, ...]:
     try:
         models = importlib.import_module("torchvision.models")
     except Exception:
-        return ()
+        return tuple(sorted(TORCHVISION_MODELS))
     return tuple(sorted(models.list_models(module=models)))
 
 
@@ -143,7 +180,9 @@ _NAME_SOURCES: dict[str, Callable[[], tuple[str, ...]]] = {
     "readers": _readers,
     "writers": _writers,
     "mergers": _mergers,
-    "torchvision_transforms": lambda: _public_names("torchvision.transforms"),
+    "torchvision_transforms": lambda: _public_names(
+        "torchvision.transforms", TORCHVISION_TRANSFORMS
+    ),
     "torchio_transforms": lambda: _public_names("torchio.transforms"),
     "cucim_transforms": lambda: _public_names("cucim.core.operations.expose.transform"),
     "torchvision_models": _torchvision_models,

@@ -22,8 +22,10 @@ SupervisedEvaluator), the network moved to the device, ``amp`` only on CUDA, and
 in path arguments (``load_path``, ``save_dir``, ``log_dir``...) are MMAR-relative.
 
 Before anything is built, :class:`Builder` checks every expression of the plan
-(:func:`.evaluator.check_plan_expressions`), the hashes of the MMAR's custom files, and
-that every component class is allowed (:mod:`.allowlist`).
+(:func:`.evaluator.check_plan_expressions`), the hashes of the MMAR's custom files, that
+every component class is allowed and that its by-name arguments (``LoadImaged``'s
+``reader``...) name only what the catalog allows (:mod:`.allowlist`): the trust policy of
+:mod:`mmarc.policy`, applied again because a plan may be hand-edited.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 
 import torch
 from mmarc.runtime.executor.allowlist import (
+    check_by_name_args,
     import_class,
     import_custom_class,
     is_allowed,
@@ -146,6 +149,8 @@ class Builder:
                     raise ExecutorError(f"custom path {path!r} must be 'module.Class'", pointer)
             elif not isinstance(path, str) or not is_allowed(path):
                 import_class(path, pointer)  # raises the refusal with its explanation
+            else:
+                check_by_name_args(path, comp.get("args"), pointer)
 
     # -- public entry points -------------------------------------------------------------
 
