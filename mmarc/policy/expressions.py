@@ -240,6 +240,7 @@ class _Checker:
             self.check(func, scope)  # raises for builtins and unknown names
             raise _Refused(node, f"calling {func.id!r} is not allowed")
         else:
+            self.check(func, scope)  # inner pieces first, so the error names the telling part
             raise _Refused(node, "only helpers and allowed methods may be called")
         for arg in node.args:
             if isinstance(arg, ast.Starred):

@@ -123,6 +123,7 @@ class Builder:
         self.interpreted: list[Interpreted] = []
         # everything that can refuse the plan runs before the first object is built
         self.expressions: dict[str, CompiledExpression] = check_plan_expressions(plan)
+        self._check_by_name_args()
         verify_custom_files(plan, self.root)
         self._check_classes()
 
@@ -149,7 +150,12 @@ class Builder:
                     raise ExecutorError(f"custom path {path!r} must be 'module.Class'", pointer)
             elif not isinstance(path, str) or not is_allowed(path):
                 import_class(path, pointer)  # raises the refusal with its explanation
-            else:
+
+    def _check_by_name_args(self) -> None:
+        """The trust policy's by-name arguments (``LoadImaged`` ``reader``...), first."""
+        for pointer, comp in self.iter_components():
+            path = comp.get("path")
+            if comp.get("custom") is not True and isinstance(path, str):
                 check_by_name_args(path, comp.get("args"), pointer)
 
     # -- public entry points -------------------------------------------------------------
