@@ -176,7 +176,9 @@ def test_catalog_records_by_name_arguments() -> None:
     writer = catalog.lookup("SaveImage").entry.by_name_arg("writer")  # type: ignore[union-attr]
     assert writer is not None and "NibabelWriter" in writer.allowed
     unet = catalog.lookup("UNet").entry
-    assert unet is not None and unet.by_name == ()
+    assert unet is not None and unet.by_name == ()  # act/norm name fixed factory tables
+    assert {"RELU", "PRELU"} <= set(catalog.factories["Act"])
+    assert {"BATCH", "INSTANCE"} <= set(catalog.factories["Norm"])
 
 
 def test_the_source_scan_finds_by_name_lookups() -> None:

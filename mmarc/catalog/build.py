@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from mmarc.catalog.by_name import BY_NAME, allowed_names, scan_constructor
+from mmarc.catalog.by_name import BY_NAME, allowed_names, factory_names, scan_constructor
 from mmarc.catalog.model import (
     ByNameArg,
     Catalog,
@@ -176,6 +176,7 @@ def _build(sources: tuple[Source, ...]) -> Catalog:
         python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
         entries=tuple(entries),
         skipped=tuple(SkippedSource(m, r) for m, r in sorted(skipped.items())),
+        factories=factory_names(),
     )
 
 

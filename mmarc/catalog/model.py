@@ -15,7 +15,8 @@ mmarc assumed and why. The rules are :data:`MODULE_PRECEDENCE` (which module win
 
 File format (``format`` 1): one JSON object, ``meta`` first, then ``components``, one
 component per line so that a rebuild for a new MONAI shows up as a readable diff. Keys
-inside a component are short because the file is parsed on every run:
+inside a component are short because the file is parsed on every run (``meta`` also
+lists the names MONAI's layer factories accept, under ``factories``):
 
 ``n`` short names (a class can be exported under aliases, e.g. ``UNet`` and ``Unet``),
 ``p`` public dotted path, ``a`` other importable paths (its defining module...),
@@ -215,12 +216,19 @@ class Catalog:
         python_version: str,
         components: Sequence[Mapping[str, Any]],
         skipped: Sequence[SkippedSource] = (),
+        factories: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.monai_version = monai_version
         self.torch_version = torch_version
         self.ignite_version = ignite_version
         self.python_version = python_version
         self.skipped: tuple[SkippedSource, ...] = tuple(skipped)
+        #: MONAI's layer factories (``Act``, ``Norm``, ``Dropout``...) -> the names their
+        #: fixed tables accept: what ``act``/``norm``/``dropout`` arguments may name. They
+        #: cannot reach arbitrary code, unlike the by-name arguments of an entry.
+        self.factories: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in sorted((factories or {}).items())
+        }
         self._rows = list(components)
         self._entries: list[ComponentEntry | None] = [None] * len(self._rows)
         self._by_name: dict[str, list[int]] = {}
@@ -241,10 +249,13 @@ class Catalog:
         python_version: str,
         entries: Iterable[ComponentEntry],
         skipped: Sequence[SkippedSource] = (),
+        factories: Mapping[str, Sequence[str]] | None = None,
     ) -> Catalog:
         """A catalog of ``entries`` in canonical (sorted) order, as the builder makes it."""
         rows = [e.to_json() for e in sorted(entries, key=ComponentEntry.sort_key)]
-        return cls(monai_version, torch_version, ignite_version, python_version, rows, skipped)
+        return cls(
+            monai_version, torch_version, ignite_version, python_version, rows, skipped, factories
+        )
 
     def _entry(self, index: int) -> ComponentEntry:
         entry = self._entries[index]
@@ -367,7 +378,12 @@ class Catalog:
             "ignite": self.ignite_version,
             "python": self.python_version,
             "skipped": [[s.module, s.reason] for s in self.skipped],
-        }
+        } | self._factories_meta()
+
+    def _factories_meta(self) -> dict[str, Any]:
+        if not self.factories:
+            return {}
+        return {"factories": {k: list(v) for k, v in self.factories.items()}}
 
     def dumps(self) -> str:
         """Deterministic text: same catalog, same bytes (keys sorted, one component a line)."""
@@ -397,6 +413,7 @@ class Catalog:
             python_version=meta.get("python", ""),
             components=data["components"],
             skipped=tuple(SkippedSource(m, r) for m, r in meta.get("skipped", ())),
+            factories=meta.get("factories"),
         )
 
 
