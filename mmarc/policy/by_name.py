@@ -43,7 +43,9 @@ def check_by_name(entry: ComponentEntry, arg: str, value: Any) -> ByNameRefusal 
     if spec is None or spec.kind != "locate":
         return None
     allowed = spec.allowed
-    shown = ", ".join(allowed[:_SHOWN]) + (", ..." if len(allowed) > _SHOWN else "")
+    # class names first, then the lower-case table keys and dotted paths that also work
+    preferred = sorted(allowed, key=lambda n: ("." in n, n.islower(), n))
+    shown = ", ".join(preferred[:_SHOWN]) + (", ..." if len(allowed) > _SHOWN else "")
     hint = (
         f"use one of: {shown}"
         if allowed
