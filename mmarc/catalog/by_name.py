@@ -16,7 +16,9 @@ name=<variable>)`` and ``getattr(<module>, <variable>)`` in constructors:
   ``getattr(torchvision.models, name)``.
 
 The dictionary transforms pass the argument on to the array transform, so they are listed
-too. Names from a fixed table of the library (``Act``/``Norm``/``Dropout`` factories,
+too. No catalogued torch or ignite constructor resolves a name (their string arguments,
+such as ``DataLoader``'s ``multiprocessing_context`` or ``Transformer``'s ``activation``,
+pick from fixed tables). Names from a fixed table of the library (``Act``/``Norm``/``Dropout`` factories,
 ``look_up_option`` tables) cannot reach arbitrary code; :func:`factory_names` records them
 for diagnostics. The allowed names are computed from the installed libraries when the
 catalog is built (:mod:`mmarc.catalog.build`), and :func:`scan_constructor` makes the
