@@ -26,7 +26,7 @@ class Severity(StrEnum):
 
 #: Every diagnostic code mmarc emits, with its title. Prefixes: P parse, K file kind,
 #: S schema, H plan hash, V version, X substitution, R references, C components, F federation,
-#: L lint, M migrate.
+#: E trust policy, L lint, M migrate.
 CODES: dict[str, str] = {
     # loading
     "P001": "invalid JSON or YAML syntax",
@@ -67,6 +67,9 @@ CODES: dict[str, str] = {
     "C007": "custom component cannot be checked",
     "C008": "ambiguous component name",
     "C009": "Clara version does not match the catalog",
+    # trust policy (mmarc.policy; the executor refuses the same)
+    "E001": "expression outside the policy",
+    "E002": "by-name argument outside its allow-list",
     # federation components
     "F001": "unsupported federated-learning component",
     # lint (consistency)

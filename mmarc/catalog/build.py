@@ -27,13 +27,15 @@ import math
 import re
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from mmarc.catalog.by_name import BY_NAME, allowed_names, factory_names, scan_constructor
 from mmarc.catalog.model import (
+    ByNameArg,
     Catalog,
     ComponentEntry,
     DeprecatedArg,
@@ -159,6 +161,7 @@ def _build(sources: tuple[Source, ...]) -> Catalog:
                 item.paths.add(defining)
 
     entries = [_entry(item) for item in found.values()]
+    _check_by_name_table(found.values(), entries)
     ignite_version: str | None = None
     try:
         import ignite
@@ -173,6 +176,7 @@ def _build(sources: tuple[Source, ...]) -> Catalog:
         python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
         entries=tuple(entries),
         skipped=tuple(SkippedSource(m, r) for m, r in sorted(skipped.items())),
+        factories=factory_names(),
     )
 
 
@@ -240,7 +244,30 @@ def _entry(item: _Found) -> ComponentEntry:
         signature_error=error,
         kwargs_target=target,
         forwarded_params=forwarded,
+        by_name=_by_name(public),
     )
+
+
+def _by_name(path: str) -> tuple[ByNameArg, ...]:
+    return tuple(
+        ByNameArg(spec.arg, "locate", allowed_names(spec.names), spec.source)
+        for spec in BY_NAME
+        if spec.path == path
+    )
+
+
+def _check_by_name_table(found: Iterable[_Found], entries: list[ComponentEntry]) -> None:
+    """Fail the build when a catalogued constructor resolves names the table misses."""
+    missing = sorted(
+        entry.path
+        for item, entry in zip(found, entries, strict=True)
+        if not entry.by_name and scan_constructor(item.cls)
+    )
+    if missing:
+        raise RuntimeError(
+            "these constructors resolve a string by name (locate/optional_import/getattr) "
+            f"but mmarc.catalog.by_name.BY_NAME does not list them: {', '.join(missing)}"
+        )
 
 
 def _tags(cls: type) -> tuple[str, ...]:

@@ -15,14 +15,17 @@ mmarc assumed and why. The rules are :data:`MODULE_PRECEDENCE` (which module win
 
 File format (``format`` 1): one JSON object, ``meta`` first, then ``components``, one
 component per line so that a rebuild for a new MONAI shows up as a readable diff. Keys
-inside a component are short because the file is parsed on every run:
+inside a component are short because the file is parsed on every run (``meta`` also
+lists the names MONAI's layer factories accept, under ``factories``):
 
 ``n`` short names (a class can be exported under aliases, e.g. ``UNet`` and ``Unet``),
 ``p`` public dotted path, ``a`` other importable paths (its defining module...),
 ``c`` category, ``t`` tags, ``s`` parameters, ``d`` deprecated arguments,
 ``x`` class deprecation, ``e`` signature error, ``k`` the class ``**kwargs`` is passed
-to and ``f`` the parameters it can set there. A parameter is a list
-``[name, kind, required, default, default_repr, annotation]`` with trailing nulls dropped.
+to, ``f`` the parameters it can set there and ``b`` the arguments resolved by name
+(``[name, kind, allowed names, source]``, see :class:`~mmarc.catalog.entries.ByNameArg`).
+A parameter is a list ``[name, kind, required, default, default_repr, annotation]``
+with trailing nulls dropped.
 """
 
 from __future__ import annotations
@@ -31,10 +34,40 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from mmarc.catalog.entries import (
+    ByNameArg,
+    ComponentEntry,
+    DeprecatedArg,
+    Deprecation,
+    Param,
+    ParamKind,
+    SkippedSource,
+)
+
+__all__ = [
+    "CATALOG_FORMAT",
+    "CATEGORIES",
+    "DEFAULT_CATALOG_PATH",
+    "MODULE_PRECEDENCE",
+    "SLOT_CATEGORIES",
+    "ByNameArg",
+    "Catalog",
+    "ComponentEntry",
+    "DeprecatedArg",
+    "Deprecation",
+    "Param",
+    "ParamKind",
+    "Resolution",
+    "SkippedSource",
+    "clean_repr",
+    "load_catalog",
+    "module_rank",
+    "write_catalog",
+]
 
 #: Bump when the file layout changes; the loader refuses other formats.
 CATALOG_FORMAT = 1
@@ -142,280 +175,6 @@ SLOT_CATEGORIES: Mapping[str, tuple[str, ...]] = {
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
-class ParamKind(StrEnum):
-    """How an ``__init__`` parameter may be passed (``inspect.Parameter.kind``)."""
-
-    POSITIONAL_ONLY = "positional_only"
-    POSITIONAL_OR_KEYWORD = "positional_or_keyword"
-    KEYWORD_ONLY = "keyword_only"
-    VAR_POSITIONAL = "var_positional"
-    VAR_KEYWORD = "var_keyword"
-
-
-_KIND_CODES: dict[ParamKind, str] = {
-    ParamKind.POSITIONAL_ONLY: "po",
-    ParamKind.POSITIONAL_OR_KEYWORD: "pk",
-    ParamKind.KEYWORD_ONLY: "ko",
-    ParamKind.VAR_POSITIONAL: "vp",
-    ParamKind.VAR_KEYWORD: "vk",
-}
-_KINDS_BY_CODE: dict[str, ParamKind] = {code: kind for kind, code in _KIND_CODES.items()}
-
-
-@dataclass(frozen=True, slots=True)
-class Param:
-    """One ``__init__`` parameter.
-
-    ``default`` is the default as a JSON value when it has one (``"bilinear"``, ``[2, 2]``,
-    ``None``); a default without a JSON form (``numpy.float32``, a function) is ``None``
-    here and described in ``default_repr``. Both are ``None`` for a required parameter;
-    ``required`` is what tells "no default" from "default None".
-    """
-
-    name: str
-    kind: ParamKind
-    required: bool
-    default: Any = None
-    default_repr: str | None = None
-    annotation: str | None = None
-
-    @property
-    def is_variadic(self) -> bool:
-        return self.kind in (ParamKind.VAR_POSITIONAL, ParamKind.VAR_KEYWORD)
-
-    @property
-    def accepts_keyword(self) -> bool:
-        """Whether a config's ``args`` mapping can set it by name."""
-        return self.kind in (ParamKind.POSITIONAL_OR_KEYWORD, ParamKind.KEYWORD_ONLY)
-
-    def to_row(self) -> list[Any]:
-        row: list[Any] = [
-            self.name,
-            _KIND_CODES[self.kind],
-            1 if self.required else 0,
-            self.default,
-            self.default_repr,
-            self.annotation,
-        ]
-        while len(row) > 3 and row[-1] is None:
-            row.pop()
-        return row
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Param:
-        padded = [*row, None, None, None][:6]
-        return cls(
-            name=padded[0],
-            kind=_KINDS_BY_CODE[padded[1]],
-            required=bool(padded[2]),
-            default=padded[3],
-            default_repr=padded[4],
-            annotation=padded[5],
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Deprecation:
-    """A deprecation MONAI declares with its ``deprecated``/``deprecated_arg`` decorators.
-
-    ``raises`` is True when, in the catalogued MONAI, using the thing raises
-    ``DeprecatedError`` (it is past ``removed``) rather than only warning.
-    """
-
-    message: str
-    since: str | None = None
-    removed: str | None = None
-    raises: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"m": self.message}
-        if self.since is not None:
-            out["s"] = self.since
-        if self.removed is not None:
-            out["r"] = self.removed
-        if self.raises:
-            out["x"] = 1
-        return out
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Deprecation:
-        return cls(data["m"], data.get("s"), data.get("r"), bool(data.get("x", 0)))
-
-
-@dataclass(frozen=True, slots=True)
-class DeprecatedArg:
-    """An ``__init__`` argument MONAI marks deprecated (``new_name`` is its replacement).
-
-    The argument may be absent from the signature (MONAI then takes it through
-    ``**kwargs`` and maps it to ``new_name``); the checker must not call it unknown.
-    """
-
-    name: str
-    new_name: str | None
-    deprecation: Deprecation
-
-    def to_json(self) -> dict[str, Any]:
-        out = {"n": self.name, **self.deprecation.to_json()}
-        if self.new_name is not None:
-            out["to"] = self.new_name
-        return out
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> DeprecatedArg:
-        return cls(data["n"], data.get("to"), Deprecation.from_json(data))
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentEntry:
-    """One class a config may name.
-
-    ``path`` is the public import path (``monai.networks.nets.UNet``); ``aliases`` are the
-    other paths that import the same class (``monai.networks.nets.unet.UNet``), because
-    configs write either. ``names`` are the short names it is exported under.
-    ``signature_error`` is set when the builder could not read the signature: then
-    ``params`` is empty and nothing about its arguments can be checked.
-    ``kwargs_target`` is the class that receives ``**kwargs`` when ``__init__`` passes them
-    to ``super().__init__``, and ``forwarded_params`` what they can set there
-    (``batch_size`` for ``monai.data.DataLoader``); see :meth:`accepted_param`.
-    Tags: ``abstract`` (cannot be built), ``dictionary`` (a MapTransform, takes ``keys``),
-    ``random`` (randomizable transform), ``metric_handler`` (attaches as an engine metric).
-    """
-
-    names: tuple[str, ...]
-    path: str
-    category: str
-    params: tuple[Param, ...] = ()
-    aliases: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    deprecated_args: tuple[DeprecatedArg, ...] = ()
-    deprecation: Deprecation | None = None
-    signature_error: str | None = None
-    kwargs_target: str | None = None
-    forwarded_params: tuple[Param, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """The class's own name (the last part of its public path)."""
-        return self.path.rsplit(".", 1)[-1]
-
-    @property
-    def module(self) -> str:
-        return self.path.rsplit(".", 1)[0]
-
-    @property
-    def paths(self) -> tuple[str, ...]:
-        return (self.path, *self.aliases)
-
-    @property
-    def signature_known(self) -> bool:
-        return self.signature_error is None
-
-    @property
-    def accepts_kwargs(self) -> bool:
-        """True when the signature has ``**kwargs`` (or could not be read at all)."""
-        if not self.signature_known:
-            return True
-        return any(p.kind is ParamKind.VAR_KEYWORD for p in self.params)
-
-    @property
-    def accepts_any_keyword(self) -> bool:
-        """True when an argument name cannot be proven wrong: open ``**kwargs`` remain.
-
-        ``**kwargs`` that the builder followed into ``super().__init__`` are closed: then
-        only the names in :attr:`forwarded_params` get through (unless that class has
-        open ``**kwargs`` of its own, kept as a ``var_keyword`` forwarded parameter).
-        """
-        if not self.accepts_kwargs:
-            return False
-        if self.kwargs_target is None:
-            return True
-        return any(p.kind is ParamKind.VAR_KEYWORD for p in self.forwarded_params)
-
-    def accepted_param(self, name: str) -> Param | None:
-        """The parameter a config's ``args`` key ``name`` sets: own, else forwarded."""
-        own = self.param(name)
-        if own is not None and own.accepts_keyword:
-            return own
-        for p in self.forwarded_params:
-            if p.name == name and p.accepts_keyword:
-                return p
-        return None
-
-    @property
-    def accepts_varargs(self) -> bool:
-        return any(p.kind is ParamKind.VAR_POSITIONAL for p in self.params)
-
-    @property
-    def keyword_params(self) -> tuple[Param, ...]:
-        """The parameters a config's ``args`` mapping can name."""
-        return tuple(p for p in self.params if p.accepts_keyword)
-
-    @property
-    def required_params(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if p.required)
-
-    def param(self, name: str) -> Param | None:
-        for p in self.params:
-            if p.name == name:
-                return p
-        return None
-
-    def deprecated_arg(self, name: str) -> DeprecatedArg | None:
-        for d in self.deprecated_args:
-            if d.name == name:
-                return d
-        return None
-
-    def has_tag(self, tag: str) -> bool:
-        return tag in self.tags
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"n": list(self.names), "p": self.path, "c": self.category}
-        if self.aliases:
-            out["a"] = list(self.aliases)
-        if self.tags:
-            out["t"] = list(self.tags)
-        out["s"] = [p.to_row() for p in self.params]
-        if self.deprecated_args:
-            out["d"] = [d.to_json() for d in self.deprecated_args]
-        if self.deprecation is not None:
-            out["x"] = self.deprecation.to_json()
-        if self.signature_error is not None:
-            out["e"] = self.signature_error
-        if self.kwargs_target is not None:
-            out["k"] = self.kwargs_target
-            out["f"] = [p.to_row() for p in self.forwarded_params]
-        return out
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ComponentEntry:
-        x = data.get("x")
-        return cls(
-            names=tuple(data["n"]),
-            path=data["p"],
-            category=data["c"],
-            params=tuple(Param.from_row(r) for r in data.get("s", ())),
-            aliases=tuple(data.get("a", ())),
-            tags=tuple(data.get("t", ())),
-            deprecated_args=tuple(DeprecatedArg.from_json(d) for d in data.get("d", ())),
-            deprecation=Deprecation.from_json(x) if x is not None else None,
-            signature_error=data.get("e"),
-            kwargs_target=data.get("k"),
-            forwarded_params=tuple(Param.from_row(r) for r in data.get("f", ())),
-        )
-
-    def sort_key(self) -> tuple[str, str]:
-        return (self.names[0] if self.names else self.name, self.path)
-
-
-@dataclass(frozen=True, slots=True)
-class SkippedSource:
-    """A module the builder could not import (an optional dependency missing)."""
-
-    module: str
-    reason: str
-
-
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """The answer to "which class does this config name mean?".
@@ -457,12 +216,19 @@ class Catalog:
         python_version: str,
         components: Sequence[Mapping[str, Any]],
         skipped: Sequence[SkippedSource] = (),
+        factories: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.monai_version = monai_version
         self.torch_version = torch_version
         self.ignite_version = ignite_version
         self.python_version = python_version
         self.skipped: tuple[SkippedSource, ...] = tuple(skipped)
+        #: MONAI's layer factories (``Act``, ``Norm``, ``Dropout``...) -> the names their
+        #: fixed tables accept: what ``act``/``norm``/``dropout`` arguments may name. They
+        #: cannot reach arbitrary code, unlike the by-name arguments of an entry.
+        self.factories: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in sorted((factories or {}).items())
+        }
         self._rows = list(components)
         self._entries: list[ComponentEntry | None] = [None] * len(self._rows)
         self._by_name: dict[str, list[int]] = {}
@@ -483,10 +249,13 @@ class Catalog:
         python_version: str,
         entries: Iterable[ComponentEntry],
         skipped: Sequence[SkippedSource] = (),
+        factories: Mapping[str, Sequence[str]] | None = None,
     ) -> Catalog:
         """A catalog of ``entries`` in canonical (sorted) order, as the builder makes it."""
         rows = [e.to_json() for e in sorted(entries, key=ComponentEntry.sort_key)]
-        return cls(monai_version, torch_version, ignite_version, python_version, rows, skipped)
+        return cls(
+            monai_version, torch_version, ignite_version, python_version, rows, skipped, factories
+        )
 
     def _entry(self, index: int) -> ComponentEntry:
         entry = self._entries[index]
@@ -609,7 +378,12 @@ class Catalog:
             "ignite": self.ignite_version,
             "python": self.python_version,
             "skipped": [[s.module, s.reason] for s in self.skipped],
-        }
+        } | self._factories_meta()
+
+    def _factories_meta(self) -> dict[str, Any]:
+        if not self.factories:
+            return {}
+        return {"factories": {k: list(v) for k, v in self.factories.items()}}
 
     def dumps(self) -> str:
         """Deterministic text: same catalog, same bytes (keys sorted, one component a line)."""
@@ -639,6 +413,7 @@ class Catalog:
             python_version=meta.get("python", ""),
             components=data["components"],
             skipped=tuple(SkippedSource(m, r) for m, r in meta.get("skipped", ())),
+            factories=meta.get("factories"),
         )
 
 

@@ -1,179 +1,41 @@
-"""Python expressions written inside MMAR string values, parsed but never run.
+"""Python expressions written inside MMAR string values: parsed but never run, and located.
 
-Clara configs carry code in strings: ``"#@model.parameters()"`` (a ``#`` expression whose
-``@name`` parts are references to other components) and ``"lambda x: x[0]['loss']"``
-(a lambda written without ``#``). Reference checking needs the ``@name`` parts and a
-located syntax error; a later restricted evaluator needs the same parse. Both use this
-module, so the two can never disagree about what an expression means.
-
-``@name`` is not Python: before :func:`ast.parse` each one is replaced by a placeholder
-identifier (see :attr:`ParsedExpression.placeholders`), and error offsets are mapped
-back to the text as written. This module also maps positions inside a string value
-back to characters of the file, which every stage that locates a problem *inside* a
-string (a ``{VAR}``, an ``@name``) needs.
+The one parser of ``@name`` references and ``#``/lambda expressions is
+:mod:`mmarc.policy.grammar`, shared with the executor's evaluator so that the compiler
+and the runtime can never disagree about what an expression means; its names are
+re-exported here for the compiler's stages. This module adds what only the compiler
+needs: mapping positions inside a string value back to characters of the file, which
+every stage that locates a problem *inside* a string (a ``{VAR}``, an ``@name``, a
+refused attribute) needs.
 """
 
 from __future__ import annotations
 
-import ast
 import re
-from dataclasses import dataclass
 
 from mmarc.compiler.source import Node
-
-_LAMBDA = re.compile(r"\s*lambda(?=[\s:])")
-#: What :func:`references_in` steps over: ``@`` + identifier (a reference inside a ``#``
-#: expression), the opening of a string literal (its body is then skipped), or a word.
-_TOKEN = re.compile(
-    r"@(?P<ref>[A-Za-z_][A-Za-z0-9_]*)"
-    r"""|(?:(?<!\w)[rRbBuUfF]{1,2})?(?P<quote>'''|\"\"\"|'|")"""
-    r"|\w+"
+from mmarc.policy.grammar import (
+    ExpressionError,
+    ExpressionSite,
+    ParsedExpression,
+    expression_in,
+    parse_expression,
+    placeholder,
+    references_in,
 )
+
+__all__ = [
+    "ExpressionError",
+    "ExpressionSite",
+    "ParsedExpression",
+    "expression_in",
+    "parse_expression",
+    "placeholder",
+    "references_in",
+    "string_span",
+]
+
 _JSON_ESCAPES = frozenset('"\\/bfnrt')
-
-
-@dataclass(frozen=True, slots=True)
-class ExpressionSite:
-    """Where the code is in a string value: ``text`` starts at ``offset`` of the value."""
-
-    text: str
-    offset: int
-    #: True for ``#`` expressions, where ``@name`` is a reference; lambdas are plain Python.
-    references: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedExpression:
-    """A parsed expression: its tree, and which placeholder stands for which ``@name``."""
-
-    tree: ast.Expression
-    #: placeholder identifier used in ``tree`` -> referenced name (``__ref_model__`` -> model)
-    placeholders: dict[str, str]
-    #: every ``@name`` in the text, with the offset of its ``@``
-    references: tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ExpressionError:
-    """A syntax error; ``offset``/``end`` index the text given to :func:`parse_expression`."""
-
-    message: str
-    offset: int
-    end: int
-
-
-def expression_in(value: str) -> ExpressionSite | None:
-    """The code in a string value, or None when the value is plain text.
-
-    ``"#..."`` is an expression with references; ``"lambda ..."`` a plain lambda.
-    """
-    if value.startswith("#"):
-        return ExpressionSite(value[1:], 1, True)
-    if _LAMBDA.match(value):
-        return ExpressionSite(value, 0, False)
-    return None
-
-
-def placeholder(name: str) -> str:
-    """The identifier that stands for ``@name`` in a parsed tree."""
-    return f"__ref_{name}__"
-
-
-def references_in(text: str) -> list[tuple[str, int]]:
-    """Every ``@name`` outside string literals, with the offset of its ``@``."""
-    found: list[tuple[str, int]] = []
-    pos = 0
-    while (m := _TOKEN.search(text, pos)) is not None:
-        if m.group("ref"):
-            found.append((m.group("ref"), m.start()))
-            pos = m.end()
-        elif m.group("quote"):
-            pos = _string_end(text, m.end(), m.group("quote"))
-        else:
-            pos = m.end()
-    return found
-
-
-def _string_end(text: str, pos: int, quote: str) -> int:
-    """Offset just after the literal whose body starts at ``pos``.
-
-    A backslash keeps the next character inside the literal, in raw strings too.
-    """
-    while pos < len(text):
-        if text[pos] == "\\":
-            pos += 2
-            continue
-        if text.startswith(quote, pos):
-            return pos + len(quote)
-        pos += 1
-    return len(text)  # unterminated: the parser reports it
-
-
-def parse_expression(text: str, *, references: bool = True) -> ParsedExpression | ExpressionError:
-    """Parse ``text`` as one Python expression; ``@name`` becomes a placeholder first.
-
-    With ``references=False`` (lambda strings) the text is parsed exactly as written.
-    Nothing is evaluated.
-    """
-    stripped = text.lstrip()
-    lead = len(text) - len(stripped)
-    if not stripped.strip():
-        return ExpressionError("empty expression", 0, max(len(text), 1))
-    refs = references_in(stripped) if references else []
-    # rewrite, remembering (rewritten offset, original offset, rewritten length, original length)
-    pieces: list[str] = []
-    shifts: list[tuple[int, int, int, int]] = []
-    placeholders: dict[str, str] = {}
-    last = 0
-    out_len = 0
-    for name, at in refs:
-        pieces.append(stripped[last:at])
-        out_len += at - last
-        ident = placeholder(name)
-        placeholders[ident] = name
-        shifts.append((out_len, at, len(ident), len(name) + 1))
-        pieces.append(ident)
-        out_len += len(ident)
-        last = at + len(name) + 1
-    pieces.append(stripped[last:])
-    rewritten = "".join(pieces)
-    try:
-        tree = ast.parse(rewritten, mode="eval")
-    except SyntaxError as exc:
-        start = _error_offset(rewritten, exc.lineno, exc.offset)
-        end = start + 1
-        if exc.end_lineno == exc.lineno and exc.end_offset and exc.offset:
-            end = max(end, start + (exc.end_offset - exc.offset))
-        o_start = _to_original(start, shifts)
-        o_end = max(_to_original(end, shifts), o_start + 1)
-        message = exc.msg or "invalid syntax"
-        return ExpressionError(message, lead + o_start, lead + o_end)
-    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
-        return ExpressionError(str(exc) or type(exc).__name__, lead, lead + len(stripped))
-    return ParsedExpression(tree, placeholders, tuple((name, at + lead) for name, at in refs))
-
-
-def _error_offset(text: str, lineno: int | None, offset: int | None) -> int:
-    if not lineno or not offset or offset < 1:
-        return len(text)
-    pos = 0
-    for _ in range(lineno - 1):
-        nl = text.find("\n", pos)
-        if nl == -1:
-            return len(text)
-        pos = nl + 1
-    return min(pos + offset - 1, len(text))
-
-
-def _to_original(offset: int, shifts: list[tuple[int, int, int, int]]) -> int:
-    delta = 0
-    for new_at, old_at, new_len, old_len in shifts:
-        if offset < new_at:
-            break
-        if offset < new_at + new_len:
-            return old_at  # inside a placeholder: point at the @name
-        delta = (new_at + new_len) - (old_at + old_len)
-    return offset - delta
 
 
 # ---------------------------------------------------------------------------------------

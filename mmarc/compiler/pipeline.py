@@ -1,7 +1,7 @@
 """The compiler's front half, stage by stage: what ``mmarc validate`` runs.
 
 load (positions) -> file kind -> version -> schema -> substitution -> references
--> components (catalog)
+-> components (catalog) -> trust policy (expressions, by-name arguments)
 
 Each stage appends located diagnostics and never raises on bad input, so one run reports
 every problem. A stage skips a file that an earlier stage found unusable (a file that did
@@ -161,6 +161,7 @@ def validate_target(
         if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:
             diagnostics.extend(check_references(f.source, f.kind, f.substituted))
     _stage_components(target, diagnostics)
+    _stage_policy(target, diagnostics)
     return Validation(target=target, diagnostics=diagnostics, variables=variables, sets=overrides)
 
 
@@ -192,3 +193,21 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
         )
         if f.kind in FL_KINDS:
             diagnostics.extend(check_fl_components(f.source, f.kind, f.substituted))
+
+
+def _stage_policy(target: Target, diagnostics: Diagnostics) -> None:
+    """Stage 6: the trust policy (expressions, by-name arguments), as the executor applies it."""
+    from mmarc.catalog import load_catalog
+    from mmarc.compiler.check_policy import check_policy
+
+    files = [
+        f
+        for f in target.files
+        if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None
+    ]
+    if not files:
+        return
+    catalog = load_catalog()
+    for f in files:
+        assert f.kind is not None and f.substituted is not None
+        diagnostics.extend(check_policy(f.source, f.kind, f.substituted, catalog))

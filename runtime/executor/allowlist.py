@@ -14,6 +14,13 @@ the one place an attacker-controlled plan could reach arbitrary code (``torch.lo
   ``"custom": true``. Its file must hash to what the plan recorded (``plan["custom"]``),
   so a client runs exactly the code the server compiled against.
 
+A catalogued class may still run arbitrary code through an argument that MONAI resolves
+*by name* (``LoadImaged(reader="os.system")`` is ``pydoc.locate``d and called), so
+:func:`check_by_name_args` holds every such argument of the plan to the names the catalog
+records for it (:mod:`mmarc.policy.by_name`, the check ``mmarc validate`` runs too). When no
+catalog can be loaded, the same table (:data:`mmarc.catalog.by_name.BY_NAME`) is applied
+with its names computed from the installed MONAI.
+
 Custom modules are imported under a private package name per ``custom/`` folder (with the
 folder temporarily on ``sys.path`` so they can import their siblings), so two MMARs with a
 ``custom/net.py`` each, or a custom module named like an installed one, never collide.
@@ -32,6 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from mmarc.runtime.executor.errors import ExecutorError
+
+from mmarc.catalog.by_name import BY_NAME, allowed_names
+from mmarc.catalog.entries import ByNameArg, ComponentEntry
+from mmarc.policy import check_by_name
 
 FALLBACK_PREFIXES: tuple[str, ...] = ("monai.", "torch.", "ignite.")
 FALLBACK_DENIED: tuple[str, ...] = (
@@ -82,6 +93,42 @@ def is_allowed(path: str) -> bool:
     if by_path is not None:
         return by_path(path) is not None
     return path in catalog
+
+
+def catalog_entry(path: str) -> ComponentEntry | None:
+    """The catalog entry of the class at ``path``; without a catalog, one holding only the
+    class's by-name arguments (from :data:`mmarc.catalog.by_name.BY_NAME`)."""
+    catalog = _catalog()
+    if catalog is not None:
+        entry: ComponentEntry | None = catalog.by_path(path)
+        return entry
+    specs = [spec for spec in BY_NAME if spec.path == path]
+    if not specs:
+        return None
+    by_name = tuple(
+        ByNameArg(spec.arg, "locate", allowed_names(spec.names), spec.source) for spec in specs
+    )
+    return ComponentEntry(names=(path.rsplit(".", 1)[-1],), path=path, category="", by_name=by_name)
+
+
+def check_by_name_args(path: str, args: Any, pointer: str) -> None:
+    """Refuse a by-name argument of the class at ``path`` outside its allow-list.
+
+    ``args`` is the component's ``args`` as written in the plan (before resolution): a
+    by-name argument must be a literal allowed name, a nested component or null.
+    """
+    entry = catalog_entry(path)
+    if entry is None or not entry.by_name or not isinstance(args, Mapping):
+        return
+    for key, value in args.items():
+        refusal = check_by_name(entry, str(key), value)
+        if refusal is not None:
+            where = f"{pointer}/args/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if refusal.index is not None:
+                where = f"{where}/{refusal.index}"
+            raise ExecutorError(
+                f"{refusal.message}, so the executor refuses to build it ({refusal.hint})", where
+            )
 
 
 def uses_fallback() -> bool:

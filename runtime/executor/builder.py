@@ -22,8 +22,10 @@ SupervisedEvaluator), the network moved to the device, ``amp`` only on CUDA, and
 in path arguments (``load_path``, ``save_dir``, ``log_dir``...) are MMAR-relative.
 
 Before anything is built, :class:`Builder` checks every expression of the plan
-(:func:`.evaluator.check_plan_expressions`), the hashes of the MMAR's custom files, and
-that every component class is allowed (:mod:`.allowlist`).
+(:func:`.evaluator.check_plan_expressions`), the hashes of the MMAR's custom files, that
+every component class is allowed and that its by-name arguments (``LoadImaged``'s
+``reader``...) name only what the catalog allows (:mod:`.allowlist`): the trust policy of
+:mod:`mmarc.policy`, applied again because a plan may be hand-edited.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any
 
 import torch
 from mmarc.runtime.executor.allowlist import (
+    check_by_name_args,
     import_class,
     import_custom_class,
     is_allowed,
@@ -120,6 +123,7 @@ class Builder:
         self.interpreted: list[Interpreted] = []
         # everything that can refuse the plan runs before the first object is built
         self.expressions: dict[str, CompiledExpression] = check_plan_expressions(plan)
+        self._check_by_name_args()
         verify_custom_files(plan, self.root)
         self._check_classes()
 
@@ -146,6 +150,13 @@ class Builder:
                     raise ExecutorError(f"custom path {path!r} must be 'module.Class'", pointer)
             elif not isinstance(path, str) or not is_allowed(path):
                 import_class(path, pointer)  # raises the refusal with its explanation
+
+    def _check_by_name_args(self) -> None:
+        """The trust policy's by-name arguments (``LoadImaged`` ``reader``...), first."""
+        for pointer, comp in self.iter_components():
+            path = comp.get("path")
+            if comp.get("custom") is not True and isinstance(path, str):
+                check_by_name_args(path, comp.get("args"), pointer)
 
     # -- public entry points -------------------------------------------------------------
 
