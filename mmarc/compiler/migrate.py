@@ -10,7 +10,7 @@ in the *original* file:
 
 - Clara 4.0 -> 4.1: ``CLARA_TRAIN_VERSION``; the arguments Clara 4.0 wired implicitly,
   written as ``@`` references (the rows of
-  :data:`mmarc.compiler.check_components.IMPLICIT_ARGUMENTS` that have a value);
+  :data:`mmarc.compiler.components.implicit.IMPLICIT_ARGUMENTS` that have a value);
   ``load_dict``/``save_dict`` name lists to ``{"model": "@model"}``; the ``metrics`` list
   to ``key_metric`` + ``additional_metrics``; output transforms on 4.0's dict engine
   output (``lambda x: x['loss']``) to 4.1's ``from_engine``.
@@ -33,19 +33,19 @@ from typing import Any
 
 from mmarc.catalog import SLOT_CATEGORIES, Catalog, load_catalog
 from mmarc.catalog.renames import ChangeKind, Rename, argument_changes, component_change
-from mmarc.compiler.check_components import (
-    CLARA40_METRICS_SLOT,
-    CLARA40_NAME_LISTS,
-    IMPLICIT_WIRING_VERSIONS,
-    implicit_wiring,
-    section_slots,
-)
 from mmarc.compiler.component_sites import (
     TRAIN_SECTIONS,
     ComponentSite,
     is_component,
     iter_components,
     sections,
+)
+from mmarc.compiler.components.implicit import (
+    CLARA40_METRICS_SLOT,
+    CLARA40_NAME_LISTS,
+    IMPLICIT_WIRING_VERSIONS,
+    implicit_wiring,
+    section_slots,
 )
 from mmarc.compiler.kinds import CONFIG_SUFFIXES, FileKind, detect_kind
 from mmarc.compiler.source import (
