@@ -11,6 +11,7 @@ inside the runtime.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 
 from mmarc.errors import EXIT_USAGE, MmarcError
 
@@ -44,10 +45,12 @@ class MissingExtraError(MmarcError):
     exit_code = EXIT_USAGE
 
 
-def missing_run_modules() -> list[str]:
-    """The distributions of :data:`RUN_MODULES` that cannot be imported here (none imported)."""
+def missing_run_modules(
+    modules: Sequence[tuple[str, str]] = RUN_MODULES,
+) -> list[str]:
+    """The distributions of ``modules`` that cannot be imported here (nothing is imported)."""
     missing = []
-    for module, distribution in RUN_MODULES:
+    for module, distribution in modules:
         try:
             found = importlib.util.find_spec(module) is not None
         except (ImportError, ValueError):
