@@ -59,6 +59,7 @@ class ComponentReporter:
         span: Span = None,
         site: ComponentSite | None = None,
     ) -> None:
+        """Add a diagnostic at ``parts``; an error of a literally disabled ``site`` is a warning."""
         if site is not None and severity is Severity.ERROR and self._literally_disabled(site):
             severity = Severity.WARNING
             message += " (the component is disabled)"
@@ -91,6 +92,7 @@ class ComponentReporter:
 
     @property
     def custom_names(self) -> dict[str, str]:
+        """Class name -> dotted path of every class in the MMAR's ``custom/`` (read once)."""
         if self._custom_names is None:
             self._custom_names = custom_classes(self.mmar_root)
         return self._custom_names
