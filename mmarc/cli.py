@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from mmarc import __version__, api
+from mmarc.extras import MissingExtraError, require_run_extra
 from mmarc.report import OutputFormat, render
 from mmarc.report.text import use_colour
 
@@ -48,6 +49,14 @@ SetOpt = Annotated[
 def _usage_error(message: str) -> typer.Exit:
     typer.echo(f"mmarc: error: {message}", err=True)
     return typer.Exit(EXIT_USAGE)
+
+
+def _require_run_extra(command: str) -> None:
+    try:
+        require_run_extra(command)
+    except MissingExtraError as exc:
+        typer.echo(f"mmarc: error: {exc.one_line()}", err=True)
+        raise typer.Exit(exc.exit_code) from None
 
 
 def _version_callback(value: bool) -> None:
@@ -205,6 +214,7 @@ def run(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Validate, compile and run an MMAR: --local trains here, --sim N simulates a federation."""
+    _require_run_extra("run")
     if local and sim is not None:
         raise _usage_error("choose one of --local and --sim N")
     if sim is not None:
@@ -365,6 +375,7 @@ def server(
     With a server startup KIT instead: verify it, serve the admin and FL ports from the
     kit (CurveZMQ) and run what the admin deploys and starts, until ``shutdown server``.
     """
+    _require_run_extra("server")
     import logging
 
     from mmarc.runtime.provision import KitError, is_kit, verify_kit
@@ -454,6 +465,7 @@ def client(
     With a client startup KIT instead: verify it, connect with its keys and train what
     the admin deploys and starts, until the server says ``shutdown``.
     """
+    _require_run_extra("client")
     import logging
 
     from mmarc.runtime.client import ClientError
@@ -518,6 +530,7 @@ def evaluate(
     device: DeviceOpt = "cpu",
 ) -> None:
     """Run config_validation.json against a checkpoint and write the metrics (validate.sh)."""
+    _require_run_extra("evaluate")
     from mmarc.runtime.executor.errors import ExecutorError
 
     try:
@@ -565,6 +578,7 @@ def catalog_build(
     ] = None,
 ) -> None:
     """Introspect the installed MONAI and torch and write the catalog (imports both)."""
+    _require_run_extra("catalog build")
     try:
         written = api.build_catalog(out)
     except OSError as exc:

@@ -19,16 +19,15 @@ from typing import Any
 import pytest
 
 from mmarc.catalog import Catalog, load_catalog
-from mmarc.compiler.check_components import (
-    CLARA_MONAI,
+from mmarc.compiler.check_components import CLARA_MONAI, check_components
+from mmarc.compiler.component_sites import iter_components
+from mmarc.compiler.components.annotations import value_fits
+from mmarc.compiler.components.implicit import (
     IMPLICIT_ARGUMENTS,
-    check_components,
     implicit_arguments,
     implicit_wiring,
     section_slots,
-    value_fits,
 )
-from mmarc.compiler.component_sites import iter_components
 from mmarc.compiler.kinds import FileKind, detect_kind
 from mmarc.compiler.source import SourceFile, load_source, parse_text
 from mmarc.compiler.substitute import collect_variables, substitute

@@ -6,16 +6,15 @@ the whole file stays fast on two CPU cores.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 import torch
+from helpers import EXAMPLES, load_plan, with_epochs
 from mmarc.runtime.executor import (
     ExecutorError,
     build_training,
@@ -26,53 +25,6 @@ from mmarc.runtime.executor import (
 )
 from mmarc.runtime.executor.builder import Builder
 from mmarc.runtime.executor.metrics_log import read_metrics
-
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = REPO / "examples"
-PLANS = Path(__file__).parent / "fixtures" / "plans"
-
-
-# -- helpers (also used by test_executor_interrupt.py) ----------------------------------
-
-
-def load_plan(name: str) -> dict[str, Any]:
-    return json.loads((PLANS / f"{name}.plan.json").read_text(encoding="utf-8"))
-
-
-def with_epochs(plan: dict[str, Any], epochs: int) -> dict[str, Any]:
-    plan = copy.deepcopy(plan)
-    plan["settings"]["epochs"] = epochs
-    plan["variables"]["epochs"] = epochs
-    plan["train"]["trainer"]["args"]["max_epochs"] = epochs
-    return plan
-
-
-def tiny_digits(parent: Path, n_train: int = 48, n_val: int = 24) -> Path:
-    """A copy of examples/digits_cnn whose datalist holds only a few real digits."""
-    from sklearn.datasets import load_digits
-
-    root = parent / "digits_cnn"
-    shutil.copytree(
-        EXAMPLES / "digits_cnn",
-        root,
-        ignore=shutil.ignore_patterns("data", "models", "eval", "__pycache__"),
-    )
-    digits = load_digits()
-    (root / "data" / "images").mkdir(parents=True)
-    items = []
-    for i in range(n_train + n_val):
-        name = f"images/d{i:03d}.npy"
-        np.save(root / "data" / name, digits.images[i].astype(np.float32))
-        items.append({"image": name, "label": int(digits.target[i])})
-    datalist = {"training": items[:n_train], "validation": items[n_train:]}
-    (root / "data" / "dataset.json").write_text(json.dumps(datalist))
-    return root
-
-
-@pytest.fixture
-def digits_root(tmp_path: Path) -> Path:
-    return tiny_digits(tmp_path)
-
 
 # -- fixtures match the format and the examples ----------------------------------------
 

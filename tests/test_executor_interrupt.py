@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import load_plan, tiny_digits, with_epochs
 from mmarc.runtime.executor import run_local
 from mmarc.runtime.executor.metrics_log import read_metrics
-from test_executor import load_plan, tiny_digits, with_epochs
 
 CHILD = """
 import json, sys

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import load_plan, tiny_digits, with_epochs
 from mmarc.runtime.client.loop import _apply
 from mmarc.runtime.client.site import with_datalist
 from mmarc.runtime.client.trainer import ClientTrainer, ModelReaderWriter
 from mmarc.runtime.client.validator import ClientValidator
 from mmarc.runtime.executor import ExecutorError, build_training
 from mmarc.runtime.filters import ExcludeVars, PercentilePrivacy
-from test_executor import load_plan, tiny_digits, with_epochs
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,46 +23,11 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from helpers import FL_WEIGHTS, free_port, tiny_fl_mmar
 
 from mmarc import api
 
-REPO = Path(__file__).resolve().parents[1]
-EXAMPLE = REPO / "examples" / "digits_fl"
 MMARC = [sys.executable, "-m", "mmarc.cli"]
-WEIGHTS = {"site-1": 1.0, "site-2": 1.5, "site-3": 0.8}
-
-
-def tiny_fl_mmar(parent: Path, n_train: int = 48, n_val: int = 24, **server: Any) -> Path:
-    """examples/digits_fl with a tiny datalist, batch 4 and the given server settings."""
-    import shutil
-
-    from sklearn.datasets import load_digits
-
-    root = parent / "digits_fl"
-    shutil.copytree(
-        EXAMPLE, root, ignore=shutil.ignore_patterns("data", "models", "eval", "__pycache__")
-    )
-    digits = load_digits()
-    (root / "data" / "images").mkdir(parents=True)
-    items = []
-    for i in range(n_train + n_val):
-        name = f"images/d{i:03d}.npy"
-        np.save(root / "data" / name, digits.images[i].astype(np.float32))
-        items.append({"image": name, "label": int(digits.target[i])})
-    datalist = {"training": items[:n_train], "validation": items[n_train:]}
-    (root / "data" / "dataset.json").write_text(json.dumps(datalist))
-    train_path = root / "config" / "config_train.json"
-    train = json.loads(train_path.read_text())
-    train["train"]["dataloader"]["args"]["batch_size"] = 4
-    train_path.write_text(json.dumps(train, indent=1))
-    server_path = root / "config" / "config_fed_server.json"
-    config = json.loads(server_path.read_text())
-    config["servers"][0].update(
-        {"min_num_clients": 2, "wait_after_min_clients": 60, "heart_beat_timeout": 10, **server}
-    )
-    config["aggregator"]["args"]["aggregation_weights"] = WEIGHTS
-    server_path.write_text(json.dumps(config, indent=1))
-    return root
 
 
 def events(run_dir: Path) -> list[dict[str, Any]]:
@@ -114,12 +78,6 @@ def simulate_in_thread(
     return thread, out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def load(path: Path) -> dict[str, np.ndarray]:
     with np.load(path) as data:
         return {k: data[k].astype(np.float64) for k in data.files}
@@ -136,7 +94,7 @@ def test_three_clients_three_rounds_average_what_they_uploaded(
     monkeypatch.setenv("MMARC_FL_DUMP", "1")
     result = api.simulate(root, 3, rounds=3, output=run_dir, progress=False)
     assert result.clients == {"site-1": 0, "site-2": 0, "site-3": 0}
-    sites = sorted(WEIGHTS)
+    sites = sorted(FL_WEIGHTS)
     dumps = {s: run_dir / "clients" / s / "dump" for s in sites}
     final = torch.load(run_dir / "FL_global_model.pt", weights_only=True)
     assert final["fl"]["round"] == 2
@@ -151,7 +109,7 @@ def test_three_clients_three_rounds_average_what_they_uploaded(
         for s in sites:  # everyone started the round from the same global model
             for k in base:
                 np.testing.assert_array_equal(received[s][k], base[k])
-        weight = {s: WEIGHTS[s] * steps[s] for s in sites}
+        weight = {s: FL_WEIGHTS[s] * steps[s] for s in sites}
         total = sum(weight.values())
         expected = {k: base[k] + sum(weight[s] * sent[s][k] for s in sites) / total for k in base}
         if r < 2:

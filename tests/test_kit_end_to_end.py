@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_fl_processes import free_port, tiny_fl_mmar
+from helpers import free_port, tiny_fl_mmar
 
 pytest.importorskip("sklearn")
 

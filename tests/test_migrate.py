@@ -19,12 +19,8 @@ import pytest
 from mmarc.catalog import load_catalog
 from mmarc.compiler.check_components import check_components
 from mmarc.compiler.fl_components import check_fl_components
-from mmarc.compiler.migrate import (
-    MigrationError,
-    MigrationReport,
-    convert_lambda,
-    migrate,
-)
+from mmarc.compiler.migrate import MigrationError, MigrationReport, migrate
+from mmarc.compiler.migration.clara41 import convert_lambda
 from mmarc.compiler.pipeline import validate_target
 from mmarc.compiler.versions import VersionReport
 from mmarc.diagnostics import Diagnostic, Severity

@@ -1,0 +1,96 @@
+"""YAML files composed by PyYAML (its C parser when present) and converted to located nodes.
+
+Why compose rather than load: PyYAML's node graph keeps the marks (line, column) that its
+loaders drop; converting it gives the same trees as the JSON parser, with duplicate keys
+reported as P002 instead of silently overwritten.
+"""
+
+from __future__ import annotations
+
+from mmarc.compiler.source.nodes import Entry, MappingNode, Node, ScalarNode, SequenceNode
+from mmarc.compiler.source.pointers import PointerPart
+from mmarc.compiler.source.source_file import SourceFile, duplicate_key
+from mmarc.diagnostics import Diagnostic
+
+__all__ = ["compose_yaml"]
+
+
+def compose_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
+    """The tree of a YAML file (None when it does not parse) and its P001/P002 diagnostics."""
+    import yaml
+
+    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        composed = yaml.compose(source.text, Loader=loader_cls)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        offset = source.offset_of(mark.line, mark.column) if mark else 0
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        hint = None
+        if "\t" in source.text and "tab" in str(exc).lower():
+            hint = "YAML indentation uses spaces, not tabs"
+        elif "mapping values are not allowed" in problem:
+            hint = "quote values that contain ': ', or check the indentation of this line"
+        return None, [
+            source.diagnostic(
+                "P001",
+                f"invalid YAML: {problem}{context}",
+                (),
+                span=(offset, offset + 1),
+                hint=hint,
+            )
+        ]
+    except yaml.YAMLError as exc:
+        return None, [source.diagnostic("P001", f"invalid YAML: {exc}", (), span=(0, 1))]
+    if composed is None:
+        return ScalarNode(0, 0, None), []
+    constructor = yaml.constructor.SafeConstructor()
+    diagnostics: list[Diagnostic] = []
+
+    def start_end(node: yaml.Node) -> tuple[int, int]:
+        return (
+            source.offset_of(node.start_mark.line, node.start_mark.column),
+            source.offset_of(node.end_mark.line, node.end_mark.column),
+        )
+
+    def convert(node: yaml.Node, path: list[PointerPart], depth: int) -> Node:
+        start, end = start_end(node)
+        if depth > 200:
+            return ScalarNode(start, end, None)
+        if isinstance(node, yaml.MappingNode):
+            out = MappingNode(start, end)
+            for key_node, value_node in node.value:
+                key_value = (
+                    constructor.construct_object(key_node, deep=True)
+                    if isinstance(key_node, yaml.ScalarNode)
+                    else None
+                )
+                key = "" if key_value is None else str(key_value)
+                ks, ke = start_end(key_node)
+                child = convert(value_node, [*path, key], depth + 1)
+                entry = Entry(ks, ke, child)
+                if key in out.entries:
+                    first = out.entries[key]
+                    diagnostics.append(duplicate_key(source, [*path, key], first, entry))
+                out.entries[key] = entry
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            seq = SequenceNode(start, end)
+            for i, item in enumerate(node.value):
+                seq.items.append(convert(item, [*path, i], depth + 1))
+            return seq
+        try:
+            value = constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            diagnostics.append(
+                source.diagnostic("P001", f"invalid YAML value: {exc}", path, span=(start, end))
+            )
+            value = node.value
+        if isinstance(value, bytes | bytearray):
+            value = value.decode("latin-1")
+        elif not isinstance(value, str | int | float | bool | type(None)):
+            value = str(value)  # dates and timestamps stay text
+        return ScalarNode(start, end, value)
+
+    return convert(composed, [], 0), diagnostics

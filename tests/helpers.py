@@ -1,0 +1,101 @@
+"""Helpers shared by several test modules: tiny copies of the examples, plan fixtures, ports.
+
+Why a module: test modules used to import these from each other (``from test_executor
+import tiny_digits``), which ran one module's imports and fixtures inside another.
+:mod:`conftest` builds its fixtures from here; tests that need arguments (a datalist size,
+server settings) call the functions directly.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import socket
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "EXAMPLES",
+    "FL_WEIGHTS",
+    "PLANS",
+    "REPO",
+    "free_port",
+    "load_plan",
+    "tiny_digits",
+    "tiny_fl_mmar",
+    "with_epochs",
+]
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+PLANS = Path(__file__).resolve().parent / "fixtures" / "plans"
+#: The aggregation weights :func:`tiny_fl_mmar` gives its three sites.
+FL_WEIGHTS = {"site-1": 1.0, "site-2": 1.5, "site-3": 0.8}
+
+
+def load_plan(name: str) -> dict[str, Any]:
+    """A compiled plan fixture from tests/fixtures/plans/."""
+    return json.loads((PLANS / f"{name}.plan.json").read_text(encoding="utf-8"))
+
+
+def with_epochs(plan: dict[str, Any], epochs: int) -> dict[str, Any]:
+    """A copy of ``plan`` that trains for ``epochs`` epochs."""
+    plan = copy.deepcopy(plan)
+    plan["settings"]["epochs"] = epochs
+    plan["variables"]["epochs"] = epochs
+    plan["train"]["trainer"]["args"]["max_epochs"] = epochs
+    return plan
+
+
+def _copy_with_tiny_datalist(example: str, parent: Path, n_train: int, n_val: int) -> Path:
+    """examples/<example> copied under ``parent`` with a datalist of a few real digits."""
+    from sklearn.datasets import load_digits
+
+    root = parent / example
+    shutil.copytree(
+        EXAMPLES / example,
+        root,
+        ignore=shutil.ignore_patterns("data", "models", "eval", "__pycache__"),
+    )
+    digits = load_digits()
+    (root / "data" / "images").mkdir(parents=True)
+    items = []
+    for i in range(n_train + n_val):
+        name = f"images/d{i:03d}.npy"
+        np.save(root / "data" / name, digits.images[i].astype(np.float32))
+        items.append({"image": name, "label": int(digits.target[i])})
+    datalist = {"training": items[:n_train], "validation": items[n_train:]}
+    (root / "data" / "dataset.json").write_text(json.dumps(datalist))
+    return root
+
+
+def tiny_digits(parent: Path, n_train: int = 48, n_val: int = 24) -> Path:
+    """A copy of examples/digits_cnn whose datalist holds only a few real digits."""
+    return _copy_with_tiny_datalist("digits_cnn", parent, n_train, n_val)
+
+
+def tiny_fl_mmar(parent: Path, n_train: int = 48, n_val: int = 24, **server: Any) -> Path:
+    """examples/digits_fl with a tiny datalist, batch 4 and the given server settings."""
+    root = _copy_with_tiny_datalist("digits_fl", parent, n_train, n_val)
+    train_path = root / "config" / "config_train.json"
+    train = json.loads(train_path.read_text())
+    train["train"]["dataloader"]["args"]["batch_size"] = 4
+    train_path.write_text(json.dumps(train, indent=1))
+    server_path = root / "config" / "config_fed_server.json"
+    config = json.loads(server_path.read_text())
+    config["servers"][0].update(
+        {"min_num_clients": 2, "wait_after_min_clients": 60, "heart_beat_timeout": 10, **server}
+    )
+    config["aggregator"]["args"]["aggregation_weights"] = FL_WEIGHTS
+    server_path.write_text(json.dumps(config, indent=1))
+    return root
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
