@@ -61,6 +61,7 @@ def _live_class(entry: ComponentEntry) -> type:
 # -- the shipped file --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_shipped_catalog_matches_installed_packages(rebuilt: Catalog) -> None:
     shipped = DEFAULT_CATALOG_PATH.read_text(encoding="utf-8")
     fresh = rebuilt.dumps()

@@ -32,6 +32,7 @@ print("FINISHED", flush=True)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="SIGINT delivery to a child needs POSIX")
 @pytest.mark.parametrize("signals", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
 def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path, signals: int) -> None:

@@ -86,6 +86,7 @@ def load(path: Path) -> dict[str, np.ndarray]:
 # -- a clean run: FedAvg equals the weighted average of the uploads -------------------------
 
 
+@pytest.mark.slow
 def test_three_clients_three_rounds_average_what_they_uploaded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,6 +147,7 @@ def test_three_clients_three_rounds_average_what_they_uploaded(
 # -- faults: a client killed, a client frozen past the heartbeat timeout --------------------
 
 
+@pytest.mark.slow
 def test_killed_and_silent_clients_do_not_stop_the_run(tmp_path: Path) -> None:
     root = tiny_fl_mmar(tmp_path, heart_beat_timeout=2.0)
     run_dir = tmp_path / "run"
@@ -198,6 +200,7 @@ def start(args: list[str], log: Path) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow
 def test_server_killed_and_restarted_resumes_without_losing_a_round(tmp_path: Path) -> None:
     root = tiny_fl_mmar(tmp_path, num_rounds=6)
     run_dir = tmp_path / "server-run"
@@ -280,6 +283,7 @@ def test_client_of_another_plan_is_refused_on_both_sides(tmp_path: Path) -> None
     assert "Traceback" not in (tmp_path / "server.log").read_text()
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path) -> None:
     root = tiny_fl_mmar(tmp_path)
     run_dir = tmp_path / "run"

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,6 +167,7 @@ def test_text_mutations_never_crash(train: str, env: str) -> None:
         _check(folder)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(train=tree_mutations(TRAIN), validation=tree_mutations(VALIDATION))
 def test_tree_mutations_never_crash(train: str, validation: str) -> None:

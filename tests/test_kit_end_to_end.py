@@ -104,6 +104,7 @@ def stop(*procs: subprocess.Popen[str]) -> None:
             proc.kill()
 
 
+@pytest.mark.slow
 def test_provisioned_federation_driven_by_admin(tmp_path: Path) -> None:
     ws = provision(tmp_path)
     mmar = tiny_fl_mmar(tmp_path, n_train=16, n_val=8, num_rounds=1)
@@ -164,6 +165,7 @@ def test_edited_kit_refuses_to_start(tmp_path: Path) -> None:
     assert "fed_client.json" in done.stderr
 
 
+@pytest.mark.slow
 def test_unprovisioned_client_key_is_refused(tmp_path: Path) -> None:
     ws = provision(tmp_path)
     server_kit = ws / "127.0.0.1"

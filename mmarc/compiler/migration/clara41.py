@@ -51,6 +51,8 @@ def migrate_to_clara41(file: FileMigration) -> None:
 
 
 class _Clara41Rules:
+    """Each Clara 4.0 -> 4.1 rule, applied to one file."""
+
     def __init__(self, file: FileMigration) -> None:
         self.file = file
 

@@ -35,6 +35,8 @@ def apply_monai_renames(file: FileMigration) -> None:
 
 
 class _MonaiRenames:
+    """Each rule of the renames table, applied to one file's components."""
+
     def __init__(self, file: FileMigration) -> None:
         self.file = file
 
