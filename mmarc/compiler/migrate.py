@@ -60,6 +60,7 @@ from mmarc.compiler.source import (
     to_pointer,
 )
 from mmarc.compiler.versions import VERSION_KEY, ClaraVersion, detect_version
+from mmarc.errors import EXIT_USAGE, MmarcError
 
 Parts = tuple[PointerPart, ...]
 
@@ -121,8 +122,10 @@ class MigrationReport:
         return out
 
 
-class MigrationError(Exception):
+class MigrationError(MmarcError):
     """The migration cannot start (bad source or destination); nothing was written."""
+
+    exit_code = EXIT_USAGE
 
 
 # ---------------------------------------------------------------------------------------

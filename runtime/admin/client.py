@@ -18,6 +18,7 @@ from typing import Any
 import zmq
 
 from mmarc import api
+from mmarc.errors import MmarcError
 
 from ..protocol import is_valid_client_name
 from ..provision.kit import KitInfo
@@ -41,7 +42,7 @@ _HANDSHAKE_FAILURES = (
 )
 
 
-class AdminConnectionError(RuntimeError):
+class AdminConnectionError(MmarcError, RuntimeError):
     """The server could not be reached, refused this admin's key, or did not answer."""
 
 

@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mmarc.errors import MmarcError
+
 from ..provision.kit import KitInfo, verify_kit
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, client_socket, new_context
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL_S = 0.5
 
 
-class KitClientRefused(RuntimeError):
+class KitClientRefused(MmarcError, RuntimeError):
     """The server refused this client, or never answered its first request."""
 
 

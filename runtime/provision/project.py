@@ -19,6 +19,7 @@ from mmarc import api
 from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.source import PointerPart, SourceFile
 from mmarc.diagnostics import Severity
+from mmarc.errors import MmarcError
 
 from ..protocol import is_valid_client_name
 from ..security.authz import SERVER_SITE, SUPER_ROLE
@@ -38,7 +39,7 @@ DEFAULT_ROLE_RIGHTS: dict[str, dict[str, bool]] = {
 _API3_ROLES = {"project_admin": SUPER_ROLE}
 
 
-class ProvisionError(Exception):
+class ProvisionError(MmarcError):
     """Provisioning cannot go on; the message says why in one line."""
 
 

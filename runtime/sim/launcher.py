@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from mmarc.errors import EXIT_INTERRUPTED, MmarcError
+
 from ..client.config import client_config
 from ..server.config import server_config
 from ..server.events import events_path_for
@@ -51,14 +53,14 @@ LEAVE_GRACE_S = 30.0
 STOP_GRACE_S = 10.0
 
 
-class SimError(RuntimeError):
+class SimError(MmarcError, RuntimeError):
     """The simulation could not run or its server failed; one readable line."""
 
 
 class SimInterrupted(SimError):
     """Stopped with Ctrl-C; every process was stopped. Exit status 130."""
 
-    exit_code = 130
+    exit_code = EXIT_INTERRUPTED
 
 
 @dataclass(frozen=True)
