@@ -5,7 +5,8 @@ admin key, and the key's email is the user (the envelope carries no user name, s
 admin cannot claim another identity); the user's token bucket must allow it; the
 frames must parse (otherwise they are dropped and logged); the command's arguments must
 fit its syntax; the policy must grant the command's right over every target site;
-uploads must pass the upload-safety checks and compile on the server; only then is the
+uploads must pass the upload-safety checks and compile on the server (with the
+:class:`~mmarc.runtime.compiling.CompileFn` the service was given); only then is the
 :class:`FederationControl` called. Every authenticated request is audited, allowed or
 not, before the reply is sent. Nothing a peer sends can stop the service: every failure
 ends as a dropped frame or an error reply.
@@ -28,8 +29,7 @@ from typing import Any
 
 import zmq
 
-from mmarc import api
-
+from ..compiling import CompileFn, CompileRefused
 from ..protocol import is_valid_client_name
 from ..provision.kit import ADMIN_ZAP_DOMAIN, KitInfo
 from ..security.audit import AuditLog
@@ -93,35 +93,20 @@ class _Bucket:
         return True
 
 
-def render_diagnostics(validation: api.Validation, target: str) -> str:
-    """Diagnostics as ``mmarc validate`` prints them (text, no colour)."""
-    from mmarc.report import OutputFormat, render
-
-    return render(
-        OutputFormat.TEXT,
-        target,
-        validation.detected(),
-        list(validation.diagnostics),
-        validation.sources,
-    )
-
-
-def compile_or_refuse(folder: Path, name: str) -> dict[str, Any]:
+def compile_or_refuse(compile_plan: CompileFn, folder: Path, name: str) -> dict[str, Any]:
     """Compile an MMAR for deployment; refuse (with its diagnostics) if it has errors.
 
     The MMAR is read, never imported or run: the compiler reads custom code with ``ast``.
     Paths in the diagnostics are relative to the MMAR, as the uploader knows them.
     """
     try:
-        compiled = api.compile_plan(folder, cwd=folder)
-    except (api.UsageError, api.PlanError) as exc:
+        return compile_plan(folder, paths_from_mmar=True)
+    except CompileRefused as exc:
+        if exc.diagnostics:
+            raise UploadRefused(
+                f"{name}: the MMAR has errors; fix them first:\n{exc.diagnostics}"
+            ) from None
         raise UploadRefused(f"{name}: not a usable MMAR: {exc}") from None
-    if compiled.plan is None:
-        raise UploadRefused(
-            f"{name}: the MMAR has errors; fix them first:\n"
-            + render_diagnostics(compiled.validation, name)
-        )
-    return compiled.plan
 
 
 def _with_data(request_id: str, title: str, data: Any) -> Response:
@@ -142,6 +127,7 @@ class AdminService:
         control: FederationControl,
         storage: Path,
         audit: AuditLog,
+        compile_plan: CompileFn,
         bind: str = "tcp://127.0.0.1:*",
         limits: AdminLimits = DEFAULT_ADMIN_LIMITS,
         server_name: str = SERVER_SITE,
@@ -149,6 +135,7 @@ class AdminService:
     ) -> None:
         self.policy = policy
         self.control = control
+        self.compile_plan = compile_plan
         self.storage = Path(storage)
         self.audit = audit
         self.limits = limits
@@ -195,6 +182,7 @@ class AdminService:
         kit: KitInfo,
         control: FederationControl,
         *,
+        compile_plan: CompileFn,
         bind: str | None = None,
         audit_path: Path | None = None,
         limits: AdminLimits = DEFAULT_ADMIN_LIMITS,
@@ -214,6 +202,7 @@ class AdminService:
             control=control,
             storage=kit.admin_storage,
             audit=AuditLog(audit_path or kit.path / "audit.log"),
+            compile_plan=compile_plan,
             bind=bind or f"tcp://*:{kit.admin_port}",
             limits=limits,
             server_name=kit.name,
@@ -465,7 +454,7 @@ class AdminService:
             self.storage / STAGING, entries, [data[e.path] for e in entries], name
         )
         try:
-            plan = compile_or_refuse(staged, name)
+            plan = compile_or_refuse(self.compile_plan, staged, name)
             dest = install_upload(staged, self.storage / name)
         except BaseException:
             discard_upload(staged)
@@ -487,7 +476,7 @@ class AdminService:
             mode = 0
         if not stat.S_ISDIR(mode):
             raise ControlError(f"no uploaded MMAR named {name}: upload_folder it first")
-        plan = compile_or_refuse(folder, name)
+        plan = compile_or_refuse(self.compile_plan, folder, name)
         entries: list[UploadEntry] = scan_folder(folder, self.limits.uploads)
         targets = [SERVER_SITE] if p.target == "server" else list(p.sites)
         for site in targets:

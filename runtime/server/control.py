@@ -34,6 +34,7 @@ from typing import Any
 import zmq
 
 from ..admin.control import ControlError, Target
+from ..compiling import write_plan_file
 from ..provision.kit import KitInfo
 from ..security.authz import SERVER_SITE
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, new_context, server_socket
@@ -295,6 +296,9 @@ class ServerFederationControl:
                 run = self._run_dir()
                 self.progress = {}
                 self.endpoint = None
+                plan_path = write_plan_file(
+                    dict(self.server_plan), run / f"mmar_{SERVER_SITE}" / PLAN_FILE
+                )
                 command = [
                     sys.executable,
                     "-m",
@@ -303,6 +307,8 @@ class ServerFederationControl:
                     str(self.kit.path),
                     str(self.server_mmar),
                     str(run / "server"),
+                    "--plan",
+                    str(plan_path),
                     "--host",
                     self.host,
                 ]
