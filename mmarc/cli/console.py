@@ -62,12 +62,13 @@ def format_response(
     data = response.data
     if as_json and data is not None:
         return json.dumps(data, indent=2, sort_keys=True, default=str)
+    if cmd in _PER_SITE and isinstance(data, dict) and isinstance(data.get("sites"), dict):
+        shown = tables.site_results_table(cmd, data)
+        return shown if response.ok else f"error: no site could be {cmd}ed\n{shown}"
     if response.status == "error" and not response.text.startswith("not uploaded"):
         return f"error: {response.text}"
     if not isinstance(data, dict):
         return response.text
-    if cmd in _PER_SITE and isinstance(data.get("sites"), dict):
-        return f"{response.text}\n{tables.site_results_table(cmd, data)}"
     if cmd == "check_status" and args:
         return tables.status_table(args[0], data)
     if cmd == "metrics":

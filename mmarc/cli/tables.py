@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
+from rich import box
 from rich.table import Table
 
 __all__ = ["cross_val_table", "metrics_table", "site_results_table", "status_table"]
@@ -40,7 +41,7 @@ def _ago(seconds: Any) -> str:
 def status_table(target: str, data: Mapping[str, Any]) -> str:
     """``check_status server`` as a two-column table; ``check_status client`` one row a site."""
     if target == "server":
-        table = Table(title="server", show_header=False, title_justify="left")
+        table = Table(title="server", show_header=False, title_justify="left", box=box.ASCII)
         table.add_column(style="bold")
         table.add_column()
         connected = data.get("connected_clients")
@@ -55,7 +56,7 @@ def status_table(target: str, data: Mapping[str, Any]) -> str:
         table.add_row("deployed plan", _cell(str(data.get("deployed") or "")[:12]))
         table.add_row("clients", clients)
         return _text(table)
-    table = Table(title="clients", title_justify="left")
+    table = Table(title="clients", title_justify="left", box=box.ASCII)
     for name in ("site", "state", "connected", "last heartbeat", "round", "deployed plan"):
         table.add_column(name)
     for site, info in sorted(data.items()):
@@ -82,7 +83,7 @@ def metrics_table(data: Mapping[str, Any]) -> str:
     for row in rows:
         for values in (row.get("client_metrics") or {}).values():
             names += [n for n in values if n not in names]
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", box=box.ASCII)
     table.add_column("round", justify="right")
     table.add_column("global model")
     for name in names:
@@ -115,7 +116,7 @@ def cross_val_table(data: Mapping[str, Any]) -> str:
     for results in data.values():
         if isinstance(results, Mapping):
             targets += [t for t in results if t not in targets]
-    table = Table(title="cross-site validation (model x site)", title_justify="left")
+    table = Table(title="cross-site validation (model x site)", title_justify="left", box=box.ASCII)
     table.add_column("model")
     for target in targets:
         table.add_column(target, justify="right")
@@ -135,7 +136,7 @@ def cross_val_table(data: Mapping[str, Any]) -> str:
 def site_results_table(action: str, data: Mapping[str, Any]) -> str:
     """Per-site ``deploy``/``start`` outcome: each site, ok or why not."""
     sites = data.get("sites") or {}
-    table = Table(title=action, title_justify="left")
+    table = Table(title=action, title_justify="left", box=box.ASCII)
     table.add_column("site")
     table.add_column("result")
     for site, result in sorted(sites.items()):

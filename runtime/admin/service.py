@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import json
 import logging
 import os
 import stat
@@ -110,9 +109,32 @@ def compile_or_refuse(compile_plan: CompileFn, folder: Path, name: str) -> dict[
 
 
 def _with_data(request_id: str, title: str, data: Any) -> Response:
-    """A reply whose text shows ``data`` to people and whose ``data`` serves scripts."""
-    shown = json.dumps(data, indent=2, sort_keys=True, default=str)
-    return Response(request_id, "ok", f"{title}:\n{shown}", data)
+    """A reply titled ``title`` whose ``data`` the console shows as a table (or JSON)."""
+    return Response(request_id, "ok", title, data)
+
+
+def _per_site(
+    request_id: str,
+    action: str,
+    sites: Sequence[str],
+    problems: Mapping[str, str],
+    act: Callable[[list[str]], str],
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    """Act on every site without a problem, report the others site by site.
+
+    ``data["sites"]`` maps each site to ``{"ok": bool, "detail": str}``; the reply is
+    ``ok`` when at least one site was acted on (one offline site, or one whose policy
+    forbids the MMAR, never stops the rest).
+    """
+    ready = [s for s in sites if s not in problems]
+    results = {s: {"ok": False, "detail": problems[s]} for s in sites if s in problems}
+    text = act(ready) if ready else f"not {action} anywhere"
+    results.update({s: {"ok": True, "detail": ""} for s in ready})
+    if problems:
+        text += f"; not {action}: " + "; ".join(f"{s}: {why}" for s, why in problems.items())
+    data = {"sites": dict(sorted(results.items())), **(extra or {})}
+    return Response(request_id, "ok" if ready else "error", text, data)
 
 
 class AdminService:
@@ -165,7 +187,7 @@ class AdminService:
             "set_run_number": self._set_run_number,
             "upload_folder": self._upload,
             "deploy": self._deploy,
-            "start": self._simple("start"),
+            "start": self._start,
             "abort": self._simple("abort"),
             "shutdown": self._simple("shutdown"),
             "remove_client": self._remove_client,
@@ -407,6 +429,32 @@ class AdminService:
 
         return handler
 
+    def _start(self, user: str, p: Parsed, r: Request, blobs: Sequence[Any]) -> Response:
+        if p.target == "server":
+            return self._simple("start")(user, p, r, blobs)
+        if not p.sites:
+            raise ControlError("no client sites to act on")
+        problems = self._offline(p.sites, need_deployed=True)
+        return _per_site(
+            r.id, "started", p.sites, problems, lambda ready: self.control.start("client", ready)
+        )
+
+    def _offline(self, sites: Sequence[str], *, need_deployed: bool = False) -> dict[str, str]:
+        """Why each of ``sites`` cannot be acted on now: not connected, nothing deployed."""
+        status = self.control.status("client", sites)
+        problems: dict[str, str] = {}
+        for site in sites:
+            info = status.get(site)
+            info = info if isinstance(info, Mapping) else {}
+            if info.get("connected") is False:
+                seen = info.get("last_seen_s_ago")
+                problems[site] = "offline" + (
+                    f" (last heard {seen} s ago)" if seen is not None else " (never connected)"
+                )
+            elif need_deployed and not info.get("deployed"):
+                problems[site] = "nothing deployed: deploy an MMAR first"
+        return problems
+
     def _remove_client(self, user: str, p: Parsed, r: Request, _: Sequence[Any]) -> Response:
         return Response(r.id, "ok", self.control.remove_client(p.sites[0]))
 
@@ -478,22 +526,44 @@ class AdminService:
             raise ControlError(f"no uploaded MMAR named {name}: upload_folder it first")
         plan = compile_or_refuse(self.compile_plan, folder, name)
         entries: list[UploadEntry] = scan_folder(folder, self.limits.uploads)
-        targets = [SERVER_SITE] if p.target == "server" else list(p.sites)
-        for site in targets:
+
+        def refusal(site: str) -> str | None:
             org = self.policy.site_org(site)
             byoc, datalist = self._org_rules(org)
-            check_rules(
-                entries,
-                allow_byoc=byoc,
-                allow_custom_datalist=datalist,
-                read=lambda path: (folder / path).read_bytes(),
-                who=f"site {site} (org {org or 'unknown'})",
-            )
-        sites = () if p.target == "server" else p.sites
-        if p.target == "client" and not sites:
+            try:
+                check_rules(
+                    entries,
+                    allow_byoc=byoc,
+                    allow_custom_datalist=datalist,
+                    read=lambda path: (folder / path).read_bytes(),
+                    who=f"site {site} (org {org or 'unknown'})",
+                )
+            except UploadRefused as exc:
+                return str(exc)
+            return None
+
+        extra = {"plan_sha256": plan["sha256"]}
+        if p.target == "server":
+            why = refusal(SERVER_SITE)
+            if why is not None:
+                raise UploadRefused(why)
+            text = self.control.deploy(plan, folder, "server", ())
+            return Response(r.id, "ok", text, extra)
+        if not p.sites:
             raise ControlError("no client sites to deploy to")
-        text = self.control.deploy(plan, folder, p.target, sites)  # type: ignore[arg-type]
-        return Response(r.id, "ok", text, {"plan_sha256": plan["sha256"]})
+        problems = self._offline(p.sites)
+        for site in p.sites:
+            why = None if site in problems else refusal(site)
+            if why is not None:
+                problems[site] = why
+        return _per_site(
+            r.id,
+            "deployed",
+            p.sites,
+            problems,
+            lambda ready: self.control.deploy(plan, folder, "client", ready),
+            extra,
+        )
 
     def _inside_run_folder(self, rel: str) -> tuple[Path, Path]:
         root = self.control.run_folder().resolve()

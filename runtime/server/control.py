@@ -243,6 +243,7 @@ class ServerFederationControl:
                     "last_seen_s_ago": round(now - c.last_seen, 1) if c.last_seen else None,
                     "state": c.reported.get("state", "unknown"),
                     "deployed": c.plan_sha256 or None,
+                    "round": self.progress.get("round") if c.start_epoch else None,
                 }
             return out
 
