@@ -22,8 +22,6 @@ from typing import Any
 
 import pytest
 import zmq
-from mmarc import api
-from mmarc.cli.console import Console
 from mmarc.runtime.admin import (
     AdminClient,
     AdminConnectionError,
@@ -35,6 +33,9 @@ from mmarc.runtime.provision import KitInfo, check_inputs, provision, verify_kit
 from mmarc.runtime.security.audit import read_audit
 from mmarc.runtime.security.uploads import UploadEntry, UploadLimits, read_upload, scan_folder
 from mmarc.runtime.transport import CurveKeyPair, SecurityConfig
+
+from mmarc import api
+from mmarc.cli.console import Console
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "provision"
