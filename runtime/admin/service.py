@@ -57,6 +57,7 @@ from .protocol import (
     encode_response,
     parse_request,
 )
+from .sites import per_site, site_problems
 
 log = logging.getLogger(__name__)
 
@@ -111,30 +112,6 @@ def compile_or_refuse(compile_plan: CompileFn, folder: Path, name: str) -> dict[
 def _with_data(request_id: str, title: str, data: Any) -> Response:
     """A reply titled ``title`` whose ``data`` the console shows as a table (or JSON)."""
     return Response(request_id, "ok", title, data)
-
-
-def _per_site(
-    request_id: str,
-    action: str,
-    sites: Sequence[str],
-    problems: Mapping[str, str],
-    act: Callable[[list[str]], str],
-    extra: Mapping[str, Any] | None = None,
-) -> Response:
-    """Act on every site without a problem, report the others site by site.
-
-    ``data["sites"]`` maps each site to ``{"ok": bool, "detail": str}``; the reply is
-    ``ok`` when at least one site was acted on (one offline site, or one whose policy
-    forbids the MMAR, never stops the rest).
-    """
-    ready = [s for s in sites if s not in problems]
-    results = {s: {"ok": False, "detail": problems[s]} for s in sites if s in problems}
-    text = act(ready) if ready else f"not {action} anywhere"
-    results.update({s: {"ok": True, "detail": ""} for s in ready})
-    if problems:
-        text += f"; not {action}: " + "; ".join(f"{s}: {why}" for s, why in problems.items())
-    data = {"sites": dict(sorted(results.items())), **(extra or {})}
-    return Response(request_id, "ok" if ready else "error", text, data)
 
 
 class AdminService:
@@ -434,26 +411,10 @@ class AdminService:
             return self._simple("start")(user, p, r, blobs)
         if not p.sites:
             raise ControlError("no client sites to act on")
-        problems = self._offline(p.sites, need_deployed=True)
-        return _per_site(
+        problems = site_problems(self.control, p.sites, need_deployed=True)
+        return per_site(
             r.id, "started", p.sites, problems, lambda ready: self.control.start("client", ready)
         )
-
-    def _offline(self, sites: Sequence[str], *, need_deployed: bool = False) -> dict[str, str]:
-        """Why each of ``sites`` cannot be acted on now: not connected, nothing deployed."""
-        status = self.control.status("client", sites)
-        problems: dict[str, str] = {}
-        for site in sites:
-            info = status.get(site)
-            info = info if isinstance(info, Mapping) else {}
-            if info.get("connected") is False:
-                seen = info.get("last_seen_s_ago")
-                problems[site] = "offline" + (
-                    f" (last heard {seen} s ago)" if seen is not None else " (never connected)"
-                )
-            elif need_deployed and not info.get("deployed"):
-                problems[site] = "nothing deployed: deploy an MMAR first"
-        return problems
 
     def _remove_client(self, user: str, p: Parsed, r: Request, _: Sequence[Any]) -> Response:
         return Response(r.id, "ok", self.control.remove_client(p.sites[0]))
@@ -551,12 +512,12 @@ class AdminService:
             return Response(r.id, "ok", text, extra)
         if not p.sites:
             raise ControlError("no client sites to deploy to")
-        problems = self._offline(p.sites)
+        problems = site_problems(self.control, p.sites)
         for site in p.sites:
             why = None if site in problems else refusal(site)
             if why is not None:
                 problems[site] = why
-        return _per_site(
+        return per_site(
             r.id,
             "deployed",
             p.sites,
