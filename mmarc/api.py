@@ -30,11 +30,12 @@ from mmarc.compiler.plan import PlanError
 from mmarc.errors import MmarcError
 
 if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost the CLI
+    from mmarc.provisioning import Inputs
     from mmarc.runtime.admin import AdminClient, Response
     from mmarc.runtime.client import ClientResult
     from mmarc.runtime.events import Subscriber
     from mmarc.runtime.executor import RunResult
-    from mmarc.runtime.provision import Inputs, ProvisionResult
+    from mmarc.runtime.provision import ProvisionResult
     from mmarc.runtime.server import ServerResult
     from mmarc.runtime.sim import SimResult
     from mmarc.runtime.transport.security import SecurityConfig
@@ -358,7 +359,7 @@ def provision_inputs(project: Path | str, authz: Path | str | None = None) -> In
     """Validate project.yml (and authz_config.json) as ``mmarc validate`` would; the
     result's ``ok`` says whether :func:`provision` may use it (``validations`` say why not).
     Raises :class:`UsageError` for a path that cannot be read."""
-    from mmarc.runtime.provision import check_inputs
+    from mmarc.provisioning import check_inputs
 
     return check_inputs(Path(project), Path(authz) if authz is not None else None)
 

@@ -29,13 +29,14 @@ from mmarc.runtime.admin import (
     AdminService,
     LocalFederationControl,
 )
-from mmarc.runtime.provision import KitInfo, check_inputs, provision, verify_kit
+from mmarc.runtime.provision import KitInfo, provision, verify_kit
 from mmarc.runtime.security.audit import read_audit
 from mmarc.runtime.security.uploads import UploadEntry, UploadLimits, read_upload, scan_folder
 from mmarc.runtime.transport import CurveKeyPair, SecurityConfig
 
 from mmarc import api
 from mmarc.cli.console import Console
+from mmarc.provisioning import check_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "provision"

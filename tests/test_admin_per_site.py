@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 from mmarc.runtime.admin import AdminClient, AdminService
-from mmarc.runtime.provision import KitInfo, check_inputs, provision, verify_kit
+from mmarc.runtime.provision import KitInfo, provision, verify_kit
 from mmarc.runtime.server.control import ServerFederationControl
 from mmarc.runtime.transport.sockets import DEFAULT_SOCKET_OPTIONS, client_socket, new_context
 
 from mmarc import api
 from mmarc.cli.console import Console
+from mmarc.provisioning import check_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "provision"

@@ -25,11 +25,6 @@ PENDING: dict[tuple[str, str], str] = {
     ("runtime/sim/launcher.py", "mmarc.compiler.plan"): "mmarc.plan (hash after --rounds)",
     # the file-kind vocabulary the upload rules share with the compiler
     ("runtime/security/uploads.py", "mmarc.compiler.kinds"): "a shared kinds module",
-    # project.yml reading and checking: compiler work, to be handed to provisioning typed
-    ("runtime/provision/project.py", "mmarc.api"): "inputs checked by mmarc.api",
-    ("runtime/provision/project.py", "mmarc.compiler.kinds"): "inputs checked by mmarc.api",
-    ("runtime/provision/project.py", "mmarc.compiler.source"): "inputs checked by mmarc.api",
-    ("runtime/provision/build.py", "mmarc.api"): "inputs checked by mmarc.api",
 }
 
 

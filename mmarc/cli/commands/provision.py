@@ -20,7 +20,8 @@ from mmarc.report import OutputFormat, render
 from mmarc.report.text import use_colour
 
 if TYPE_CHECKING:
-    from mmarc.runtime.provision import Inputs, ProvisionResult
+    from mmarc.provisioning import Inputs
+    from mmarc.runtime.provision import ProvisionResult
 
 __all__ = ["provision", "run_provision"]
 
