@@ -99,11 +99,15 @@ def client(
         raise typer.Exit(code)
     if name is None or server_address is None:
         raise api.UsageError("--name and --server are needed unless PATH is a client kit")
+    from mmarc.runtime.transport import RegistrationRefused
+
     with stopped_message(f"client {name} stopped"):
         try:
             result = api.run_client(
                 path, name, server_address, sets, datalist=datalist, output=output, device=device
             )
+        except RegistrationRefused as exc:  # say who was refused
+            raise RegistrationRefused(f"the server refused {name}: {exc.reason}") from None
         except ValueError as exc:
             if isinstance(exc, api.MmarcError):
                 raise
