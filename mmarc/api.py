@@ -332,13 +332,16 @@ def serve_client_kit(
     """Verify a client startup kit, then train what the admin deploys and starts
     (``mmarc client KIT``) until the server says ``shutdown``. Raises ``KitError`` and
     ``KitClientRefused`` (the server refused this client or never answered)."""
-    from mmarc.runtime.client.kit_client import run_kit_client
+    from mmarc.runtime.client.kit_client import KitClientRefused, run_kit_client
     from mmarc.runtime.provision import verify_kit
 
     info = verify_kit(Path(kit), role="client")
-    return run_kit_client(
-        info, compile_plan=compile_for_runtime, sets=sets, datalist=datalist, device=device
-    )
+    try:
+        return run_kit_client(
+            info, compile_plan=compile_for_runtime, sets=sets, datalist=datalist, device=device
+        )
+    except KitClientRefused as exc:  # say who was refused
+        raise KitClientRefused(f"{info.name} refused: {exc}") from None
 
 
 def evaluate(
