@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from mmarc.runtime.events import RunEvent
 from mmarc.runtime.executor import (
     ExecutorError,
     build_training,
@@ -234,7 +235,12 @@ def test_cuda_without_a_gpu_gives_the_clear_error(digits_root: Path) -> None:
 
 
 def test_run_local_one_epoch_writes_metrics_and_checkpoints(digits_root: Path) -> None:
-    result = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root)
+    heard: list[RunEvent] = []  # what a progress bar or a web UI subscribes to
+    result = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root, on_event=heard.append)
+    kinds = [e.kind for e in heard]
+    assert kinds == ["train_start", "iteration", "iteration", "metric", "train_end"], kinds
+    assert dict(heard[0].fields) == {"total_epochs": 1, "epoch_length": 2, "done_epochs": 0}
+    assert heard[3].get("name") == "val_acc" and heard[3].get("value") == result.best_value
     models = digits_root / "models"
     assert result.epochs == 1 and result.iterations == 2  # 48 images, batch 32
     rows = read_metrics(models / "metrics.jsonl")
