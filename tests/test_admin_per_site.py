@@ -127,6 +127,12 @@ def test_deploy_acts_on_eligible_sites_and_reports_the_others(
         none = people.execute("deploy digits client client2 client3")
         assert not none.ok and none.text.startswith("error: no site could be deployed")
         assert "| client2 | not done: offline" in none.text
+    # the library call scripts can use instead of the console: the same data
+    reply = api.admin(ws / SUPER, "check_status", ["client"], endpoint=service.endpoint)
+    assert reply.ok
+    assert {s: v["deployed"] for s, v in reply.data.items()} == {
+        s: v["deployed"] for s, v in status.items()
+    }
 
 
 def test_a_federation_wide_refusal_stays_one_error(
