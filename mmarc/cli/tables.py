@@ -102,9 +102,8 @@ def metrics_table(data: Mapping[str, Any]) -> str:
             means.append(_cell(sum(got) / len(got)) if got else "-")
         clients = row.get("clients")
         count = len(clients) if isinstance(clients, Sequence) else clients
-        table.add_row(
-            _cell(row.get("round")), shown, *means, _cell(count), _cell(row.get("seconds"))
-        )
+        label = "final" if row.get("phase") == "final" else _cell(row.get("round"))
+        table.add_row(label, shown, *means, _cell(count), _cell(row.get("seconds")))
     return _text(table)
 
 
