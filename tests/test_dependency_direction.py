@@ -23,8 +23,6 @@ PENDING: dict[tuple[str, str], str] = {
     # plan helpers: moving into the typed plan module ``mmarc.plan``
     ("runtime/compiling.py", "mmarc.compiler.plan"): "mmarc.plan (canonical JSON, hash)",
     ("runtime/sim/launcher.py", "mmarc.compiler.plan"): "mmarc.plan (hash after --rounds)",
-    # the file-kind vocabulary the upload rules share with the compiler
-    ("runtime/security/uploads.py", "mmarc.compiler.kinds"): "a shared kinds module",
 }
 
 

@@ -27,8 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mmarc.compiler.kinds import FileKind, kind_from_name
 from mmarc.errors import MmarcError
+from mmarc.file_kinds import FileKind, kind_from_name
 
 
 @dataclass(frozen=True, slots=True)
