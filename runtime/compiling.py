@@ -4,8 +4,9 @@ The runtime never imports the compiler or :mod:`mmarc.api`: the dependency runs
 compiler <- runtime only. Where it must compile an MMAR it received (an admin's upload,
 a deployment, a kit client's training), whoever started it (``mmarc.api`` or a test)
 passes a :class:`CompileFn`; :func:`mmarc.api.compile_for_runtime` is the one the CLI
-uses. A plan crosses a process boundary as a plan file (:func:`write_plan_file`), and the
-process at the other end reads it back with its hash checked (:func:`read_plan_file`).
+uses. A plan crosses a process boundary as a plan file (``write_plan``, the compiler's atomic
+writer), and the process at the other end reads it back with its hash checked
+(:func:`read_plan_file`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from mmarc.compiler.plan import canonical_json, plan_sha256
+from mmarc.compiler.plan import plan_sha256, write_plan
 from mmarc.errors import MmarcError
 
-__all__ = ["CompileFn", "CompileRefused", "read_plan_file", "write_plan_file"]
+__all__ = ["CompileFn", "CompileRefused", "read_plan_file", "write_plan"]
 
 
 class CompileRefused(MmarcError):
@@ -43,17 +44,8 @@ class CompileFn(Protocol):
     ) -> dict[str, Any]: ...
 
 
-def write_plan_file(plan: dict[str, Any], path: Path) -> Path:
-    """Write ``plan`` as canonical JSON, atomically (a reader never sees half a plan)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(canonical_json(plan) + b"\n")
-    tmp.replace(path)
-    return path
-
-
 def read_plan_file(path: Path) -> dict[str, Any]:
-    """A plan file written by :func:`write_plan_file`; refused when its hash does not match."""
+    """A plan file written by ``write_plan``; refused when its hash does not match."""
     plan = json.loads(Path(path).read_text(encoding="utf-8"))
     if not isinstance(plan, dict) or plan.get("sha256") != plan_sha256(plan):
         raise ValueError(f"{path} is not an unmodified mmarc plan (its sha256 does not match)")

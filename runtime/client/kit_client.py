@@ -25,7 +25,7 @@ from typing import Any
 
 from mmarc.errors import MmarcError
 
-from ..compiling import CompileFn, CompileRefused, read_plan_file, write_plan_file
+from ..compiling import CompileFn, CompileRefused, read_plan_file, write_plan
 from ..provision.kit import KitInfo, verify_kit
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, client_socket, new_context
 
@@ -149,7 +149,9 @@ def run_kit_client(
                     state = f"refused: {exc.one_line()}"[:200]
                     log.error("not training: %s", exc.one_line())
                     continue
-                plan_path = write_plan_file(plan, work / f"train_{epoch}" / "plan.json")
+                plan_path = work / f"train_{epoch}" / "plan.json"
+                plan_path.parent.mkdir(parents=True, exist_ok=True)
+                write_plan(plan, plan_path)
                 command = [
                     sys.executable,
                     "-m",

@@ -34,7 +34,7 @@ from typing import Any
 import zmq
 
 from ..admin.control import ControlError, Target
-from ..compiling import write_plan_file
+from ..compiling import write_plan
 from ..provision.kit import KitInfo
 from ..security.authz import SERVER_SITE
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, new_context, server_socket
@@ -297,9 +297,8 @@ class ServerFederationControl:
                 run = self._run_dir()
                 self.progress = {}
                 self.endpoint = None
-                plan_path = write_plan_file(
-                    dict(self.server_plan), run / f"mmar_{SERVER_SITE}" / PLAN_FILE
-                )
+                plan_path = run / f"mmar_{SERVER_SITE}" / PLAN_FILE
+                write_plan(dict(self.server_plan), plan_path)
                 command = [
                     sys.executable,
                     "-m",
