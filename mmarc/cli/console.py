@@ -228,7 +228,8 @@ def run_admin(
     """Verify the admin kit, connect, then run ``commands`` (or an interactive console).
 
     Returns the exit status: 0 when every command succeeded, 1 when one was refused or
-    failed or the server could not be reached. Raises ``KitError`` for a bad kit.
+    failed. Raises ``KitError`` for a bad kit and ``AdminConnectionError`` when the server
+    cannot be reached (the CLI prints either as its one error line).
     """
     out = out or sys.stdout
     err = err or sys.stderr
@@ -237,11 +238,7 @@ def run_admin(
     ) as client:
         root, _ = find_startup(Path(kit_dir))
         hello = Console(client, transfer=root / "transfer", as_json=as_json)
-        try:
-            greeting = hello.connect()
-        except AdminConnectionError as exc:
-            err.write(f"mmarc: error: {exc}\n")
-            return EXIT_FAILED
+        greeting = hello.connect()
         if not greeting.ok:
             err.write(f"mmarc: {greeting.text}\n")
             return EXIT_FAILED
@@ -249,11 +246,7 @@ def run_admin(
             out.write(greeting.text.splitlines()[0] + "; type help for commands\n")
             return _interactive(hello, root / ".admin_history", out)
         for line in commands:
-            try:
-                outcome = hello.execute(line)
-            except AdminConnectionError as exc:
-                err.write(f"mmarc: error: {exc}\n")
-                return EXIT_FAILED
+            outcome = hello.execute(line)
             if outcome.text:
                 (out if outcome.ok else err).write(outcome.text + "\n")
             if not outcome.ok:
