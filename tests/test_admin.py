@@ -442,6 +442,14 @@ def test_admin_cli_in_a_real_process(ws: Path, service: AdminService, tmp_path: 
     bad = mmarc("admin", str(edited), *endpoint, "-c", "ls")
     assert bad.returncode == 1 and "startup/fed_admin.json: modified" in bad.stderr
     assert mmarc("admin", str(tmp_path / "missing"), "-c", "ls").returncode == 2
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        nobody = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    gone = mmarc("admin", str(kit), "--server", nobody, "--timeout", "1", "-c", "ls")
+    assert (
+        gone.returncode == 1
+        and gone.stderr == f"mmarc: error: no answer from {nobody} within 1 s\n"
+    )
 
 
 def test_console_completion() -> None:
