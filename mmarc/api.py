@@ -1,37 +1,71 @@
 """mmarc's library API: what the CLI calls and what tests and other tools call directly.
 
 Every function here takes paths and plain options and returns result objects; none
-prints or exits. Schema-level work (validate, lint, schema, compile) never imports torch
-or MONAI.
+prints or exits, and every error it raises for something a user can fix is an
+:class:`~mmarc.errors.MmarcError` (``exit_code`` and ``one_line()`` included), so a
+caller needs one ``except``. Schema-level work (validate, lint, schema, compile) never
+imports torch or MONAI; the rest imports them only when called.
+
+- checking: :func:`validate`, :func:`lint`, :func:`compile_plan`, :func:`migrate`,
+  :func:`write_schemas`, :func:`build_catalog`;
+- running: :func:`run_local`, :func:`evaluate`, :func:`simulate`, :func:`run_server`,
+  :func:`run_client`, and from startup kits :func:`serve_server_kit` /
+  :func:`serve_client_kit`;
+- deploying: :func:`provision_inputs` / :func:`provision`, and the admin plane:
+  :func:`admin_session` (a connected console client) and :func:`admin` (one command).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mmarc.compiler.migrate import MigrationError, MigrationReport
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
 from mmarc.compiler.plan import PlanError
+from mmarc.errors import MmarcError
+
+if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost the CLI
+    from mmarc.provisioning import Inputs
+    from mmarc.runtime.admin import AdminClient, Response
+    from mmarc.runtime.client import ClientResult
+    from mmarc.runtime.events import Subscriber
+    from mmarc.runtime.executor import RunResult
+    from mmarc.runtime.provision import ProvisionResult
+    from mmarc.runtime.server import ServerResult
+    from mmarc.runtime.sim import SimResult
+    from mmarc.runtime.transport.security import SecurityConfig
 
 __all__ = [
     "Compilation",
+    "CompileErrors",
     "MigrationError",
     "MigrationReport",
+    "MmarcError",
     "PlanError",
     "UsageError",
     "Validation",
+    "admin",
+    "admin_session",
     "build_catalog",
+    "compile_for_runtime",
     "compile_plan",
     "compiled_or_raise",
     "evaluate",
     "lint",
     "migrate",
+    "provision",
+    "provision_inputs",
+    "render_diagnostics",
     "run_client",
     "run_local",
     "run_server",
+    "serve_client_kit",
+    "serve_server_kit",
     "simulate",
     "validate",
     "write_schemas",
@@ -85,15 +119,56 @@ def migrate(mmar: Path | str, out: Path | str) -> MigrationReport:
     return _migrate(Path(mmar), Path(out))
 
 
+class CompileErrors(PlanError):
+    """The MMAR has errors, so there is no plan: ``validation`` holds every diagnostic
+    (the CLI prints them as ``mmarc validate`` does before this error's one line)."""
+
+    def __init__(self, message: str, validation: Validation) -> None:
+        super().__init__(message)
+        self.validation = validation
+
+
 def compiled_or_raise(
-    path: Path | str, sets: list[str] | None = None
+    path: Path | str, sets: Sequence[str] | None = None, cwd: Path | None = None
 ) -> tuple[Compilation, dict[str, Any]]:
-    """Compile ``path`` for the runtime; raise :class:`PlanError` naming the errors if any."""
-    compiled = compile_plan(path, sets=sets)
+    """Compile ``path`` for the runtime; raise :class:`CompileErrors` when it has errors."""
+    compiled = compile_plan(path, sets=list(sets) if sets else None, cwd=cwd)
     if compiled.plan is None:
         count = len(compiled.validation.diagnostics.errors)
-        raise PlanError(f"{path}: {count} error(s) found; no plan to run")
+        raise CompileErrors(f"{path}: {count} error(s) found; fix them first", compiled.validation)
     return compiled, compiled.plan
+
+
+def render_diagnostics(validation: Validation, target: str) -> str:
+    """Diagnostics as ``mmarc validate`` prints them (text, no colour)."""
+    from mmarc.report import OutputFormat, render
+
+    return render(
+        OutputFormat.TEXT,
+        target,
+        validation.detected(),
+        list(validation.diagnostics),
+        validation.sources,
+    )
+
+
+def compile_for_runtime(
+    mmar: Path, *, sets: Sequence[str] = (), paths_from_mmar: bool = False
+) -> dict[str, Any]:
+    """The :class:`~mmarc.runtime.compiling.CompileFn` the runtime is handed: the plan of
+    ``mmar``, or :class:`~mmarc.runtime.compiling.CompileRefused` carrying the rendered
+    diagnostics (file paths relative to the MMAR when ``paths_from_mmar``)."""
+    from mmarc.runtime.compiling import CompileRefused
+
+    cwd = Path(mmar) if paths_from_mmar else None
+    try:
+        _, plan = compiled_or_raise(mmar, sets, cwd=cwd)
+    except CompileErrors as exc:
+        target = Path(mmar).name if paths_from_mmar else str(mmar)
+        raise CompileRefused(str(exc), render_diagnostics(exc.validation, target)) from None
+    except (UsageError, PlanError) as exc:
+        raise CompileRefused(exc.one_line()) from None
+    return plan
 
 
 def run_local(
@@ -101,19 +176,20 @@ def run_local(
     sets: list[str] | None = None,
     *,
     device: str = "cpu",
-    progress: bool = True,
     resume: bool | None = None,
-) -> Any:
+    on_event: Subscriber | None = None,
+) -> RunResult:
     """Validate, compile and train on this machine (``mmarc run --local``; imports torch).
 
-    Returns the executor's ``RunResult``; raises :class:`PlanError` when the MMAR has
-    errors and ``ExecutorError`` for problems found while building or training.
+    ``on_event`` hears the training events (:mod:`mmarc.runtime.events`). Raises
+    :class:`CompileErrors` when the MMAR has errors, ``ExecutorError`` for problems found
+    while building or training and ``RunInterrupted`` (exit 130) on Ctrl-C.
     """
     compiled, plan = compiled_or_raise(path, sets)
     from mmarc.runtime.executor import run_local as _run_local
 
     return _run_local(
-        plan, compiled.validation.target.root, device=device, progress=progress, resume=resume
+        plan, compiled.validation.target.root, device=device, resume=resume, on_event=on_event
     )
 
 
@@ -128,11 +204,11 @@ def simulate(
     seed: int = 0,
     device: str = "cpu",
     events_path: Path | None = None,
-    progress: bool | None = None,
-) -> Any:
+    on_event: Subscriber | None = None,
+) -> SimResult:
     """Compile, then run a federation of one server and ``n_clients`` client processes on
-    127.0.0.1 (``mmarc run --sim N``). Returns ``mmarc.runtime.sim.SimResult``; raises
-    :class:`PlanError`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C)."""
+    127.0.0.1 (``mmarc run --sim N``). ``on_event`` hears the server's events. Raises
+    :class:`CompileErrors`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C)."""
     compiled, plan = compiled_or_raise(path, sets)
     from mmarc.runtime.sim import simulate as _simulate
 
@@ -146,7 +222,7 @@ def simulate(
         seed=seed,
         device=device,
         events_path=events_path,
-        progress=progress,
+        on_event=on_event,
     )
 
 
@@ -167,18 +243,23 @@ def run_server(
     port: int = 0,
     output: Path | None = None,
     events_path: Path | None = None,
-    security: Any = None,
-    on_progress: Any = None,
-    on_ready: Any = None,
-) -> Any:
+    security: SecurityConfig | None = None,
+    on_event: Subscriber | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> ServerResult:
     """Compile, then run a federation server until the run is over (``mmarc server``).
 
     ``port`` 0 picks a free one (``on_ready(endpoint)`` says which). ``output``: the run
     folder; one holding an unfinished run of the same plan is resumed after its last
     completed round. ``security``: a transport ``SecurityConfig`` (None: plain TCP).
-    Returns ``mmarc.runtime.server.ServerResult`` (imports torch)."""
+    ``on_event`` hears the server's events (imports torch)."""
     compiled, plan = compiled_or_raise(path, sets)
+    from mmarc.runtime.events import RunEvent
     from mmarc.runtime.server import run_server as _run_server
+
+    def progress(info: dict[str, Any]) -> None:
+        if on_event is not None:
+            on_event(RunEvent.from_progress(info))
 
     return _run_server(
         plan,
@@ -187,7 +268,7 @@ def run_server(
         bind=f"tcp://{host}:{port or '*'}",
         security=security,
         events_path=events_path,
-        on_progress=on_progress,
+        on_progress=progress,
         on_ready=on_ready,
     )
 
@@ -202,12 +283,13 @@ def run_client(
     output: Path | None = None,
     device: str = "cpu",
     events_path: Path | None = None,
-    security: Any = None,
-) -> Any:
+    security: SecurityConfig | None = None,
+) -> ClientResult:
     """Compile, then join the federation at ``server`` as ``name`` (``mmarc client``).
 
     ``datalist``: this site's own datalist in place of the one the plan names (the plan
-    hash stays the shared one). Returns ``mmarc.runtime.client.ClientResult``."""
+    hash stays the shared one). Raises ``RegistrationRefused`` when the server refuses
+    ``name`` and ``ClientError`` when the run fails."""
     compiled, plan = compiled_or_raise(path, sets)
     from mmarc.runtime.client import run_client as _run_client
 
@@ -224,6 +306,44 @@ def run_client(
     )
 
 
+def serve_server_kit(
+    kit: Path | str,
+    *,
+    host: str | None = None,
+    on_ready: Callable[[str, str], None] | None = None,
+) -> int:
+    """Verify a server startup kit, then serve its federation (``mmarc server KIT``) until
+    an admin says ``shutdown server``; ``on_ready(fl_endpoint, admin_endpoint)`` once both
+    ports listen. Raises ``KitError`` for a kit that does not verify."""
+    from mmarc.runtime.provision import verify_kit
+    from mmarc.runtime.server.kit_server import serve_kit
+
+    info = verify_kit(Path(kit), role="server")
+    return serve_kit(info, compile_plan=compile_for_runtime, host=host, on_ready=on_ready)
+
+
+def serve_client_kit(
+    kit: Path | str,
+    *,
+    sets: Sequence[str] = (),
+    datalist: Path | None = None,
+    device: str = "cpu",
+) -> int:
+    """Verify a client startup kit, then train what the admin deploys and starts
+    (``mmarc client KIT``) until the server says ``shutdown``. Raises ``KitError`` and
+    ``KitClientRefused`` (the server refused this client or never answered)."""
+    from mmarc.runtime.client.kit_client import KitClientRefused, run_kit_client
+    from mmarc.runtime.provision import verify_kit
+
+    info = verify_kit(Path(kit), role="client")
+    try:
+        return run_kit_client(
+            info, compile_plan=compile_for_runtime, sets=sets, datalist=datalist, device=device
+        )
+    except KitClientRefused as exc:  # say who was refused
+        raise KitClientRefused(f"{info.name} refused: {exc}") from None
+
+
 def evaluate(
     path: Path | str,
     sets: list[str] | None = None,
@@ -236,6 +356,85 @@ def evaluate(
     from mmarc.runtime.executor import evaluate as _evaluate
 
     return _evaluate(plan, compiled.validation.target.root, checkpoint, device=device)
+
+
+def provision_inputs(project: Path | str, authz: Path | str | None = None) -> Inputs:
+    """Validate project.yml (and authz_config.json) as ``mmarc validate`` would; the
+    result's ``ok`` says whether :func:`provision` may use it (``validations`` say why not).
+    Raises :class:`UsageError` for a path that cannot be read."""
+    from mmarc.provisioning import check_inputs
+
+    return check_inputs(Path(project), Path(authz) if authz is not None else None)
+
+
+def provision(
+    inputs: Inputs,
+    output: Path | str,
+    *,
+    zip_password: bool = False,
+    rotate_keys: bool = False,
+    on_kit: Callable[[str], None] | None = None,
+) -> ProvisionResult:
+    """Write one signed startup kit per participant of validated ``inputs`` into ``output``
+    (``mmarc provision``); ``on_kit(name)`` after each. Raises ``ProvisionError``."""
+    from mmarc.runtime.provision import ProvisionError
+    from mmarc.runtime.provision import provision as _provision
+
+    if not inputs.ok or inputs.spec is None:
+        raise ProvisionError(f"{inputs.project_path}: the inputs have errors; nothing provisioned")
+    return _provision(
+        inputs, Path(output), rotate_keys=rotate_keys, zip_password=zip_password, on_kit=on_kit
+    )
+
+
+@contextmanager
+def admin_session(
+    kit: Path | str,
+    *,
+    endpoint: str | None = None,
+    trusted_fingerprint: str | None = None,
+    timeout_s: float = 30.0,
+) -> Iterator[AdminClient]:
+    """A connected admin client of a verified admin kit (uploads are compiled here first).
+
+    Raises ``KitError`` for a kit that does not verify and ``AdminConnectionError`` when
+    the server cannot be reached or refuses the key; the connection closes on exit.
+    """
+    from mmarc.runtime.admin import AdminClient
+    from mmarc.runtime.provision import verify_kit
+
+    info = verify_kit(Path(kit), role="admin", trusted_fingerprint=trusted_fingerprint)
+    client = AdminClient.from_kit(
+        info, endpoint=endpoint, timeout_s=timeout_s, compile_plan=compile_for_runtime
+    )
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def admin(
+    kit: Path | str,
+    command: str,
+    args: Sequence[str] = (),
+    *,
+    endpoint: str | None = None,
+    trusted_fingerprint: str | None = None,
+    timeout_s: float = 30.0,
+) -> Response:
+    """Run one admin command (``check_status client``, ``deploy NAME client``...) with an
+    admin kit and return the server's :class:`~mmarc.runtime.admin.Response` (``ok``,
+    ``text``, ``data``). ``upload_folder PATH`` sends a local folder. Raises ``KitError``,
+    ``AdminConnectionError`` and ``CommandError`` (the command does not parse)."""
+    from mmarc.runtime.admin import parse_command
+
+    parse_command(command, list(args))
+    with admin_session(
+        kit, endpoint=endpoint, trusted_fingerprint=trusted_fingerprint, timeout_s=timeout_s
+    ) as client:
+        if command == "upload_folder":
+            return client.upload_folder(Path(args[0]))
+        return client.request(command, list(args))
 
 
 def write_schemas(out_dir: Path | str) -> list[Path]:

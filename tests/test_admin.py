@@ -27,13 +27,16 @@ from mmarc.runtime.admin import (
     AdminConnectionError,
     AdminLimits,
     AdminService,
-    Console,
     LocalFederationControl,
 )
-from mmarc.runtime.provision import KitInfo, check_inputs, provision, verify_kit
+from mmarc.runtime.provision import KitInfo, provision, verify_kit
 from mmarc.runtime.security.audit import read_audit
 from mmarc.runtime.security.uploads import UploadEntry, UploadLimits, read_upload, scan_folder
 from mmarc.runtime.transport import CurveKeyPair, SecurityConfig
+
+from mmarc import api
+from mmarc.cli.console import Console
+from mmarc.provisioning import check_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "provision"
@@ -57,7 +60,9 @@ def start_service(ws: Path, runs: Path, limits: AdminLimits | None = None) -> Ad
     kit = verify_kit(ws / "localhost", role="server")
     control = LocalFederationControl(runs, list(kit.clients))
     extra = {"limits": limits} if limits is not None else {}
-    return AdminService.from_kit(kit, control, bind="tcp://127.0.0.1:*", **extra).start()
+    return AdminService.from_kit(
+        kit, control, compile_plan=api.compile_for_runtime, bind="tcp://127.0.0.1:*", **extra
+    ).start()
 
 
 @pytest.fixture
@@ -72,7 +77,12 @@ def service(ws: Path, tmp_path: Path) -> Iterator[AdminService]:
 
 
 def admin(ws: Path, email: str, svc: AdminService, timeout_s: float = 10) -> AdminClient:
-    return AdminClient.from_kit(verify_kit(ws / email), endpoint=svc.endpoint, timeout_s=timeout_s)
+    return AdminClient.from_kit(
+        verify_kit(ws / email),
+        endpoint=svc.endpoint,
+        timeout_s=timeout_s,
+        compile_plan=api.compile_for_runtime,
+    )
 
 
 def run(client: AdminClient, *lines: str, transfer: Path | None = None) -> list[tuple[bool, str]]:
@@ -124,8 +134,8 @@ def test_each_command_group_is_authorized_and_audited(ws: Path, service: AdminSe
     assert "not uploaded" in results[0][1]  # refused locally: the folder does not exist
     for _, text in results[1:6]:
         assert text.startswith(f"refused: {RESEARCHER} may not"), text
-    assert results[6][0] and '"state": "stopped"' in results[6][1]
-    assert not results[7][0] and "nothing deployed to client3" in results[7][1]  # allowed
+    assert results[6][0] and "| client3 | stopped |" in results[6][1]  # a table
+    assert not results[7][0] and "| client3 | not done: nothing deployed" in results[7][1]
     with admin(ws, SECURE, service) as client:
         secure = run(client, "check_status client client4", "shutdown client client4")
     assert not secure[0][0] and secure[0][1].startswith("refused:")
@@ -143,7 +153,7 @@ def test_each_command_group_is_authorized_and_audited(ws: Path, service: AdminSe
         (SECURE, "shutdown", "allowed"),
     ]
     assert records[1]["sites"] == ["client1"] and records[1]["args"] == ["client", "client1"]
-    assert records[6]["result"].startswith("error: nothing deployed")
+    assert records[6]["result"].endswith("client3: nothing deployed: deploy an MMAR first")
     assert records[8]["result"] == "ok"
 
 
@@ -157,18 +167,23 @@ def test_upload_deploy_start_over_a_real_run_folder(
             "set_run_number 1",
             "upload_folder digits",  # found in the transfer folder, as in Clara
             "deploy digits server",
-            "deploy digits client",  # client3's org2 is strict: no custom code there
+            # client3's org2 is strict (no custom code there): the others still get it
+            "deploy digits client",
             "deploy digits client client1 client2",
             "start client client1",  # the server first
             "start server",
-            "start client client1 client2",
+            "start client",  # every site with something deployed; client3 is reported
             "check_status client",
             transfer=mmar.parent,
         )
-        assert [ok for ok, _ in results] == [True, True, True, False, True, False, True, True, True]
-        assert "custom code is not allowed for site client3 (org org2)" in results[3][1]
+        assert [ok for ok, _ in results] == [True, True, True, True, True, False, True, True, True]
+        assert "| client1 | ok " in results[3][1]
+        assert "| client3 | not done: custom code is not allowed for site client3" in results[3][1]
+        assert "client3" in results[7][1] and "nothing deployed" in results[7][1]
         status = client.request("check_status", ["client"]).data
         assert status["client1"]["state"] == "training" and status["client3"]["deployed"] is None
+        assert "client1" in results[8][1] and "training" in results[8][1]  # a table, not JSON
+        assert "{" not in results[8][1]
         (runs / "run_1" / "metrics.jsonl").write_text('{"round": 1, "val_acc": 0.5}\n')
         (runs / "run_1" / "cross_site_validation.json").write_text(
             json.dumps({"client1": {"client2": {"val_acc": 0.9}}, "client2": {}})
@@ -400,8 +415,13 @@ def test_admin_cli_in_a_real_process(ws: Path, service: AdminService, tmp_path: 
     # Scripts: commands run in order; the first failure stops them with exit status 1.
     failed = mmarc("admin", str(kit), *endpoint, "-c", "check_status server", "-c", "metrics")
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert '"server": "stopped"' in failed.stdout
+    assert "| state         | stopped |" in failed.stdout  # a table for people
+    assert "{" not in failed.stdout
     assert "no run number" in failed.stderr
+    # --json: the same answer as data, for scripts
+    scripted = mmarc("admin", str(kit), *endpoint, "--json", "-c", "check_status client client1")
+    assert scripted.returncode == 0, scripted.stdout + scripted.stderr
+    assert json.loads(scripted.stdout)["client1"] == {"state": "stopped", "deployed": None}
     refused = mmarc("admin", str(ws / RESEARCHER), *endpoint, "-c", "shutdown server", "-c", "ls")
     assert refused.returncode == 1 and "refused:" in refused.stderr
     assert "Traceback" not in refused.stderr
@@ -413,7 +433,7 @@ def test_admin_cli_in_a_real_process(ws: Path, service: AdminService, tmp_path: 
         "admin", str(kit), *endpoint, stdin="help\ncheck_status client client1\nnonsense\nbye\n"
     )
     assert console.returncode == 0, console.stderr
-    assert "upload_folder MMAR_FOLDER" in console.stdout and '"client1"' in console.stdout
+    assert "upload_folder MMAR_FOLDER" in console.stdout and "| client1 |" in console.stdout
     assert "unknown command 'nonsense'" in console.stdout
     edited = tmp_path / "kit"
     shutil.copytree(kit, edited)
@@ -422,6 +442,14 @@ def test_admin_cli_in_a_real_process(ws: Path, service: AdminService, tmp_path: 
     bad = mmarc("admin", str(edited), *endpoint, "-c", "ls")
     assert bad.returncode == 1 and "startup/fed_admin.json: modified" in bad.stderr
     assert mmarc("admin", str(tmp_path / "missing"), "-c", "ls").returncode == 2
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        nobody = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    gone = mmarc("admin", str(kit), "--server", nobody, "--timeout", "1", "-c", "ls")
+    assert (
+        gone.returncode == 1
+        and gone.stderr == f"mmarc: error: no answer from {nobody} within 1 s\n"
+    )
 
 
 def test_console_completion() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import torch
 from helpers import EXAMPLES, load_plan, with_epochs
+from mmarc.runtime.events import RunEvent
 from mmarc.runtime.executor import (
     ExecutorError,
     build_training,
@@ -175,7 +176,7 @@ def test_wrong_plan_format_is_refused(tmp_path: Path) -> None:
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_a_gpu_gives_the_clear_error(digits_root: Path) -> None:
     with pytest.raises(ExecutorError) as info:
-        run_local(load_plan("digits_cnn"), digits_root, device="cuda", progress=False)
+        run_local(load_plan("digits_cnn"), digits_root, device="cuda")
     assert str(info.value) == (
         "CUDA was requested but torch.cuda.is_available() is false on this machine; "
         "use --device cpu"
@@ -186,7 +187,12 @@ def test_cuda_without_a_gpu_gives_the_clear_error(digits_root: Path) -> None:
 
 
 def test_run_local_one_epoch_writes_metrics_and_checkpoints(digits_root: Path) -> None:
-    result = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root, progress=False)
+    heard: list[RunEvent] = []  # what a progress bar or a web UI subscribes to
+    result = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root, on_event=heard.append)
+    kinds = [e.kind for e in heard]
+    assert kinds == ["train_start", "iteration", "iteration", "metric", "train_end"], kinds
+    assert dict(heard[0].fields) == {"total_epochs": 1, "epoch_length": 2, "done_epochs": 0}
+    assert heard[3].get("name") == "val_acc" and heard[3].get("value") == result.best_value
     models = digits_root / "models"
     assert result.epochs == 1 and result.iterations == 2  # 48 images, batch 32
     rows = read_metrics(models / "metrics.jsonl")
@@ -204,11 +210,9 @@ def test_run_local_one_epoch_writes_metrics_and_checkpoints(digits_root: Path) -
 
 
 def test_resume_continues_from_the_checkpoint(digits_root: Path) -> None:
-    first = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root, progress=False)
+    first = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root)
     saved = torch.load(first.model_path, weights_only=True)
-    result = run_local(
-        with_epochs(load_plan("digits_cnn"), 2), digits_root, resume=True, progress=False
-    )
+    result = run_local(with_epochs(load_plan("digits_cnn"), 2), digits_root, resume=True)
     assert result.resumed_from == first.model_path
     assert result.epochs == 2 and result.iterations == 4
     rows = read_metrics(result.metrics_path)
@@ -222,8 +226,8 @@ def test_checkpoint_loader_semantics(digits_root: Path) -> None:
     plan = with_epochs(load_plan("digits_cnn"), 1)
     plan["train"]["handlers"][0]["disabled"] = False  # dont_load_ckpt_model: false
     with pytest.raises(ExecutorError, match=r"^/train/handlers/0: CheckpointLoader load_path"):
-        run_local(plan, digits_root, progress=False)
-    run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root, progress=False)
+        run_local(plan, digits_root)
+    run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root)
     saved = torch.load(digits_root / "models" / "model.pt", weights_only=True)["model"]
     t = build_training(plan, digits_root)
     from mmarc.runtime.executor.local import _restore
@@ -237,7 +241,7 @@ def test_checkpoint_loader_semantics(digits_root: Path) -> None:
 
 def test_evaluate_with_a_checkpoint_writes_metrics_json(digits_root: Path) -> None:
     plan = with_epochs(load_plan("digits_cnn"), 1)
-    result = run_local(plan, digits_root, progress=False)
+    result = run_local(plan, digits_root)
     metrics = evaluate(plan, digits_root, result.model_path)
     assert set(metrics) == {"val_acc"}
     assert metrics["val_acc"] == pytest.approx(result.metrics["val_acc"])

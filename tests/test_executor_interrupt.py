@@ -24,7 +24,7 @@ from pathlib import Path
 from mmarc.runtime.executor import RunInterrupted, run_local
 plan = json.loads(Path(sys.argv[1]).read_text())
 try:
-    run_local(plan, Path(sys.argv[2]), progress=False)
+    run_local(plan, Path(sys.argv[2]))
 except RunInterrupted as exc:
     print("INTERRUPTED:", exc, flush=True)
     sys.exit(exc.exit_code)
@@ -76,9 +76,7 @@ def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path, signals: int) -> 
     assert ckpt["trainer"]["iteration"] == done * ckpt["trainer"]["epoch_length"]
     torch.load(models / "best_model.pt", weights_only=True)
 
-    resumed = run_local(
-        with_epochs(load_plan("digits_cnn"), done + 1), root, resume=True, progress=False
-    )
+    resumed = run_local(with_epochs(load_plan("digits_cnn"), done + 1), root, resume=True)
     assert resumed.epochs == done + 1
 
 
@@ -103,6 +101,6 @@ def test_an_abort_mid_iteration_keeps_the_last_whole_checkpoint(
 
     monkeypatch.setattr(local, "build_training", build_with_abort)
     with pytest.raises(RunInterrupted, match="aborted; the checkpoint of the last completed"):
-        run_local(with_epochs(load_plan("digits_cnn"), 5), root, progress=False)
+        run_local(with_epochs(load_plan("digits_cnn"), 5), root)
     ckpt = torch.load(root / "models" / "model.pt", weights_only=True)
     assert ckpt["trainer"] == {"epoch": 1, "iteration": 2, "epoch_length": 2}

@@ -69,7 +69,7 @@ def simulate_in_thread(
 
     def target() -> None:
         try:
-            out["result"] = api.simulate(root, n, output=run_dir, progress=False, **kw)
+            out["result"] = api.simulate(root, n, output=run_dir, **kw)
         except BaseException as exc:
             out["error"] = exc
 
@@ -93,7 +93,7 @@ def test_three_clients_three_rounds_average_what_they_uploaded(
     root = tiny_fl_mmar(tmp_path, min_num_clients=3)
     run_dir = tmp_path / "run"
     monkeypatch.setenv("MMARC_FL_DUMP", "1")
-    result = api.simulate(root, 3, rounds=3, output=run_dir, progress=False)
+    result = api.simulate(root, 3, rounds=3, output=run_dir)
     assert result.clients == {"site-1": 0, "site-2": 0, "site-3": 0}
     sites = sorted(FL_WEIGHTS)
     dumps = {s: run_dir / "clients" / s / "dump" for s in sites}

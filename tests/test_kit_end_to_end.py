@@ -77,8 +77,10 @@ def start(args: list[str], log: Path) -> subprocess.Popen[str]:
     )
 
 
-def admin(ws: Path, *cmds: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    args = [*MMARC, "admin", str(ws / ADMIN)]
+def admin(
+    ws: Path, *cmds: str, cwd: Path, as_json: bool = False
+) -> subprocess.CompletedProcess[str]:
+    args = [*MMARC, "admin", str(ws / ADMIN), *(["--json"] if as_json else [])]
     for cmd in cmds:
         args += ["--cmd", cmd]
     return subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=cwd)
@@ -130,11 +132,13 @@ def test_provisioned_federation_driven_by_admin(tmp_path: Path) -> None:
             cwd=tmp_path,
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        # both clients were connected: deployed to each, site by site
+        assert "| client1 | ok" in done.stdout and "| client2 | ok" in done.stdout, done.stdout
         time.sleep(2)
         done = admin(ws, "start client", "check_status server", cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "training" in done.stdout
-        deadline = time.monotonic() + 60
+        assert "| state         | training" in done.stdout, done.stdout
+        deadline = time.monotonic() + 240  # returns as soon as it finished; slow when shared
         status = ""
         while time.monotonic() < deadline:
             status = admin(ws, "check_status server", cwd=tmp_path).stdout
@@ -143,7 +147,12 @@ def test_provisioned_federation_driven_by_admin(tmp_path: Path) -> None:
             time.sleep(1)
         assert "finished" in status, status + (tmp_path / "server.log").read_text()
         metrics = admin(ws, "metrics", cwd=tmp_path)
-        assert metrics.returncode == 0 and '"round"' in metrics.stdout, metrics.stdout
+        assert metrics.returncode == 0 and "| round | global model" in metrics.stdout, (
+            metrics.stdout
+        )
+        scripted = admin(ws, "metrics", cwd=tmp_path, as_json=True)
+        rows = json.loads(scripted.stdout)["metrics"]
+        assert rows[0]["round"] == 0 and rows[-1]["phase"] == "final", scripted.stdout
         done = admin(ws, "check_status client", "abort server", "shutdown server", cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr
         for proc in (server, *clients):

@@ -1,7 +1,9 @@
-"""The package list in pyproject.toml covers every package folder; runtime/ is mmarc.runtime."""
+"""The package list in pyproject.toml covers every package folder; runtime/ is mmarc.runtime;
+the ``mmarc`` console script resolves to the CLI package."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import tomllib
 from pathlib import Path
@@ -27,3 +29,13 @@ def test_runtime_installs_as_mmarc_runtime_not_bare_runtime() -> None:
     assert spec is not None and spec.origin is not None
     assert Path(spec.origin).parent == ROOT / "runtime"
     assert importlib.util.find_spec("runtime") is None
+
+
+def test_console_script_resolves_to_the_cli_package() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, attr = config["mmarc"].partition(":")
+    assert (module, attr) == ("mmarc.cli", "main")
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    assert Path(spec.origin) == ROOT / "mmarc" / "cli" / "__init__.py"  # a package now
+    assert callable(getattr(importlib.import_module(module), attr))

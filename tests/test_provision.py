@@ -12,15 +12,11 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from mmarc.runtime.provision import (
-    KitError,
-    ProvisionError,
-    check_inputs,
-    provision,
-    verify_kit,
-)
+from mmarc.runtime.provision import KitError, ProvisionError, provision, verify_kit
 from mmarc.runtime.security.authz import Policy
 from mmarc.runtime.security.manifest import sign_folder
+
+from mmarc.provisioning import check_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "fixtures" / "corpus" / "provision"

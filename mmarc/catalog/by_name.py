@@ -18,9 +18,10 @@ name=<variable>)`` and ``getattr(<module>, <variable>)`` in constructors:
 The dictionary transforms pass the argument on to the array transform, so they are listed
 too. No catalogued torch or ignite constructor resolves a name (their string arguments,
 such as ``DataLoader``'s ``multiprocessing_context`` or ``Transformer``'s ``activation``,
-pick from fixed tables). Names from a fixed table of the library (``Act``/``Norm``/``Dropout`` factories,
-``look_up_option`` tables) cannot reach arbitrary code; :func:`factory_names` records them
-for diagnostics. The allowed names are computed from the installed libraries when the
+pick from fixed tables). Names from a fixed table of the library
+(``Act``/``Norm``/``Dropout`` factories, ``look_up_option`` tables) cannot reach arbitrary
+code; :func:`factory_names` records them for diagnostics. The allowed names are computed
+from the installed libraries when the
 catalog is built (:mod:`mmarc.catalog.build`), and :func:`scan_constructor` makes the
 build fail when a MONAI release adds a by-name lookup this table does not know.
 """

@@ -3,76 +3,19 @@
 Every later stage is chosen by kind: the schema a file is checked against, whether it
 takes part in variable substitution, what its version markers are. Names win where they
 are conventional (``config_train*.json``, ``environment.json``, ``project.yml``...);
-otherwise the top-level keys decide, so a renamed file is still recognised.
+otherwise the top-level keys decide, so a renamed file is still recognised. The kinds and
+their name rules live in :mod:`mmarc.file_kinds` (the runtime's upload rules use them
+too); the content rules here read the compiler's parsed nodes.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from enum import StrEnum
 from pathlib import Path
 
 from mmarc.compiler.source import MappingNode, Node
+from mmarc.file_kinds import CONFIG_SUFFIXES, FileKind, kind_from_name
 
-
-class FileKind(StrEnum):
-    """The file kinds mmarc understands; the value names the JSON Schema file."""
-
-    TRAIN = "config_train"
-    VALIDATION = "config_validation"
-    ENVIRONMENT = "environment"
-    DATALIST = "datalist"
-    FED_SERVER = "config_fed_server"
-    FED_CLIENT = "config_fed_client"
-    PROJECT = "project"
-    AUTHZ = "authz_config"
-    PLAN = "plan"
-
-    @property
-    def label(self) -> str:
-        """What the file is, in words (JSON Schema titles, messages)."""
-        return _TITLES[self]
-
-
-_TITLES = {
-    FileKind.TRAIN: "MMAR training configuration (config_train.json)",
-    FileKind.VALIDATION: "MMAR validation configuration (config_validation.json)",
-    FileKind.ENVIRONMENT: "MMAR environment (environment.json)",
-    FileKind.DATALIST: "datalist (Medical Segmentation Decathlon form)",
-    FileKind.FED_SERVER: "federated server configuration (config_fed_server.json)",
-    FileKind.FED_CLIENT: "federated client configuration (config_fed_client.json)",
-    FileKind.PROJECT: "provisioning project file (project.yml)",
-    FileKind.AUTHZ: "authorization policy (authz_config.json)",
-    FileKind.PLAN: "compiled plan (mmarc compile)",
-}
-
-# Checked in order; the first pattern that matches the lower-cased file name wins.
-_NAME_PATTERNS: tuple[tuple[str, FileKind], ...] = (
-    ("*plan.json", FileKind.PLAN),
-    ("*fed_server*.json", FileKind.FED_SERVER),
-    ("*fed_client*.json", FileKind.FED_CLIENT),
-    ("*config_train*.json", FileKind.TRAIN),
-    ("trn_*.json", FileKind.TRAIN),
-    ("*config_valid*.json", FileKind.VALIDATION),
-    ("*config_eval*.json", FileKind.VALIDATION),
-    ("*environment*.json", FileKind.ENVIRONMENT),
-    ("*dataset*.json", FileKind.DATALIST),
-    ("*datalist*.json", FileKind.DATALIST),
-    ("*auth*.json", FileKind.AUTHZ),
-    ("*project*.yml", FileKind.PROJECT),
-    ("*project*.yaml", FileKind.PROJECT),
-)
-
-#: File names the CLI and editors may find; the suffixes mmarc loads.
-CONFIG_SUFFIXES = (".json", ".yml", ".yaml")
-
-
-def kind_from_name(path: Path) -> FileKind | None:
-    name = path.name.lower()
-    for pattern, kind in _NAME_PATTERNS:
-        if fnmatch.fnmatchcase(name, pattern):
-            return kind
-    return None
+__all__ = ["CONFIG_SUFFIXES", "FileKind", "detect_kind", "kind_from_content", "kind_from_name"]
 
 
 def kind_from_content(root: Node | None) -> FileKind | None:

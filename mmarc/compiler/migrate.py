@@ -35,6 +35,7 @@ from mmarc.compiler.migration.context import Change, FileMigration, Unmigrated
 from mmarc.compiler.migration.monai_renames import apply_monai_renames
 from mmarc.compiler.source import MappingNode, load_source
 from mmarc.compiler.versions import ClaraVersion, detect_version
+from mmarc.errors import EXIT_USAGE, MmarcError
 
 __all__ = ["MIGRATED_KINDS", "MigrationError", "MigrationReport", "migrate"]
 
@@ -67,8 +68,10 @@ class MigrationReport:
         return out
 
 
-class MigrationError(Exception):
+class MigrationError(MmarcError):
     """The migration cannot start (bad source or destination); nothing was written."""
+
+    exit_code = EXIT_USAGE
 
 
 # ---------------------------------------------------------------------------------------

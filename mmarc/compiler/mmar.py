@@ -16,10 +16,13 @@ from pathlib import Path
 from mmarc.compiler.kinds import CONFIG_SUFFIXES, FileKind, detect_kind
 from mmarc.compiler.source import Node, SourceFile, load_source
 from mmarc.diagnostics import Diagnostic
+from mmarc.errors import EXIT_USAGE, MmarcError
 
 
-class UsageError(Exception):
+class UsageError(MmarcError):
     """The target cannot be validated at all (exit status 2): no such path, unknown kind."""
+
+    exit_code = EXIT_USAGE
 
 
 def display_path(path: Path, cwd: Path | None = None) -> str:

@@ -42,6 +42,7 @@ from mmarc.compiler.source import (
 )
 from mmarc.compiler.versions import ClaraVersion, VersionReport
 from mmarc.diagnostics import Diagnostic
+from mmarc.errors import MmarcError
 
 PLAN_FORMAT = 1
 #: Keys of a config's top level that are not settings.
@@ -52,7 +53,7 @@ _PLAN_SECTION = {FileKind.VALIDATION: "evaluate"}
 Parts = tuple[PointerPart, ...]
 
 
-class PlanError(Exception):
+class PlanError(MmarcError):
     """The target cannot be compiled (it has validation errors); carries no traceback."""
 
 

@@ -4,12 +4,11 @@
   authenticates (ZAP, key -> email), rate-limits, authorizes, audits and delegates;
 - :mod:`.control`: the :class:`FederationControl` protocol the FL server implements;
 - :mod:`.local`: :class:`LocalFederationControl`, a real in-process implementation;
-- :mod:`.client` / :mod:`.console`: ``mmarc admin KIT``.
+- :mod:`.client`: the console's connection (the console itself is ``mmarc.cli.console``).
 """
 
 from .client import AdminClient, AdminConnectionError
 from .commands import COMMANDS, CommandError, help_text, parse_command
-from .console import Console, run_admin
 from .control import ControlError, FederationControl, Target
 from .local import LocalFederationControl
 from .protocol import AdminLimits, AdminProtocolError, Request, Response
@@ -23,7 +22,6 @@ __all__ = [
     "AdminProtocolError",
     "AdminService",
     "CommandError",
-    "Console",
     "ControlError",
     "FederationControl",
     "LocalFederationControl",
@@ -32,5 +30,4 @@ __all__ = [
     "Target",
     "help_text",
     "parse_command",
-    "run_admin",
 ]

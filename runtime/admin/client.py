@@ -17,8 +17,9 @@ from typing import Any
 
 import zmq
 
-from mmarc import api
+from mmarc.errors import MmarcError
 
+from ..compiling import CompileFn, CompileRefused
 from ..protocol import is_valid_client_name
 from ..provision.kit import KitInfo
 from ..security.uploads import UploadRefused, read_upload, scan_folder
@@ -41,7 +42,7 @@ _HANDSHAKE_FAILURES = (
 )
 
 
-class AdminConnectionError(RuntimeError):
+class AdminConnectionError(MmarcError, RuntimeError):
     """The server could not be reached, refused this admin's key, or did not answer."""
 
 
@@ -55,8 +56,12 @@ class AdminClient:
         *,
         timeout_s: float = 30.0,
         limits: AdminLimits = DEFAULT_ADMIN_LIMITS,
+        compile_plan: CompileFn | None = None,
     ) -> None:
         self.endpoint = endpoint
+        #: Checks an MMAR here before :meth:`upload_folder` sends it (None: the server's
+        #: check only).
+        self.compile_plan = compile_plan
         self.timeout_s = timeout_s
         self.limits = limits
         options = replace(
@@ -122,8 +127,8 @@ class AdminClient:
     def upload_folder(self, folder: Path, *, timeout_s: float = 600.0) -> Response:
         """Check and compile ``folder`` here, then send it; the server checks it again.
 
-        An MMAR with errors is refused locally (the reply carries its diagnostics) and
-        nothing is sent.
+        With a ``compile_plan``, an MMAR with errors is refused locally (the reply carries
+        its diagnostics) and nothing is sent.
         """
         folder = Path(folder)
         name = folder.resolve().name
@@ -133,19 +138,14 @@ class AdminClient:
             entries = scan_folder(folder, self.limits.uploads)
         except UploadRefused as exc:
             return Response("", "error", f"not uploaded: {exc}")
-        from .service import render_diagnostics
-
-        try:
-            compiled = api.compile_plan(folder)
-        except (api.UsageError, api.PlanError) as exc:
-            return Response("", "error", f"not uploaded: {exc}")
-        if compiled.plan is None:
-            return Response(
-                "",
-                "error",
-                render_diagnostics(compiled.validation, str(folder))
-                + "not uploaded: fix the errors above first",
-            )
+        if self.compile_plan is not None:
+            try:
+                self.compile_plan(folder)
+            except CompileRefused as exc:
+                if exc.diagnostics:
+                    text = exc.diagnostics + "not uploaded: fix the errors above first"
+                    return Response("", "error", text)
+                return Response("", "error", f"not uploaded: {exc}")
         try:
             blobs = read_upload(folder, entries)
         except UploadRefused as exc:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mmarc.errors import EXIT_USAGE, MmarcError
+
 from ..protocol import is_valid_client_name
 from ..security.authz import COMMAND_RIGHTS, SERVER_SITE, Right
 
@@ -18,8 +20,10 @@ TARGETS = ("server", "client")
 MAX_LOG_LINES = 10_000
 
 
-class CommandError(ValueError):
+class CommandError(MmarcError, ValueError):
     """A command line that does not fit its command's syntax."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from mmarc.errors import MmarcError
+
 Target = Literal["server", "client"]
 
 
-class ControlError(RuntimeError):
+class ControlError(MmarcError, RuntimeError):
     """The federation refused or could not carry out an action; shown to the admin as is."""
 
 

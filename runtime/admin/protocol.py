@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mmarc.errors import MmarcError
+
 from ..security.uploads import UploadEntry, UploadLimits, UploadRefused, safe_relpath
 
 ADMIN_PROTOCOL_VERSION = 1
@@ -33,7 +35,7 @@ Status = Literal["ok", "refused", "error"]
 STATUSES = ("ok", "refused", "error")
 
 
-class AdminProtocolError(ValueError):
+class AdminProtocolError(MmarcError, ValueError):
     """A frame does not follow the admin protocol (malformed, truncated, too large)."""
 
 

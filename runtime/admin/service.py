@@ -5,7 +5,8 @@ admin key, and the key's email is the user (the envelope carries no user name, s
 admin cannot claim another identity); the user's token bucket must allow it; the
 frames must parse (otherwise they are dropped and logged); the command's arguments must
 fit its syntax; the policy must grant the command's right over every target site;
-uploads must pass the upload-safety checks and compile on the server; only then is the
+uploads must pass the upload-safety checks and compile on the server (with the
+:class:`~mmarc.runtime.compiling.CompileFn` the service was given); only then is the
 :class:`FederationControl` called. Every authenticated request is audited, allowed or
 not, before the reply is sent. Nothing a peer sends can stop the service: every failure
 ends as a dropped frame or an error reply.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import json
 import logging
 import os
 import stat
@@ -28,8 +28,7 @@ from typing import Any
 
 import zmq
 
-from mmarc import api
-
+from ..compiling import CompileFn, CompileRefused
 from ..protocol import is_valid_client_name
 from ..provision.kit import ADMIN_ZAP_DOMAIN, KitInfo
 from ..security.audit import AuditLog
@@ -58,6 +57,7 @@ from .protocol import (
     encode_response,
     parse_request,
 )
+from .sites import per_site, site_problems
 
 log = logging.getLogger(__name__)
 
@@ -93,41 +93,25 @@ class _Bucket:
         return True
 
 
-def render_diagnostics(validation: api.Validation, target: str) -> str:
-    """Diagnostics as ``mmarc validate`` prints them (text, no colour)."""
-    from mmarc.report import OutputFormat, render
-
-    return render(
-        OutputFormat.TEXT,
-        target,
-        validation.detected(),
-        list(validation.diagnostics),
-        validation.sources,
-    )
-
-
-def compile_or_refuse(folder: Path, name: str) -> dict[str, Any]:
+def compile_or_refuse(compile_plan: CompileFn, folder: Path, name: str) -> dict[str, Any]:
     """Compile an MMAR for deployment; refuse (with its diagnostics) if it has errors.
 
     The MMAR is read, never imported or run: the compiler reads custom code with ``ast``.
     Paths in the diagnostics are relative to the MMAR, as the uploader knows them.
     """
     try:
-        compiled = api.compile_plan(folder, cwd=folder)
-    except (api.UsageError, api.PlanError) as exc:
+        return compile_plan(folder, paths_from_mmar=True)
+    except CompileRefused as exc:
+        if exc.diagnostics:
+            raise UploadRefused(
+                f"{name}: the MMAR has errors; fix them first:\n{exc.diagnostics}"
+            ) from None
         raise UploadRefused(f"{name}: not a usable MMAR: {exc}") from None
-    if compiled.plan is None:
-        raise UploadRefused(
-            f"{name}: the MMAR has errors; fix them first:\n"
-            + render_diagnostics(compiled.validation, name)
-        )
-    return compiled.plan
 
 
 def _with_data(request_id: str, title: str, data: Any) -> Response:
-    """A reply whose text shows ``data`` to people and whose ``data`` serves scripts."""
-    shown = json.dumps(data, indent=2, sort_keys=True, default=str)
-    return Response(request_id, "ok", f"{title}:\n{shown}", data)
+    """A reply titled ``title`` whose ``data`` the console shows as a table (or JSON)."""
+    return Response(request_id, "ok", title, data)
 
 
 class AdminService:
@@ -142,6 +126,7 @@ class AdminService:
         control: FederationControl,
         storage: Path,
         audit: AuditLog,
+        compile_plan: CompileFn,
         bind: str = "tcp://127.0.0.1:*",
         limits: AdminLimits = DEFAULT_ADMIN_LIMITS,
         server_name: str = SERVER_SITE,
@@ -149,6 +134,7 @@ class AdminService:
     ) -> None:
         self.policy = policy
         self.control = control
+        self.compile_plan = compile_plan
         self.storage = Path(storage)
         self.audit = audit
         self.limits = limits
@@ -178,7 +164,7 @@ class AdminService:
             "set_run_number": self._set_run_number,
             "upload_folder": self._upload,
             "deploy": self._deploy,
-            "start": self._simple("start"),
+            "start": self._start,
             "abort": self._simple("abort"),
             "shutdown": self._simple("shutdown"),
             "remove_client": self._remove_client,
@@ -195,6 +181,7 @@ class AdminService:
         kit: KitInfo,
         control: FederationControl,
         *,
+        compile_plan: CompileFn,
         bind: str | None = None,
         audit_path: Path | None = None,
         limits: AdminLimits = DEFAULT_ADMIN_LIMITS,
@@ -214,6 +201,7 @@ class AdminService:
             control=control,
             storage=kit.admin_storage,
             audit=AuditLog(audit_path or kit.path / "audit.log"),
+            compile_plan=compile_plan,
             bind=bind or f"tcp://*:{kit.admin_port}",
             limits=limits,
             server_name=kit.name,
@@ -418,6 +406,16 @@ class AdminService:
 
         return handler
 
+    def _start(self, user: str, p: Parsed, r: Request, blobs: Sequence[Any]) -> Response:
+        if p.target == "server":
+            return self._simple("start")(user, p, r, blobs)
+        if not p.sites:
+            raise ControlError("no client sites to act on")
+        problems = site_problems(self.control, p.sites, need_deployed=True)
+        return per_site(
+            r.id, "started", p.sites, problems, lambda ready: self.control.start("client", ready)
+        )
+
     def _remove_client(self, user: str, p: Parsed, r: Request, _: Sequence[Any]) -> Response:
         return Response(r.id, "ok", self.control.remove_client(p.sites[0]))
 
@@ -465,7 +463,7 @@ class AdminService:
             self.storage / STAGING, entries, [data[e.path] for e in entries], name
         )
         try:
-            plan = compile_or_refuse(staged, name)
+            plan = compile_or_refuse(self.compile_plan, staged, name)
             dest = install_upload(staged, self.storage / name)
         except BaseException:
             discard_upload(staged)
@@ -487,24 +485,46 @@ class AdminService:
             mode = 0
         if not stat.S_ISDIR(mode):
             raise ControlError(f"no uploaded MMAR named {name}: upload_folder it first")
-        plan = compile_or_refuse(folder, name)
+        plan = compile_or_refuse(self.compile_plan, folder, name)
         entries: list[UploadEntry] = scan_folder(folder, self.limits.uploads)
-        targets = [SERVER_SITE] if p.target == "server" else list(p.sites)
-        for site in targets:
+
+        def refusal(site: str) -> str | None:
             org = self.policy.site_org(site)
             byoc, datalist = self._org_rules(org)
-            check_rules(
-                entries,
-                allow_byoc=byoc,
-                allow_custom_datalist=datalist,
-                read=lambda path: (folder / path).read_bytes(),
-                who=f"site {site} (org {org or 'unknown'})",
-            )
-        sites = () if p.target == "server" else p.sites
-        if p.target == "client" and not sites:
+            try:
+                check_rules(
+                    entries,
+                    allow_byoc=byoc,
+                    allow_custom_datalist=datalist,
+                    read=lambda path: (folder / path).read_bytes(),
+                    who=f"site {site} (org {org or 'unknown'})",
+                )
+            except UploadRefused as exc:
+                return str(exc)
+            return None
+
+        extra = {"plan_sha256": plan["sha256"]}
+        if p.target == "server":
+            why = refusal(SERVER_SITE)
+            if why is not None:
+                raise UploadRefused(why)
+            text = self.control.deploy(plan, folder, "server", ())
+            return Response(r.id, "ok", text, extra)
+        if not p.sites:
             raise ControlError("no client sites to deploy to")
-        text = self.control.deploy(plan, folder, p.target, sites)  # type: ignore[arg-type]
-        return Response(r.id, "ok", text, {"plan_sha256": plan["sha256"]})
+        problems = site_problems(self.control, p.sites)
+        for site in p.sites:
+            why = None if site in problems else refusal(site)
+            if why is not None:
+                problems[site] = why
+        return per_site(
+            r.id,
+            "deployed",
+            p.sites,
+            problems,
+            lambda ready: self.control.deploy(plan, folder, "client", ready),
+            extra,
+        )
 
     def _inside_run_folder(self, rel: str) -> tuple[Path, Path]:
         root = self.control.run_folder().resolve()

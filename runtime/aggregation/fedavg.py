@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from mmarc.errors import MmarcError
+
 from ..protocol import as_numpy
 from .selection import ExcludeSpec, VarSelector
 
@@ -39,7 +41,7 @@ from .selection import ExcludeSpec, VarSelector
 BLOCK = 1 << 16
 
 
-class AggregationError(ValueError):
+class AggregationError(MmarcError, ValueError):
     """An update cannot be aggregated (bad weight, shape/dtype mismatch, NaN/inf...)."""
 
 

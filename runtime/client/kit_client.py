@@ -3,7 +3,8 @@
 The client polls the server's kit channel (the kit's FL port, CurveZMQ with the kit's
 keys, the server key pinned) as its provisioned name. It receives the MMAR the admin
 deployed to it, starts training when the admin starts it (the round workflow runs in
-a subprocess, ``python -m mmarc.runtime.client.kit_client train ...``), ends that
+a subprocess, ``python -m mmarc.runtime.client.kit_client train ...``, on the plan the
+caller's :class:`CompileFn` compiled from the deployed MMAR), ends that
 subprocess on ``abort``, and exits on ``shutdown``. A server that never answers the
 first poll (an unprovisioned key is dropped by the server's ZAP without a word) or
 that refuses the name ends the client with :class:`KitClientRefused`: no silent retry.
@@ -22,6 +23,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from mmarc.errors import MmarcError
+
+from ..compiling import CompileFn, CompileRefused, read_plan_file, write_plan
 from ..provision.kit import KitInfo, verify_kit
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, client_socket, new_context
 
@@ -30,7 +34,7 @@ log = logging.getLogger(__name__)
 POLL_INTERVAL_S = 0.5
 
 
-class KitClientRefused(RuntimeError):
+class KitClientRefused(MmarcError, RuntimeError):
     """The server refused this client, or never answered its first request."""
 
 
@@ -43,13 +47,17 @@ def _unpack(blob: bytes, dest: Path) -> None:
 def run_kit_client(
     kit: KitInfo,
     *,
+    compile_plan: CompileFn,
     sets: Sequence[str] = (),
     datalist: Path | None = None,
     device: str = "cpu",
     first_reply_timeout_s: float = 15.0,
     lost_timeout_s: float = 120.0,
 ) -> int:
-    """Serve the server's orders until ``shutdown``; returns the exit code."""
+    """Serve the server's orders until ``shutdown``; returns the exit code.
+
+    ``compile_plan`` compiles each deployed MMAR (with ``sets``) before training starts.
+    """
     work = kit.path / "run"
     work.mkdir(parents=True, exist_ok=True)
     context = new_context(DEFAULT_SOCKET_OPTIONS)
@@ -135,6 +143,15 @@ def run_kit_client(
             endpoint = reply.get("endpoint")
             if epoch > started and endpoint and have_version:
                 started = epoch
+                try:
+                    plan = compile_plan(mmar, sets=sets)
+                except CompileRefused as exc:
+                    state = f"refused: {exc.one_line()}"[:200]
+                    log.error("not training: %s", exc.one_line())
+                    continue
+                plan_path = work / f"train_{epoch}" / "plan.json"
+                plan_path.parent.mkdir(parents=True, exist_ok=True)
+                write_plan(plan, plan_path)
                 command = [
                     sys.executable,
                     "-m",
@@ -144,11 +161,11 @@ def run_kit_client(
                     str(mmar),
                     str(endpoint),
                     str(work / f"train_{epoch}"),
+                    "--plan",
+                    str(plan_path),
                     "--device",
                     device,
                 ]
-                for item in sets:
-                    command += ["--set", item]
                 if datalist is not None:
                     command += ["--datalist", str(datalist)]
                 proc = subprocess.Popen(command)
@@ -170,13 +187,14 @@ def run_kit_client(
 
 
 def train_main(argv: Sequence[str] | None = None) -> int:
-    """The training subprocess: join the round workflow with the kit's keys."""
+    """The training subprocess: join the round workflow with the kit's keys, on the plan
+    the parent compiled (``--plan``)."""
     parser = argparse.ArgumentParser(prog="mmarc-kit-train")
     parser.add_argument("kit", type=Path)
     parser.add_argument("mmar", type=Path)
     parser.add_argument("endpoint")
     parser.add_argument("output", type=Path)
-    parser.add_argument("--set", dest="sets", action="append", default=[])
+    parser.add_argument("--plan", type=Path, required=True)
     parser.add_argument("--datalist", type=Path, default=None)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args(argv)
@@ -186,23 +204,24 @@ def train_main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     logging.basicConfig(level=logging.INFO, format="mmarc client: %(message)s")
-    from mmarc import api
+    from .loop import run_client
 
     kit = verify_kit(args.kit, role="client")
+    plan = read_plan_file(args.plan)
     try:
-        result = api.run_client(
+        result = run_client(
+            plan,
             args.mmar,
             kit.name,
             args.endpoint,
-            args.sets or None,
+            args.output,
             datalist=args.datalist,
-            output=args.output,
             device=args.device,
             security=kit.client_security(),
         )
     except KeyboardInterrupt:
         return 130
-    print(f"{result.name}: {result.rounds} round(s) in {result.wall_s:.1f} s", flush=True)
+    log.info("%s: %d round(s) in %.1f s", result.name, result.rounds, result.wall_s)
     return 0
 
 

@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import zmq
 
+from mmarc.errors import MmarcError
+
 from ..filters import Filter
 from ..protocol import MessageKind
 from ..server.admission import registration_meta
@@ -58,7 +60,7 @@ DUMP_ENV = "MMARC_FL_DUMP"
 Weights = dict[str, np.ndarray]
 
 
-class ClientError(RuntimeError):
+class ClientError(MmarcError, RuntimeError):
     """The client cannot go on; the message says why (no traceback needed)."""
 
 

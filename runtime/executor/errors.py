@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mmarc.errors import EXIT_INTERRUPTED, MmarcError
 
-class ExecutorError(Exception):
+
+class ExecutorError(MmarcError):
     """A problem with a plan, its MMAR or the machine, reported as one readable message.
 
     ``pointer`` is the JSON pointer of the plan value concerned, or None when the problem
@@ -34,7 +36,7 @@ class RunInterrupted(ExecutorError):
     checkpoint is and how to resume); no traceback.
     """
 
-    exit_code = 130
+    exit_code = EXIT_INTERRUPTED
 
     def __init__(self, message: str, checkpoint: Path | None) -> None:
         super().__init__(message)

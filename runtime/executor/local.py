@@ -8,8 +8,8 @@ its local epochs, with :func:`get_weights` / :func:`set_weights` to exchange wei
 safe CLI needs: deterministic seeding, validation every ``num_interval_per_valid``
 epochs (when the config has no ValidationHandler of its own), ``metrics.jsonl``, the
 latest checkpoint (``MMAR_CKPT``, default ``models/model.pt``) after every epoch and at
-the end, the best checkpoint by key metric (``models/best_model.pt``), resuming, a progress
-bar, and a consistent checkpoint when interrupted with Ctrl-C: the first SIGINT asks the
+the end, the best checkpoint by key metric (``models/best_model.pt``), resuming, progress
+events, and a consistent checkpoint when interrupted with Ctrl-C: the first SIGINT asks the
 engines to stop after the current iteration, the checkpoint is written atomically, and
 :class:`RunInterrupted` is raised (a second Ctrl-C aborts at once; the last checkpoint
 on disk is still whole, since every write is an atomic rename).
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from mmarc.runtime.events import Subscriber, emit
 from mmarc.runtime.executor.builder import (
     INTERPRETED_HANDLERS,
     Builder,
@@ -62,7 +63,6 @@ from mmarc.runtime.executor.plan import (
     join_pointer,
     mmar_path,
 )
-from mmarc.runtime.executor.progress import TrainingProgress
 
 CUDA_MISSING = (
     "CUDA was requested but torch.cuda.is_available() is false on this machine; use --device cpu"
@@ -234,14 +234,18 @@ def run_local(
     device: str = "cpu",
     output_dir: Path | None = None,
     resume: bool | None = None,
-    progress: bool = True,
+    on_event: Subscriber | None = None,
 ) -> RunResult:
-    """Train ``plan`` on this machine; see the module docstring for what is written."""
+    """Train ``plan`` on this machine; see the module docstring for what is written.
+
+    ``on_event`` hears ``train_start``, ``iteration``, ``metric`` and ``train_end``
+    (:mod:`mmarc.runtime.events`); the CLI draws its progress bar from them.
+    """
     started = time.perf_counter()
     root = Path(mmar_root).resolve()
     training = build_training(plan, root, device)
     restored = _restore(training, plan, root, resume)
-    run = _Run(training, plan, root, output_dir, restored, progress, started)
+    run = _Run(training, plan, root, output_dir, restored, on_event, started)
     return run.execute()
 
 
@@ -262,7 +266,7 @@ class _Run:
         root: Path,
         output_dir: Path | None,
         restored: _Restored,
-        progress: bool,
+        on_event: Subscriber | None,
         started: float,
     ) -> None:
         self.t = training
@@ -282,9 +286,7 @@ class _Run:
         self.aborted = False  # KeyboardInterrupt: stop at once
         self.finishing = False
         self.max_epochs = int(training.trainer.state.max_epochs or 0)
-        self.bar = TrainingProgress(
-            progress, self.max_epochs, training.epoch_length, restored.epochs
-        )
+        self.on_event = on_event
 
     # -- events ----------------------------------------------------------------------------
 
@@ -301,7 +303,7 @@ class _Run:
         loss = loss_of(engine.state.output)
         if loss is not None:
             self.loss.add(loss)
-        self.bar.iteration(engine.state.epoch, loss)
+        emit(self.on_event, "iteration", epoch=int(engine.state.epoch), loss=loss)
 
     def _row(self, extra: Mapping[str, float]) -> dict[str, Any]:
         state = self.t.trainer.state
@@ -328,7 +330,8 @@ class _Run:
             self.best = {"metric": key, "value": value, "epoch": int(self.t.trainer.state.epoch)}
             if self.best_path is not None:
                 atomic_save(self._best_checkpoint(), self.best_path)
-        self.bar.metric(key, value, self.best["value"] if self.best else None)
+        best = self.best["value"] if self.best else None
+        emit(self.on_event, "metric", name=key, value=value, best=best)
 
     def _on_epoch(self, engine: Any) -> None:
         if self.interrupted:
@@ -397,22 +400,30 @@ class _Run:
                 stacklevel=4,
             )
             return
-        with self.bar:
-            try:
-                trainer.run()
-            except ExecutorError:
-                raise
-            except KeyboardInterrupt:
-                # a second Ctrl-C (or one outside the main thread): the state may be
-                # mid-step, so keep the last whole checkpoint instead of writing this one
-                self.aborted = True
-            except Exception as exc:
-                state = trainer.state
-                raise ExecutorError(
-                    f"training failed at epoch {state.epoch}, iteration {state.iteration}: "
-                    f"{type(exc).__name__}: {exc}",
-                    "/train/trainer",
-                ) from exc
+        emit(
+            self.on_event,
+            "train_start",
+            total_epochs=self.max_epochs,
+            epoch_length=self.t.epoch_length,
+            done_epochs=self.restored.epochs,
+        )
+        try:
+            trainer.run()
+        except ExecutorError:
+            raise
+        except KeyboardInterrupt:
+            # a second Ctrl-C (or one outside the main thread): the state may be
+            # mid-step, so keep the last whole checkpoint instead of writing this one
+            self.aborted = True
+        except Exception as exc:
+            state = trainer.state
+            raise ExecutorError(
+                f"training failed at epoch {state.epoch}, iteration {state.iteration}: "
+                f"{type(exc).__name__}: {exc}",
+                "/train/trainer",
+            ) from exc
+        finally:
+            emit(self.on_event, "train_end")
 
     def _save_final_copies(self) -> None:
         """A train-section CheckpointSaver with ``save_final`` and ``final_filename``."""

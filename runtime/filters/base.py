@@ -16,8 +16,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from mmarc.errors import MmarcError
 
-class FilterConfigError(ValueError):
+
+class FilterConfigError(MmarcError, ValueError):
     """A filter entry names an unknown filter or has arguments it does not accept."""
 
 

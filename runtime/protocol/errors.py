@@ -7,8 +7,10 @@ catches, records and answers, and then keeps serving.
 
 from __future__ import annotations
 
+from mmarc.errors import MmarcError
 
-class ProtocolError(ValueError):
+
+class ProtocolError(MmarcError, ValueError):
     """A message does not follow the wire protocol (malformed, truncated, too large...)."""
 
 

@@ -1,28 +1,27 @@
 """Provisioning: project.yml (Clara 4.0 or FLARE api 2/3) -> one signed startup kit each.
 
-``check_inputs`` validates exactly like ``mmarc validate``; ``provision`` writes the
-kits; ``verify_kit`` checks a kit's signature and every file before returning what the
-server, a client or the admin console needs from it (:class:`KitInfo`).
+``provision`` writes the kits of inputs checked by ``mmarc.provisioning`` (as ``mmarc
+validate`` checks any file); ``verify_kit`` checks a kit's signature and every file
+before returning what the server, a client or the admin console needs from it
+(:class:`KitInfo`).
 """
 
-from .build import Inputs, KitReport, ProvisionResult, check_inputs, provision
+from .build import KitReport, ProjectInputs, ProvisionResult, provision
 from .kit import ADMIN_ZAP_DOMAIN, KitError, KitInfo, find_startup, is_kit, verify_kit
-from .project import ProjectSpec, ProvisionError, load_authz, load_project
+from .project import ProjectSpec, ProvisionError, spec_from_plain
 
 __all__ = [
     "ADMIN_ZAP_DOMAIN",
-    "Inputs",
     "KitError",
     "KitInfo",
     "KitReport",
+    "ProjectInputs",
     "ProjectSpec",
     "ProvisionError",
     "ProvisionResult",
-    "check_inputs",
     "find_startup",
     "is_kit",
-    "load_authz",
-    "load_project",
     "provision",
+    "spec_from_plain",
     "verify_kit",
 ]

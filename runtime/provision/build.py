@@ -15,9 +15,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from mmarc import api
+from typing import Any, Protocol
 
 from ..security.authz import Policy, PolicyError
 from ..security.manifest import fingerprint, sign_folder
@@ -34,24 +32,21 @@ from .kit import (
     Role,
     config_name,
 )
-from .project import ProjectSpec, ProvisionError, effective_policy, load_authz, load_project
+from .project import ProjectSpec, ProvisionError, effective_policy
 
 
-@dataclass
-class Inputs:
-    """The validated inputs; ``validations`` are rendered when ``ok`` is false."""
-
-    project_path: Path
-    authz_path: Path | None
-    validations: list[tuple[Path, api.Validation]]
-    spec: ProjectSpec | None = None
-    authz: dict[str, Any] | None = None
+class ProjectInputs(Protocol):
+    """Checked provisioning inputs (``mmarc.provisioning.Inputs``): the project's spec,
+    its policy file's content, and whether both passed their checks."""
 
     @property
-    def ok(self) -> bool:
-        return self.spec is not None and not any(
-            v.diagnostics.has_errors() for _, v in self.validations
-        )
+    def ok(self) -> bool: ...
+
+    @property
+    def spec(self) -> ProjectSpec | None: ...
+
+    @property
+    def authz(self) -> dict[str, Any] | None: ...
 
 
 @dataclass
@@ -72,17 +67,6 @@ class ProvisionResult:
     policy_source: str
     kits: list[KitReport]
     notes: list[str]
-
-
-def check_inputs(project_path: Path, authz_path: Path | None = None) -> Inputs:
-    """Validate project.yml (and authz_config.json) exactly as ``mmarc validate`` would."""
-    spec, validation = load_project(Path(project_path))
-    inputs = Inputs(Path(project_path), authz_path, [(Path(project_path), validation)], spec)
-    if authz_path is not None:
-        authz, authz_validation = load_authz(Path(authz_path))
-        inputs.validations.append((Path(authz_path), authz_validation))
-        inputs.authz = authz
-    return inputs
 
 
 def _check_workspace(workspace: Path, project: str) -> None:
@@ -204,7 +188,7 @@ def _write_kit(
 
 
 def provision(
-    inputs: Inputs,
+    inputs: ProjectInputs,
     workspace: Path,
     *,
     rotate_keys: bool = False,

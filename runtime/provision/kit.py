@@ -29,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from mmarc.errors import MmarcError
+
 from ..security.manifest import MANIFEST_NAME, ManifestError, verify_folder
 from ..transport.security import CurveKeyPair, SecurityConfig
 
@@ -46,7 +48,7 @@ ADMIN_ZAP_DOMAIN = "mmarc-admin"
 _MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
-class KitError(Exception):
+class KitError(MmarcError):
     """A kit cannot be trusted or used; ``file`` names the offending file when known."""
 
     def __init__(self, message: str, file: str | None = None) -> None:

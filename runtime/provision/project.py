@@ -2,25 +2,19 @@
 
 Clara 4.0 names a ``server`` and lists ``fl_clients`` and ``admin_clients``; NVIDIA
 FLARE (``api_version`` 2/3) lists ``participants`` by type. Both become the same spec
-so that kits are built one way. The file is first validated exactly as ``mmarc
-validate`` does; the checks the schema cannot express (names used as folder names and
-routing ids, duplicates, one server, distinct ports) are added as located S004
-diagnostics to the same report, so the user sees one list of problems in one format.
+so that kits are built one way. Reading and checking the file (as ``mmarc validate``
+does, plus the located S004 checks the schema cannot express) is the caller's:
+:mod:`mmarc.provisioning` hands :func:`spec_from_plain` content that passed them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from mmarc import api
-from mmarc.compiler.kinds import FileKind
-from mmarc.compiler.source import PointerPart, SourceFile
-from mmarc.diagnostics import Severity
+from mmarc.errors import MmarcError
 
-from ..protocol import is_valid_client_name
 from ..security.authz import SERVER_SITE, SUPER_ROLE
 from .kit import Role
 
@@ -38,7 +32,7 @@ DEFAULT_ROLE_RIGHTS: dict[str, dict[str, bool]] = {
 _API3_ROLES = {"project_admin": SUPER_ROLE}
 
 
-class ProvisionError(Exception):
+class ProvisionError(MmarcError):
     """Provisioning cannot go on; the message says why in one line."""
 
 
@@ -92,34 +86,6 @@ class ProjectSpec:
         sites = {SERVER_SITE: self.server.org}
         sites.update({c.name: c.org for c in self.clients})
         return sites
-
-
-def _diag(
-    source: SourceFile,
-    validation: api.Validation,
-    message: str,
-    parts: tuple[PointerPart, ...],
-    hint: str | None = None,
-    severity: Severity = Severity.ERROR,
-) -> None:
-    validation.diagnostics.add(
-        source.diagnostic("S004", message, parts, hint=hint, severity=severity)
-    )
-
-
-def _check_name(
-    source: SourceFile, validation: api.Validation, name: Any, parts: tuple[PointerPart, ...]
-) -> None:
-    if isinstance(name, str) and not is_valid_client_name(name):
-        _diag(
-            source,
-            validation,
-            f"{name[:60]!r} cannot name a participant: it becomes a kit folder and a "
-            "network identity",
-            parts,
-            hint="use letters, digits and . _ @ + - (starting with a letter or digit), "
-            "at most 128 characters",
-        )
 
 
 def _from_clara(plain: dict[str, Any]) -> tuple[ServerSpec, list[ClientSpec], list[AdminSpec]]:
@@ -199,102 +165,20 @@ def _builder_policy(plain: dict[str, Any], admins: list[AdminSpec]) -> dict[str,
     return None
 
 
-def _semantic_checks(source: SourceFile, validation: api.Validation, plain: dict[str, Any]) -> None:
-    """Names, duplicates, one server, distinct ports: located on the offending value."""
-    seen: dict[str, tuple[PointerPart, ...]] = {}
-
-    def claim(name: Any, parts: tuple[PointerPart, ...]) -> None:
-        if not isinstance(name, str):
-            return
-        _check_name(source, validation, name, parts)
-        key = name.lower()
-        if key in seen:
-            _diag(
-                source,
-                validation,
-                f"participant name {name!r} is used twice (kit folders and identities must "
-                "be unique, ignoring case)",
-                parts,
-                hint=f"first used at {'/'.join(map(str, seen[key]))}",
-            )
-        else:
-            seen[key] = parts
-
-    ports: list[tuple[Any, Any, tuple[PointerPart, ...]]] = []
-    if "participants" in plain:
-        servers = 0
-        for i, p in enumerate(plain["participants"]):
-            if p.get("type") in ("overseer", "relay"):
-                continue
-            claim(p.get("name"), ("participants", i, "name"))
-            if p.get("type") == "server":
-                servers += 1
-                if servers > 1:
-                    _diag(
-                        source,
-                        validation,
-                        "a second server: mmarc runs one FL server per project",
-                        ("participants", i, "type"),
-                        hint="remove the extra server (high availability is not supported)",
-                    )
-                ports.append((p.get("fed_learn_port"), p.get("admin_port"), ("participants", i)))
-        if servers == 0:
-            _diag(
-                source,
-                validation,
-                "no participant of type server",
-                ("participants",),
-                hint="add one participant with type: server",
-            )
-    else:
-        srv = plain.get("server") or {}
-        claim(srv.get("cn"), ("server", "cn"))
-        ports.append((srv.get("fed_learn_port"), srv.get("admin_port"), ("server",)))
-        for i, c in enumerate(plain.get("fl_clients") or []):
-            claim(c.get("client_name"), ("fl_clients", i, "client_name"))
-        for i, a in enumerate(plain.get("admin_clients") or []):
-            claim(a.get("email"), ("admin_clients", i, "email"))
-    for fed, admin, parts in ports:
-        fed = fed or DEFAULT_FED_LEARN_PORT
-        if (admin or DEFAULT_ADMIN_PORT) == fed:
-            where = (*parts, "admin_port") if admin else (*parts, "fed_learn_port")
-            _diag(
-                source,
-                validation,
-                f"admin_port and fed_learn_port are both {fed}",
-                where,
-                hint="the admin console and FL clients need different ports",
-            )
-
-
-def load_project(path: Path) -> tuple[ProjectSpec | None, api.Validation]:
-    """Validate ``path`` like ``mmarc validate`` and read it; None when it has errors.
-
-    Raises ``api.UsageError`` for an unusable path and :class:`ProvisionError` when the
-    file is not a project file at all.
-    """
-    validation = api.validate(path)
-    loaded = validation.target.files[0] if validation.target.files else None
-    if loaded is not None and loaded.kind not in (FileKind.PROJECT, None):
-        raise ProvisionError(f"{path}: is a {loaded.kind.label}, not a project.yml")
-    if validation.diagnostics.has_errors() or loaded is None or loaded.source.root is None:
-        return None, validation
-    source = loaded.source
-    plain = source.to_plain()
-    _semantic_checks(source, validation, plain)
-    if validation.diagnostics.has_errors():
-        return None, validation
+def spec_from_plain(plain: dict[str, Any]) -> ProjectSpec:
+    """The spec of a project file's content that passed its checks (see ``mmarc.provisioning``)."""
     notes: list[str] = []
     policy = None
     if "participants" in plain:
         server, clients, admins, notes = _from_flare(plain)
-        assert server is not None  # checked above
+        if server is None:
+            raise ProvisionError("the project has no participant of type server")
         form = f"flare-{plain['api_version']}"
         policy = _builder_policy(plain, admins)
     else:
         server, clients, admins = _from_clara(plain)
         form = "clara-4.0"
-    spec = ProjectSpec(
+    return ProjectSpec(
         name=plain["name"],
         form=form,
         server=server,
@@ -303,46 +187,6 @@ def load_project(path: Path) -> tuple[ProjectSpec | None, api.Validation]:
         builder_policy=policy,
         notes=tuple(notes),
     )
-    return spec, validation
-
-
-def load_authz(path: Path) -> tuple[dict[str, Any] | None, api.Validation]:
-    """Validate an authz_config.json like ``mmarc validate``; its plain content or None."""
-    validation = api.validate(path)
-    loaded = validation.target.files[0] if validation.target.files else None
-    if loaded is not None and loaded.kind not in (FileKind.AUTHZ, None):
-        raise ProvisionError(f"{path}: is a {loaded.kind.label}, not an authz_config.json")
-    if validation.diagnostics.has_errors() or loaded is None or loaded.source.root is None:
-        return None, validation
-    plain = loaded.source.to_plain()
-    _policy_checks(loaded.source, validation, plain)
-    return plain, validation
-
-
-def _policy_checks(source: SourceFile, validation: api.Validation, plain: dict[str, Any]) -> None:
-    """References inside the policy that Clara would silently ignore: warnings."""
-    roles = set(plain.get("roles") or {}) | {SUPER_ROLE}
-    groups = set(plain.get("groups") or {})
-    for email, user in (plain.get("users") or {}).items():
-        for i, role in enumerate(user.get("roles") or []):
-            if role not in roles:
-                _diag(
-                    source,
-                    validation,
-                    f"role {role!r} of {email} is not declared under roles",
-                    ("users", email, "roles", i),
-                    severity=Severity.WARNING,
-                )
-    for org, names in (plain.get("orgs") or {}).items():
-        for i, group in enumerate(names or []):
-            if group not in groups:
-                _diag(
-                    source,
-                    validation,
-                    f"group {group!r} of org {org} is not declared under groups",
-                    ("orgs", org, i),
-                    severity=Severity.WARNING,
-                )
 
 
 def default_policy(spec: ProjectSpec) -> dict[str, Any]:

@@ -28,6 +28,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from mmarc.errors import MmarcError
+
 SUPER_ROLE = "super"
 #: The site name that stands for the FL server in ``sites`` and in command targets.
 SERVER_SITE = "server"
@@ -85,7 +87,7 @@ _VERBS = {
 }
 
 
-class PolicyError(ValueError):
+class PolicyError(MmarcError, ValueError):
     """The policy file is not a usable authorization policy."""
 
 

@@ -30,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from mmarc.errors import MmarcError
+
 MANIFEST_NAME = "MANIFEST.json"
 PUBLIC_KEY_NAME = "project.pub"
 FORMAT = "mmarc-kit-manifest/1"
@@ -38,7 +40,7 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 _CHUNK = 1024 * 1024
 
 
-class ManifestError(Exception):
+class ManifestError(MmarcError):
     """A folder does not match its signed manifest; ``file`` names the culprit."""
 
     def __init__(self, message: str, file: str | None = None) -> None:

@@ -27,7 +27,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from mmarc.compiler.kinds import FileKind, kind_from_name
+from mmarc.errors import MmarcError
+from mmarc.file_kinds import FileKind, kind_from_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ class UploadEntry:
     size: int
 
 
-class UploadRefused(ValueError):
+class UploadRefused(MmarcError, ValueError):
     """An upload breaks a rule; ``path`` names the offending file where there is one."""
 
     def __init__(self, message: str, path: str | None = None) -> None:

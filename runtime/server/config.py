@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mmarc.errors import MmarcError
+
 from ..aggregation.selection import ExcludeSpec
 from ..filters import Filter, FilterConfigError, build_filter
 
@@ -35,7 +37,7 @@ DEFAULTS: Mapping[str, Any] = {
 AGGREGATOR_TARGET = "mmarc.runtime.aggregation.InTimeAccumulator"
 
 
-class FLConfigError(ValueError):
+class FLConfigError(MmarcError, ValueError):
     """An FL setting the runtime cannot run with; the message names the plan pointer."""
 
     def __init__(self, message: str, pointer: str) -> None:

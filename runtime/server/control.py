@@ -34,6 +34,7 @@ from typing import Any
 import zmq
 
 from ..admin.control import ControlError, Target
+from ..compiling import write_plan
 from ..provision.kit import KitInfo
 from ..security.authz import SERVER_SITE
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, new_context, server_socket
@@ -242,6 +243,7 @@ class ServerFederationControl:
                     "last_seen_s_ago": round(now - c.last_seen, 1) if c.last_seen else None,
                     "state": c.reported.get("state", "unknown"),
                     "deployed": c.plan_sha256 or None,
+                    "round": self.progress.get("round") if c.start_epoch else None,
                 }
             return out
 
@@ -295,6 +297,8 @@ class ServerFederationControl:
                 run = self._run_dir()
                 self.progress = {}
                 self.endpoint = None
+                plan_path = run / f"mmar_{SERVER_SITE}" / PLAN_FILE
+                write_plan(dict(self.server_plan), plan_path)
                 command = [
                     sys.executable,
                     "-m",
@@ -303,6 +307,8 @@ class ServerFederationControl:
                     str(self.kit.path),
                     str(self.server_mmar),
                     str(run / "server"),
+                    "--plan",
+                    str(plan_path),
                     "--host",
                     self.host,
                 ]

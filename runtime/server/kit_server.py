@@ -3,8 +3,9 @@
 :func:`serve_kit` verifies nothing itself (the CLI verified the kit), binds the kit
 channel (FL port) and the admin service (admin port), both CurveZMQ with the kit's
 keys, and waits until an admin says ``shutdown server``. The round workflow runs in a
-subprocess: ``python -m mmarc.runtime.server.kit_server workflow KIT MMAR RUN_DIR``
-(:func:`workflow_main`), which prints its progress as JSON lines.
+subprocess: ``python -m mmarc.runtime.server.kit_server workflow KIT MMAR RUN_DIR --plan
+PLAN`` (:func:`workflow_main`), which runs the plan compiled at deploy time and prints its
+progress as JSON lines. Compiling uploads is the caller's :class:`CompileFn`.
 """
 
 from __future__ import annotations
@@ -17,20 +18,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..compiling import CompileFn, read_plan_file
 from ..provision.kit import KitInfo, verify_kit
 
 
 def serve_kit(
-    kit: KitInfo, *, host: str | None = None, on_ready: Callable[[str, str], None] | None = None
+    kit: KitInfo,
+    *,
+    compile_plan: CompileFn,
+    host: str | None = None,
+    on_ready: Callable[[str, str], None] | None = None,
 ) -> int:
-    """Serve the kit's federation until ``shutdown server``; returns the exit code (0)."""
+    """Serve the kit's federation until ``shutdown server``; returns the exit code (0).
+
+    ``compile_plan`` compiles what admins upload and deploy (see :mod:`..compiling`).
+    """
     from ..admin.service import AdminService
     from .control import ServerFederationControl
 
     host = host or kit.server_host
     control = ServerFederationControl(kit, host=host)
     try:
-        service = AdminService.from_kit(kit, control, bind=f"tcp://{host}:{kit.admin_port}").start()
+        service = AdminService.from_kit(
+            kit, control, compile_plan=compile_plan, bind=f"tcp://{host}:{kit.admin_port}"
+        ).start()
         try:
             if on_ready is not None:
                 on_ready(f"tcp://{host}:{kit.fed_learn_port}", service.endpoint)
@@ -50,6 +61,7 @@ def workflow_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("kit", type=Path)
     parser.add_argument("mmar", type=Path)
     parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--plan", type=Path, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     args = parser.parse_args(argv)
 
@@ -57,9 +69,10 @@ def workflow_main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    from mmarc import api
+    from .workflow import run_server
 
     kit = verify_kit(args.kit, role="server")
+    plan = read_plan_file(args.plan)
 
     def emit(event: dict[str, Any]) -> None:
         print(json.dumps(event, default=str), flush=True)
@@ -68,11 +81,11 @@ def workflow_main(argv: Sequence[str] | None = None) -> int:
         emit({"event": "endpoint", "endpoint": endpoint})
 
     try:
-        result = api.run_server(
+        result = run_server(
+            plan,
             args.mmar,
-            host=args.host,
-            port=0,
-            output=args.run_dir,
+            args.run_dir,
+            bind=f"tcp://{args.host}:*",
             security=kit.server_security(),
             on_progress=emit,
             on_ready=ready,

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from mmarc.errors import MmarcError
+
 from ..aggregation.selection import ExcludeSpec, VarSelector
 from ..executor.checkpoints import atomic_save
 from ..executor.errors import ExecutorError
@@ -44,7 +46,7 @@ BEST_MODEL = "best_FL_global_model.pt"
 Weights = dict[str, np.ndarray]
 
 
-class PersistError(RuntimeError):
+class PersistError(MmarcError, RuntimeError):
     """The run folder holds something this server cannot continue from."""
 
 

@@ -47,6 +47,8 @@ from typing import Any
 import numpy as np
 import zmq
 
+from mmarc.errors import MmarcError
+
 from ..aggregation import AggregationError, InTimeAccumulator, update_weight
 from ..filters import apply_filters
 from ..protocol import DEFAULT_LIMITS, EMPTY_PAYLOAD, Limits, MessageKind, Payload, prepare
@@ -81,7 +83,7 @@ SUMMARY_FILE = "summary.json"
 Progress = Callable[[dict[str, Any]], None]
 
 
-class ServerError(RuntimeError):
+class ServerError(MmarcError, RuntimeError):
     """The server cannot start or go on; the message says why (no traceback needed)."""
 
 

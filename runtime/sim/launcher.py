@@ -12,8 +12,8 @@ simulator measures is what a deployment runs. The launcher:
    and MONAI once and, given the server's address, forks the clients (``site-1`` ...),
    each with ``OMP_NUM_THREADS`` = cores / clients so N clients share the cores instead
    of fighting over them;
-4. shows the server's progress events live (:mod:`.view`) until the server exits, then
-   waits for the clients to leave.
+4. passes the server's progress events to the caller's subscriber
+   (:mod:`mmarc.runtime.events`) until the server exits, then waits for the clients to leave.
 
 Everything lands in one run folder (default ``runs/<mmar-name>-<timestamp>/``):
 ``plan.json``, ``FL_global_model.pt``, ``best_FL_global_model.pt``, ``metrics.jsonl``
@@ -39,11 +39,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from mmarc.errors import EXIT_INTERRUPTED, MmarcError
+
 from ..client.config import client_config
+from ..events import PROGRESS_PREFIX, RunEvent, Subscriber, emit
 from ..server.config import server_config
 from ..server.events import events_path_for
 from .split import SplitSpec, parse_split, split_datalist
-from .view import PROGRESS_PREFIX, ProgressView
 
 #: Seconds the clients get to leave after the server finished, and processes to stop
 #: after SIGTERM, before they are killed.
@@ -51,14 +53,14 @@ LEAVE_GRACE_S = 30.0
 STOP_GRACE_S = 10.0
 
 
-class SimError(RuntimeError):
+class SimError(MmarcError, RuntimeError):
     """The simulation could not run or its server failed; one readable line."""
 
 
 class SimInterrupted(SimError):
     """Stopped with Ctrl-C; every process was stopped. Exit status 130."""
 
-    exit_code = 130
+    exit_code = EXIT_INTERRUPTED
 
 
 @dataclass(frozen=True)
@@ -240,13 +242,13 @@ def simulate(
     seed: int = 0,
     device: str = "cpu",
     events_path: Path | None = None,
-    progress: bool | None = None,
+    on_event: Subscriber | None = None,
     env: Mapping[str, str] | None = None,
-    out: TextIO | None = None,
 ) -> SimResult:
     """Run a federation of ``n_clients`` client processes and a server; see module doc.
 
-    ``progress``: True forces the live view, False plain lines, None picks by TTY.
+    ``on_event`` hears the server's events and ``note`` events (``text``: a client
+    failed, the clients' worker ended...) from the launcher's threads, one at a time.
     ``env``: extra environment for the workers (tests set ``MMARC_FL_DUMP``).
     """
     started = time.monotonic()
@@ -279,53 +281,61 @@ def simulate(
     if events is not None:
         common += ["--events", str(events)]
     processes = _Processes()
-    title = f"{plan.get('mmar_name')}: {n_clients} clients, {spec} split, run {run_dir.name}"
-    view = ProgressView(title, live=progress, out=out)
     lock = threading.Lock()
     notes: list[str] = []
+
+    def view(event: RunEvent) -> None:
+        emit(on_event, event.kind, **event.fields)
 
     def note(text: str) -> None:
         with lock:
             notes.append(text)
-            view.note(text)
+            emit(on_event, "note", text=text)
 
+    emit(
+        on_event,
+        "sim_start",
+        mmar_name=plan.get("mmar_name"),
+        n_clients=n_clients,
+        split=str(spec),
+        run_dir=str(run_dir),
+    )
     try:
-        with view:
-            server = processes.start(
-                "server",
-                [*worker, "server", *common, "--run-dir", str(run_dir)],
-                base_env,
-                run_dir / "logs" / "server.log",
-                pipe=True,
-            )
-            clients = _Clients(processes, names, note)
-            specs = [
-                {
-                    "name": name,
-                    "run_dir": str(run_dir / "clients" / name),
-                    "datalist": str(datalists[name]),
-                    "log": str(run_dir / "logs" / f"{name}.log"),
-                }
-                for name in names
-            ]
-            spec_path = run_dir / "clients" / "clients.json"
-            spec_path.write_text(json.dumps(specs, indent=1), encoding="utf-8")
-            client_env = dict(base_env)
-            client_env.setdefault("OMP_NUM_THREADS", threads)
-            # the clients' worker imports torch and MONAI while the server starts
-            clients.start(
-                [*worker, "clients", *common, "--spec", str(spec_path), "--device", device],
-                client_env,
-                run_dir / "logs" / "clients.log",
-            )
-            endpoint = _read_until_listening(server, view, lock)
-            if endpoint is None:
-                server.wait()
-                raise SimError(f"the server did not start: {processes.last_line('server')}")
-            clients.go(endpoint)
-            _follow(server, view, lock)
+        server = processes.start(
+            "server",
+            [*worker, "server", *common, "--run-dir", str(run_dir)],
+            base_env,
+            run_dir / "logs" / "server.log",
+            pipe=True,
+        )
+        clients = _Clients(processes, names, note)
+        specs = [
+            {
+                "name": name,
+                "run_dir": str(run_dir / "clients" / name),
+                "datalist": str(datalists[name]),
+                "log": str(run_dir / "logs" / f"{name}.log"),
+            }
+            for name in names
+        ]
+        spec_path = run_dir / "clients" / "clients.json"
+        spec_path.write_text(json.dumps(specs, indent=1), encoding="utf-8")
+        client_env = dict(base_env)
+        client_env.setdefault("OMP_NUM_THREADS", threads)
+        # the clients' worker imports torch and MONAI while the server starts
+        clients.start(
+            [*worker, "clients", *common, "--spec", str(spec_path), "--device", device],
+            client_env,
+            run_dir / "logs" / "clients.log",
+        )
+        endpoint = _read_until_listening(server, view, lock)
+        if endpoint is None:
             server.wait()
-            clients.wait(LEAVE_GRACE_S)
+            raise SimError(f"the server did not start: {processes.last_line('server')}")
+        clients.go(endpoint)
+        _follow(server, view, lock)
+        server.wait()
+        clients.wait(LEAVE_GRACE_S)
     except KeyboardInterrupt:
         processes.stop()
         raise SimInterrupted(
@@ -348,7 +358,7 @@ def simulate(
 
 
 def _read_until_listening(
-    server: subprocess.Popen[Any], view: ProgressView, lock: threading.Lock
+    server: subprocess.Popen[Any], view: Subscriber, lock: threading.Lock
 ) -> str | None:
     assert server.stdout is not None
     for line in iter(server.stdout.readline, ""):
@@ -356,19 +366,19 @@ def _read_until_listening(
         if event is None:
             continue
         with lock:
-            view.update(event)
+            view(RunEvent.from_progress(event))
         if event.get("event") == "listening":
             return str(event.get("endpoint"))
     return None
 
 
-def _follow(server: subprocess.Popen[Any], view: ProgressView, lock: threading.Lock) -> None:
+def _follow(server: subprocess.Popen[Any], view: Subscriber, lock: threading.Lock) -> None:
     assert server.stdout is not None
     for line in iter(server.stdout.readline, ""):
         event = _event(line)
         if event is not None:
             with lock:
-                view.update(event)
+                view(RunEvent.from_progress(event))
 
 
 def _event(line: str) -> dict[str, Any] | None:

@@ -33,7 +33,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .view import PROGRESS_PREFIX
+from ..compiling import read_plan_file
+from ..events import PROGRESS_PREFIX
 
 _PR_SET_PDEATHSIG = 1
 
@@ -54,15 +55,6 @@ def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _load_plan(path: Path) -> dict[str, Any]:
-    from mmarc.compiler.plan import plan_sha256
-
-    plan = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(plan, dict) or plan.get("sha256") != plan_sha256(plan):
-        raise ValueError(f"{path} is not an unmodified mmarc plan (its sha256 does not match)")
-    return plan
-
-
 def _emit(info: dict[str, Any]) -> None:
     sys.stdout.write(PROGRESS_PREFIX + json.dumps(info, default=str) + "\n")
     sys.stdout.flush()
@@ -79,7 +71,7 @@ def _threads() -> None:
 def _server(args: argparse.Namespace) -> None:
     from mmarc.runtime.server.workflow import run_server
 
-    plan = _load_plan(args.plan)
+    plan = read_plan_file(args.plan)
     result = run_server(
         plan,
         args.mmar,
@@ -95,7 +87,7 @@ def _server(args: argparse.Namespace) -> None:
 def _client(args: argparse.Namespace) -> None:
     from mmarc.runtime.client.loop import run_client
 
-    plan = _load_plan(args.plan)
+    plan = read_plan_file(args.plan)
     _threads()
     result = run_client(
         plan,

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from mmarc.errors import MmarcError
+
 from ..protocol import (
     DEFAULT_CHUNK_BYTES,
     EMPTY_PAYLOAD,
@@ -22,7 +24,7 @@ from ..protocol import (
 )
 
 
-class TransportError(RuntimeError):
+class TransportError(MmarcError, RuntimeError):
     """A message could not be delivered (peer unknown or gone, send timed out, closed)."""
 
 

@@ -1,8 +1,8 @@
-"""The simulator's live progress view: a rich panel on a terminal, plain lines elsewhere.
+"""The federation's live progress view: a rich panel on a terminal, plain lines elsewhere.
 
-It consumes the server's progress events (dicts, see :mod:`mmarc.runtime.server.workflow`)
-and never blocks the launcher: rendering is a few microseconds per event, and events
-come a few times per round.
+It subscribes to the server's events (:class:`~mmarc.runtime.events.RunEvent`, from
+``mmarc run --sim`` and ``mmarc server``) and never blocks the runtime: rendering is a few
+microseconds per event, and events come a few times per round.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TextIO
 
-#: Marks a progress line on the server worker's stdout (the rest of the line is JSON).
-PROGRESS_PREFIX = "@"
+from mmarc.runtime.events import RunEvent
+
+__all__ = ["ProgressView"]
 
 
 def _metric(info: Any) -> str:
@@ -23,7 +25,7 @@ def _metric(info: Any) -> str:
 
 
 class ProgressView:
-    """``update(event)`` for every server event; use as a context manager."""
+    """A :data:`~mmarc.runtime.events.Subscriber` of server events; a context manager."""
 
     def __init__(self, title: str, *, live: bool | None = None, out: TextIO | None = None):
         self.title = title
@@ -70,11 +72,22 @@ class ProgressView:
         else:
             print(f"{stamp} {text}", file=self.out, flush=True)
 
-    def update(self, event: Mapping[str, Any]) -> None:
-        kind = event.get("event")
-        if "clients" in event and isinstance(event["clients"], int):
-            self.clients = event["clients"]
-        if kind == "listening":
+    def __call__(self, event: RunEvent) -> None:
+        self.update(event)
+
+    def update(self, event: RunEvent) -> None:
+        """Take one event into the view (a note line, the round, the metrics...)."""
+        kind = event.kind
+        if isinstance(event.get("clients"), int):
+            self.clients = event.get("clients")
+        if kind == "sim_start":
+            self.title = (
+                f"{event.get('mmar_name')}: {event.get('n_clients')} clients, "
+                f"{event.get('split')} split, run {Path(str(event.get('run_dir'))).name}"
+            )
+        elif kind == "note":
+            self.note(str(event.get("text")))
+        elif kind == "listening":
             self.note(f"server listening on {event.get('endpoint')}")
         elif kind == "resumed":
             self.note(f"server resumed after round {event.get('after_round')}")
@@ -101,7 +114,7 @@ class ProgressView:
             self.metric = _metric(event.get("global_metric"))
             self.note(f"final global model: {self.metric}")
 
-    def _round_done(self, event: Mapping[str, Any]) -> None:
+    def _round_done(self, event: RunEvent) -> None:
         self.round = str(event.get("round"))
         self.metric = _metric(event.get("global_metric"))
         best = event.get("best")

@@ -6,11 +6,15 @@ the signed ``startup/``; ``upload_folder NAME`` also looks in ``KIT/transfer/`` 
 Clara's console did) and tab completion of commands, targets, site names and, for
 ``upload_folder``, local paths. Script mode runs each ``--cmd`` in order and stops at
 the first one that is refused or fails, so shell scripts can rely on the exit status.
+
+Answers with data (``check_status``, ``metrics``, ``validate``, per-site ``deploy`` and
+``start``) show as tables (:mod:`.tables`); ``--json`` prints the data itself, for scripts.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shlex
 import sys
 from collections.abc import Sequence
@@ -18,10 +22,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ..provision.kit import verify_kit
-from .client import AdminClient, AdminConnectionError
-from .commands import COMMANDS, HELLO, TARGETS, CommandError, help_text, parse_command
-from .protocol import Response
+from mmarc import api
+from mmarc.runtime.admin import (
+    COMMANDS,
+    AdminClient,
+    AdminConnectionError,
+    CommandError,
+    Response,
+    help_text,
+    parse_command,
+)
+from mmarc.runtime.admin.commands import HELLO, TARGETS
+from mmarc.runtime.provision import find_startup
+
+from . import tables
+
+__all__ = ["Console", "Outcome", "format_response", "run_admin"]
 
 EXIT_OK, EXIT_FAILED = 0, 1
 _EXIT_WORDS = ("bye", "exit", "quit")
@@ -29,25 +45,51 @@ _EXIT_WORDS = ("bye", "exit", "quit")
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
+    """One console line's result: whether it succeeded, what to show, whether to leave."""
+
     ok: bool
     text: str
     leave: bool = False
 
 
-def format_response(response: Response) -> str:
-    """What the admin sees: the reply's text (the service renders data into it)."""
+def format_response(
+    response: Response, cmd: str = "", args: Sequence[str] = (), as_json: bool = False
+) -> str:
+    """What the admin sees: a table for answers with data (their JSON with ``as_json``),
+    the reply's text otherwise; refusals and errors say so."""
     if response.status == "refused":
         return f"refused: {response.text}"
+    data = response.data
+    if as_json and data is not None:
+        return json.dumps(data, indent=2, sort_keys=True, default=str)
+    if cmd in _PER_SITE and isinstance(data, dict) and isinstance(data.get("sites"), dict):
+        shown = tables.site_results_table(cmd, data)
+        return shown if response.ok else f"error: no site could be {cmd}ed\n{shown}"
     if response.status == "error" and not response.text.startswith("not uploaded"):
         return f"error: {response.text}"
+    if not isinstance(data, dict):
+        return response.text
+    if cmd == "check_status" and args:
+        return tables.status_table(args[0], data)
+    if cmd == "metrics":
+        return tables.metrics_table(data)
+    if cmd == "validate":
+        return tables.cross_val_table(data)
     return response.text
+
+
+_PER_SITE = ("deploy", "start")
 
 
 class Console:
     """Runs console lines against one :class:`AdminClient`."""
 
-    def __init__(self, client: AdminClient, transfer: Path | None = None) -> None:
+    def __init__(
+        self, client: AdminClient, transfer: Path | None = None, *, as_json: bool = False
+    ) -> None:
         self.client = client
+        #: print answers' data as JSON (``--json``) instead of tables
+        self.as_json = as_json
         #: Clara's upload folder: ``upload_folder NAME`` also finds ``transfer/NAME``.
         self.transfer = transfer
         self.sites: list[str] = []
@@ -62,6 +104,7 @@ class Console:
         return Outcome(response.ok, format_response(response))
 
     def execute(self, line: str) -> Outcome:
+        """Run one console line (a command, ``help`` or ``bye``)."""
         try:
             words = shlex.split(line)
         except ValueError as exc:
@@ -84,7 +127,7 @@ class Console:
             response = self.client.upload_folder(folder)
         else:
             response = self.client.request(cmd, args)
-        return Outcome(response.ok, format_response(response))
+        return Outcome(response.ok, format_response(response, cmd, args, self.as_json))
 
     # --- completion ------------------------------------------------------------------
 
@@ -178,37 +221,32 @@ def run_admin(
     endpoint: str | None = None,
     trusted_fingerprint: str | None = None,
     timeout_s: float = 30.0,
+    as_json: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
     """Verify the admin kit, connect, then run ``commands`` (or an interactive console).
 
     Returns the exit status: 0 when every command succeeded, 1 when one was refused or
-    failed or the server could not be reached. Raises ``KitError`` for a bad kit.
+    failed. Raises ``KitError`` for a bad kit and ``AdminConnectionError`` when the server
+    cannot be reached (the CLI prints either as its one error line).
     """
     out = out or sys.stdout
     err = err or sys.stderr
-    kit = verify_kit(kit_dir, role="admin", trusted_fingerprint=trusted_fingerprint)
-    client = AdminClient.from_kit(kit, endpoint=endpoint, timeout_s=timeout_s)
-    try:
-        hello = Console(client, transfer=kit.path / "transfer")
-        try:
-            greeting = hello.connect()
-        except AdminConnectionError as exc:
-            err.write(f"mmarc: error: {exc}\n")
-            return EXIT_FAILED
+    with api.admin_session(
+        kit_dir, endpoint=endpoint, trusted_fingerprint=trusted_fingerprint, timeout_s=timeout_s
+    ) as client:
+        root, _ = find_startup(Path(kit_dir))
+        hello = Console(client, transfer=root / "transfer", as_json=as_json)
+        greeting = hello.connect()
         if not greeting.ok:
             err.write(f"mmarc: {greeting.text}\n")
             return EXIT_FAILED
         if not commands:
             out.write(greeting.text.splitlines()[0] + "; type help for commands\n")
-            return _interactive(hello, kit.path / ".admin_history", out)
+            return _interactive(hello, root / ".admin_history", out)
         for line in commands:
-            try:
-                outcome = hello.execute(line)
-            except AdminConnectionError as exc:
-                err.write(f"mmarc: error: {exc}\n")
-                return EXIT_FAILED
+            outcome = hello.execute(line)
             if outcome.text:
                 (out if outcome.ok else err).write(outcome.text + "\n")
             if not outcome.ok:
@@ -216,5 +254,3 @@ def run_admin(
             if outcome.leave:
                 break
         return EXIT_OK
-    finally:
-        client.close()
