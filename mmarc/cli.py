@@ -155,6 +155,13 @@ def compile_(
 
 
 DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, cuda or cuda:N.")]
+ProjectKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--project-key",
+        help="KIT only: refuse a kit not signed by this key fingerprint (also re-pins it).",
+    ),
+]
 
 
 def _run_errors(path: Path, sets: list[str] | None, action: str) -> typer.Exit:
@@ -359,6 +366,7 @@ def server(
         typer.Option("--output", "-o", help="Run folder; an unfinished run there is resumed."),
     ] = None,
     sets: SetOpt = None,
+    project_key: ProjectKeyOpt = None,
 ) -> None:
     """Run the federation server of an MMAR (config_fed_server.json) until the run ends.
 
@@ -367,14 +375,14 @@ def server(
     """
     import logging
 
-    from mmarc.runtime.provision import KitError, is_kit, verify_kit
+    from mmarc.runtime.provision import KitError, is_kit, verify_pinned_kit
 
     if is_kit(path):
         from mmarc.runtime.server.kit_server import serve_kit
 
         logging.basicConfig(level=logging.WARNING, format="mmarc server: %(message)s")
         try:
-            kit_info = verify_kit(path, role="server")
+            kit_info = verify_pinned_kit(path, role="server", project_key=project_key)
         except KitError as exc:
             typer.echo(f"mmarc: error: {exc}", err=True)
             raise typer.Exit(EXIT_ERRORS) from None
@@ -448,6 +456,7 @@ def client(
     ] = None,
     sets: SetOpt = None,
     device: DeviceOpt = "cpu",
+    project_key: ProjectKeyOpt = None,
 ) -> None:
     """Join a federation as one client site and train until the server ends the run.
 
@@ -457,7 +466,7 @@ def client(
     import logging
 
     from mmarc.runtime.client import ClientError
-    from mmarc.runtime.provision import KitError, is_kit, verify_kit
+    from mmarc.runtime.provision import KitError, is_kit, verify_pinned_kit
     from mmarc.runtime.transport import RegistrationRefused
 
     logging.basicConfig(level=logging.INFO, format="mmarc client: %(message)s")
@@ -468,7 +477,7 @@ def client(
         from mmarc.runtime.client.kit_client import KitClientRefused, run_kit_client
 
         try:
-            kit_info = verify_kit(path, role="client")
+            kit_info = verify_pinned_kit(path, role="client", project_key=project_key)
         except KitError as exc:
             typer.echo(f"mmarc: error: {exc}", err=True)
             raise typer.Exit(EXIT_ERRORS) from None
