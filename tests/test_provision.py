@@ -294,6 +294,9 @@ def test_cli_provision_prints_kits_and_passwords(tmp_path: Path) -> None:
     result = mmarc("provision", str(PROJECT), "-a", str(AUTHZ), "-o", str(ws), "--zip-password")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "9 kit(s)" in result.stdout and "project key sha256:" in result.stdout
+    # the exact flag each site starts its kit with (finding 7 of issue 10)
+    fingerprint = verify_kit(ws / "client1").project_fingerprint
+    assert f"startup/start.sh --project-key {fingerprint}\n" in result.stdout
     assert result.stdout.count(".zip  ") == 9
     again = mmarc("provision", str(PROJECT), "-a", str(AUTHZ), "-o", str(ws), "--rotate-keys")
     assert again.returncode == 0 and "rotated" in again.stdout
