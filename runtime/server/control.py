@@ -303,9 +303,9 @@ class ServerFederationControl:
                 if self._training():
                     raise ControlError("the server is training; abort it first")
                 # the folder name is the run's id: clients unpack under the same name
-                dest = run / f"mmar_{SERVER_SITE}" / mmar.name
-                if dest.parent.exists():
-                    shutil.rmtree(dest.parent)
+                staged = child_path(run, f"mmar_{SERVER_SITE}")
+                remove_within(run, staged)
+                dest = child_path(staged, mmar.name, "MMAR name")
                 shutil.copytree(mmar, dest, symlinks=False)
                 self.server_mmar = dest
                 self.server_plan = plan
