@@ -46,6 +46,8 @@ METRICS_FILE = "metrics.jsonl"
 CROSS_VAL_FILE = "cross_val_results.json"
 #: A client not heard from for this long is shown as disconnected.
 CLIENT_STALE_S = 10.0
+#: Removed processes remembered per site (each is told to shut down if it polls again).
+MAX_RETIRED_SESSIONS = 16
 
 
 def pack_folder(folder: Path) -> bytes:
@@ -102,8 +104,8 @@ class ServerFederationControl:
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._clients: dict[str, _Client] = {n: _Client() for n in kit.clients}
-        #: site -> session of the process that ``remove_client`` told to shut down.
-        self._removed: dict[str, str] = {}
+        #: site -> sessions of its processes that ``remove_client`` retired (newest last).
+        self._retired: dict[str, list[str]] = {}
         self.run_number: int | None = None
         self.server_plan: Mapping[str, Any] | None = None
         self.server_mmar: Path = self.root
@@ -188,14 +190,13 @@ class ServerFederationControl:
     def _member(self, name: str, session: str) -> _Client:
         """The entry of provisioned client ``name`` polling as ``session``.
 
-        After ``remove_client`` the process that was removed (same session) is told to
-        shut down; any other process of that site registers again as a new member.
+        A process retired by ``remove_client`` (its session) is told to shut down, now and
+        whenever it polls again; any other process of a removed site registers again as
+        a new member.
         """
-        removed = self._removed.get(name)
-        if removed is not None:
-            if removed and session == removed:
-                return _Client(shutdown=True, session=session)
-            del self._removed[name]
+        if session and session in self._retired.get(name, ()):
+            return _Client(shutdown=True, session=session)
+        if name not in self._clients:
             self._clients[name] = _Client()
             self._log(SERVER_SITE, f"client {name} registered again")
             log.info("kit channel: %s registered again after remove_client", name)
@@ -391,7 +392,11 @@ class ServerFederationControl:
     def remove_client(self, site: str) -> str:
         with self._lock:
             self._known([site])
-            self._removed[site] = self._clients.pop(site).session
+            session = self._clients.pop(site).session
+            if session:
+                retired = self._retired.setdefault(site, [])
+                retired.append(session)
+                del retired[:-MAX_RETIRED_SESSIONS]
             self._log(SERVER_SITE, f"removed client {site}")
             return f"removed client {site}; it may register again"
 
