@@ -32,6 +32,7 @@ from .manifest import (
     verify_folder,
 )
 from .names import UnsafeName, UnsafePath, check_name, child_path, remove_within
+from .pins import PinMismatch, PinStore, PinStoreError
 from .uploads import (
     UploadEntry,
     UploadLimits,
@@ -55,6 +56,9 @@ __all__ = [
     "AuditLog",
     "Decision",
     "ManifestError",
+    "PinMismatch",
+    "PinStore",
+    "PinStoreError",
     "Policy",
     "PolicyError",
     "Right",
