@@ -311,14 +311,17 @@ def serve_server_kit(
     *,
     host: str | None = None,
     on_ready: Callable[[str, str], None] | None = None,
+    project_key: str | None = None,
 ) -> int:
     """Verify a server startup kit, then serve its federation (``mmarc server KIT``) until
     an admin says ``shutdown server``; ``on_ready(fl_endpoint, admin_endpoint)`` once both
-    ports listen. Raises ``KitError`` for a kit that does not verify."""
-    from mmarc.runtime.provision import verify_kit
+    ports listen. The kit's project key must match ``project_key`` (a fingerprint, which
+    is then pinned) or the key pinned on first use. Raises ``KitError`` for a kit that does
+    not verify."""
+    from mmarc.runtime.provision import verify_pinned_kit
     from mmarc.runtime.server.kit_server import serve_kit
 
-    info = verify_kit(Path(kit), role="server")
+    info = verify_pinned_kit(Path(kit), role="server", project_key=project_key)
     return serve_kit(info, compile_plan=compile_for_runtime, host=host, on_ready=on_ready)
 
 
@@ -328,14 +331,16 @@ def serve_client_kit(
     sets: Sequence[str] = (),
     datalist: Path | None = None,
     device: str = "cpu",
+    project_key: str | None = None,
 ) -> int:
-    """Verify a client startup kit, then train what the admin deploys and starts
+    """Verify a client startup kit (its project key pinned as for
+    :func:`serve_server_kit`), then train what the admin deploys and starts
     (``mmarc client KIT``) until the server says ``shutdown``. Raises ``KitError`` and
     ``KitClientRefused`` (the server refused this client or never answered)."""
     from mmarc.runtime.client.kit_client import KitClientRefused, run_kit_client
-    from mmarc.runtime.provision import verify_kit
+    from mmarc.runtime.provision import verify_pinned_kit
 
-    info = verify_kit(Path(kit), role="client")
+    info = verify_pinned_kit(Path(kit), role="client", project_key=project_key)
     try:
         return run_kit_client(
             info, compile_plan=compile_for_runtime, sets=sets, datalist=datalist, device=device

@@ -380,6 +380,40 @@ def test_requests_are_rate_limited_per_admin(ws: Path, tmp_path: Path) -> None:
         (ws / "localhost" / "audit.log").unlink(missing_ok=True)
 
 
+def test_rate_limited_requests_are_audited_per_admin_and_second(ws: Path, tmp_path: Path) -> None:
+    """Issue 10, finding 11: 200 requests of one admin, most over its rate limit, are all in
+    the audit log: each answered one on its own line, the dropped ones counted in one
+    line per admin and second, written while the service runs."""
+    svc = start_service(ws, tmp_path / "runs", AdminLimits(rate_per_s=2.0, burst=3))
+    path = svc.audit.path
+    ctx: zmq.Context[Any] = zmq.Context()
+    sock = raw_dealer(ctx, verify_kit(ws / LEAD), svc.endpoint)
+
+    def accounted() -> int:
+        return sum(r.get("count", 1) for r in read_audit(path) if r["user"] == LEAD)
+
+    try:
+        for i in range(200):
+            sock.send_multipart([json.dumps({"v": 1, "id": f"r{i}", "cmd": "hello"}).encode()])
+        deadline = time.monotonic() + 30
+        while accounted() < 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert accounted() == 200, read_audit(path)
+    finally:
+        sock.close()
+        ctx.term()
+        svc.close()
+    records = [r for r in read_audit(path) if r["user"] == LEAD]
+    path.unlink()
+    assert sum(r.get("count", 1) for r in records) == 200
+    limited = [r for r in records if r["decision"] == "rate_limited"]
+    answered = [r for r in records if r["decision"] == "allowed"]
+    assert limited and answered and len(limited) + len(answered) == len(records)
+    assert all(r["result"] == "dropped" and r["count"] >= 1 for r in limited)
+    assert len({r["second"] for r in limited}) == len(limited)  # one line a second
+    assert svc.stats["rate_limited"] == sum(r["count"] for r in limited)
+
+
 def test_ls_and_cat_stay_inside_the_run_folder(
     ws: Path, service: AdminService, tmp_path: Path
 ) -> None:

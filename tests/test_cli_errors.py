@@ -35,6 +35,10 @@ EXPECTED_EXIT = {
     **dict.fromkeys(
         [
             "PlanError",
+            "PinMismatch",
+            "PinStoreError",
+            "UnsafeName",
+            "UnsafePath",
             "CompileErrors",
             "CompileRefused",
             "FLConfigError",

@@ -12,9 +12,16 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from mmarc.runtime.provision import KitError, ProvisionError, provision, verify_kit
+from mmarc.runtime.provision import (
+    KitError,
+    ProvisionError,
+    provision,
+    verify_kit,
+    verify_pinned_kit,
+)
 from mmarc.runtime.security.authz import Policy
 from mmarc.runtime.security.manifest import sign_folder
+from mmarc.runtime.security.pins import PIN_FILE, PinStore
 
 from mmarc.provisioning import check_inputs
 
@@ -231,6 +238,46 @@ def test_kit_signed_by_another_project_key_is_refused(fresh: Path, tmp_path: Pat
     verify_kit(fresh / "client2", trusted_fingerprint=trusted[:30])
 
 
+def test_project_key_is_pinned_on_first_use(fresh: Path, tmp_path: Path) -> None:
+    """Issue 10, finding 7, in the library: pin, match, refuse, re-pin when confirmed."""
+    store = PinStore(tmp_path / "state")
+    trusted = verify_kit(fresh / "localhost").project_fingerprint
+    assert verify_pinned_kit(fresh / "client1", role="client", pins=store).name == "client1"
+    assert store.path.stat().st_mode & 0o077 == 0
+    pinned = store.get("Project1")
+    assert pinned is not None and pinned.fingerprint == trusted
+    verify_pinned_kit(fresh / "localhost", role="server", pins=store)  # same key: fine
+    startup = fresh / "client2" / "startup"
+    info = json.loads((startup / "MANIFEST.json").read_text())["signed"]["info"]
+    other = sign_folder(startup, Ed25519PrivateKey.generate(), info)["project_key"]
+    with pytest.raises(KitError, match="--project-key") as caught:
+        verify_pinned_kit(fresh / "client2", role="client", pins=store)
+    assert trusted in str(caught.value) and other in str(caught.value)
+    assert "\n" not in str(caught.value)
+    verify_pinned_kit(fresh / "client2", role="client", project_key=other, pins=store)
+    assert store.get("Project1").fingerprint == other  # type: ignore[union-attr]
+    with pytest.raises(KitError, match=trusted):  # now the old key's kits are refused
+        verify_pinned_kit(fresh / "client1", role="client", pins=store)
+
+
+def test_pin_store_cannot_be_planted_by_a_kit(fresh: Path, tmp_path: Path) -> None:
+    kit = fresh / "client1"
+    with pytest.raises(KitError, match="inside the kit"):  # a pin file the kit could carry
+        verify_pinned_kit(kit, role="client", pins=PinStore(kit / "state"))
+    decoy = tmp_path / "decoy.json"
+    decoy.write_text("untouched")
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / PIN_FILE).symlink_to(decoy)
+    with pytest.raises(KitError, match="not a regular file"):
+        verify_pinned_kit(kit, role="client", pins=PinStore(state))
+    (state / PIN_FILE).unlink()
+    (state / PIN_FILE).write_text("{not json")
+    with pytest.raises(KitError, match="unreadable"):
+        verify_pinned_kit(kit, role="client", pins=PinStore(state))
+    assert decoy.read_text() == "untouched"
+
+
 def test_reprovisioning_keeps_keys_and_rotate_changes_them(fresh: Path) -> None:
     before = {n: verify_kit(fresh / n).keys.public for n in ["localhost", "client1"]}
     result = provision(check_inputs(PROJECT, AUTHZ), fresh)
@@ -290,6 +337,9 @@ def test_cli_provision_prints_kits_and_passwords(tmp_path: Path) -> None:
     result = mmarc("provision", str(PROJECT), "-a", str(AUTHZ), "-o", str(ws), "--zip-password")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "9 kit(s)" in result.stdout and "project key sha256:" in result.stdout
+    # the exact flag each site starts its kit with (finding 7 of issue 10)
+    fingerprint = verify_kit(ws / "client1").project_fingerprint
+    assert f"startup/start.sh --project-key {fingerprint}\n" in result.stdout
     assert result.stdout.count(".zip  ") == 9
     again = mmarc("provision", str(PROJECT), "-a", str(AUTHZ), "-o", str(ws), "--rotate-keys")
     assert again.returncode == 0 and "rotated" in again.stdout

@@ -13,8 +13,8 @@ from typing import Any
 
 from mmarc.errors import EXIT_USAGE, MmarcError
 
-from ..protocol import is_valid_client_name
 from ..security.authz import COMMAND_RIGHTS, SERVER_SITE, Right
+from ..security.names import UnsafeName, check_name
 
 TARGETS = ("server", "client")
 MAX_LOG_LINES = 10_000
@@ -114,9 +114,10 @@ def _usage(cmd: str, problem: str) -> CommandError:
 
 
 def _site(cmd: str, name: str) -> str:
-    if not is_valid_client_name(name):
-        raise _usage(cmd, f"{name[:40]!r} is not a site name")
-    return name
+    try:
+        return check_name(name, "site name")
+    except UnsafeName:
+        raise _usage(cmd, f"{name[:40]!r} is not a site name") from None
 
 
 def _target(cmd: str, args: Sequence[str]) -> tuple[str, tuple[str, ...]]:
@@ -187,9 +188,10 @@ def parse_command(cmd: str, args: Sequence[str]) -> Parsed:
 
 
 def _mmar_name(cmd: str, name: str) -> str:
-    if not is_valid_client_name(name):
-        raise _usage(cmd, f"{name[:40]!r} is not an uploaded MMAR's name")
-    return name
+    try:
+        return check_name(name, "MMAR name")
+    except UnsafeName:
+        raise _usage(cmd, f"{name[:40]!r} is not an uploaded MMAR's name") from None
 
 
 def help_text(command: str | None = None) -> str:

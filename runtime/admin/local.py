@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..security.authz import SERVER_SITE
+from ..security.names import child_path, remove_within
 from .control import ControlError, Target
 
 PLAN_FILE = "plan.json"
@@ -110,9 +111,8 @@ class LocalFederationControl:
             if busy:
                 raise ControlError(f"training is running on {', '.join(busy)}; abort it first")
             for party in parties:
-                dest = run / f"mmar_{party}"
-                if dest.exists():
-                    shutil.rmtree(dest)
+                dest = child_path(run, f"mmar_{party}", "site name")
+                remove_within(run, dest)
                 shutil.copytree(mmar, dest, symlinks=True)
                 (dest / PLAN_FILE).write_text(json.dumps(plan, sort_keys=True), encoding="utf-8")
                 self.deployed[party] = str(plan.get("sha256", ""))

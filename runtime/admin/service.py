@@ -7,9 +7,10 @@ frames must parse (otherwise they are dropped and logged); the command's argumen
 fit its syntax; the policy must grant the command's right over every target site;
 uploads must pass the upload-safety checks and compile on the server (with the
 :class:`~mmarc.runtime.compiling.CompileFn` the service was given); only then is the
-:class:`FederationControl` called. Every authenticated request is audited, allowed or
-not, before the reply is sent. Nothing a peer sends can stop the service: every failure
-ends as a dropped frame or an error reply.
+:class:`FederationControl` called. Every request is audited, allowed or not, before the
+reply is sent; requests dropped by the rate limit are counted, one audit record per admin
+and second with the count. Nothing a peer sends can stop the service: every failure ends
+as a dropped frame or an error reply.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from typing import Any
 import zmq
 
 from ..compiling import CompileFn, CompileRefused
-from ..protocol import is_valid_client_name
 from ..provision.kit import ADMIN_ZAP_DOMAIN, KitInfo
-from ..security.audit import AuditLog
+from ..security.audit import AuditLog, BurstTally
 from ..security.authz import SERVER_SITE, Policy
+from ..security.names import UnsafeName, check_name
 from ..security.uploads import (
     UploadEntry,
     UploadRefused,
@@ -142,6 +143,9 @@ class AdminService:
         self.project = project
         self.stats: collections.Counter[str] = collections.Counter()
         self._buckets: dict[str, _Bucket] = {}
+        self._limited = BurstTally(
+            audit, "rate_limited", f"over {limits.rate_per_s:g} requests/s (burst {limits.burst})"
+        )
         security = SecurityConfig.for_server(
             server_keys, {key: email for email, key in admins.items()}
         )
@@ -217,6 +221,7 @@ class AdminService:
     def poll(self, timeout_s: float = 0.0) -> int:
         """Handle the requests that arrive within ``timeout_s``; returns how many."""
         handled = 0
+        self._limited.flush()
         if not self._socket.poll(max(0, int(timeout_s * 1000))):
             return 0
         while True:
@@ -249,6 +254,7 @@ class AdminService:
             self._thread = None
         self._server.close(linger_ms=0)
         self._context.term()
+        self._limited.flush(everything=True)
         self.audit.close()
 
     def __enter__(self) -> AdminService:
@@ -260,19 +266,19 @@ class AdminService:
     # --- one request -----------------------------------------------------------------
 
     def _receive(self, frames: list[Any]) -> None:
-        if len(frames) < 2:
-            self.stats["dropped"] += 1
-            log.warning("admin: dropped a message without routing or payload frames")
-            return
-        identity = frames[0].bytes
-        user = frames[1].get("User-Id")
+        user = frames[1].get("User-Id") if len(frames) >= 2 else None
         if not isinstance(user, str) or not user:
             self.stats["dropped"] += 1
             log.warning("admin: dropped a message from an unauthenticated connection")
+            self.audit.record(
+                user="", command="", decision="invalid", reason="unauthenticated", result="dropped"
+            )
             return
+        identity = frames[0].bytes
         bucket = self._buckets.setdefault(user, _Bucket(self.limits.rate_per_s, self.limits.burst))
         if not bucket.take():
             self.stats["rate_limited"] += 1
+            self._limited.add(user)
             if bucket.should_warn():
                 # One unaddressed error a second tells a scripted console why it waits,
                 # without letting a flood turn into a flood of replies.
@@ -442,9 +448,10 @@ class AdminService:
         return self.policy.rule(org, "allow_byoc"), self.policy.rule(org, "allow_custom_datalist")
 
     def _upload(self, user: str, p: Parsed, r: Request, blobs: Sequence[Any]) -> Response:
-        name = p.params["folder"]
-        if not is_valid_client_name(name):
-            raise UploadRefused(f"{name[:40]!r} cannot name an uploaded MMAR")
+        try:
+            name = check_name(p.params["folder"], "an uploaded MMAR's name")
+        except UnsafeName as exc:
+            raise UploadRefused(exc.one_line()) from None
         entries = list(r.files)
         check_entries(entries, self.limits.uploads)
         data = {

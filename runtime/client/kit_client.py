@@ -8,6 +8,10 @@ caller's :class:`CompileFn` compiled from the deployed MMAR), ends that
 subprocess on ``abort``, and exits on ``shutdown``. A server that never answers the
 first poll (an unprovisioned key is dropped by the server's ZAP without a word) or
 that refuses the name ends the client with :class:`KitClientRefused`: no silent retry.
+
+The server is trusted with what to train, not with this machine: a reply that is not
+well formed is ignored, and a deployed MMAR's name must be one safe folder name; the
+only folder a deploy ever replaces is ``KIT/run/mmar/NAME``.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import secrets
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +33,8 @@ from mmarc.errors import MmarcError
 
 from ..compiling import CompileFn, CompileRefused, read_plan_file, write_plan
 from ..provision.kit import KitInfo, verify_kit
+from ..security.names import UnsafeName, UnsafePath
+from ..server.control import unpack_folder
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, client_socket, new_context
 
 log = logging.getLogger(__name__)
@@ -38,10 +46,34 @@ class KitClientRefused(MmarcError, RuntimeError):
     """The server refused this client, or never answered its first request."""
 
 
-def _unpack(blob: bytes, dest: Path) -> None:
-    from ..server.control import unpack_folder
+#: Reply fields that are counters; anything but a non-negative int makes the reply void.
+_COUNTERS = ("deploy_version", "start_epoch", "abort_epoch")
 
-    unpack_folder(blob, dest)
+
+def _reply(frames: Sequence[bytes]) -> tuple[dict[str, Any] | None, bytes | None]:
+    """The server's reply (a JSON object, counters checked) and its deploy blob.
+
+    ``(None, None)`` for anything else: a hostile or broken server is logged and
+    ignored, never followed.
+    """
+    try:
+        reply = json.loads(frames[0])
+    except (ValueError, IndexError):
+        reply = None
+    if not isinstance(reply, dict):
+        log.warning("ignored a reply that is not a JSON object")
+        return None, None
+    for key in _COUNTERS:
+        value = reply.get(key) or 0
+        if type(value) is not int or value < 0:
+            log.warning("ignored a reply whose %s is %.40r", key, value)
+            return None, None
+        reply[key] = value
+    endpoint = reply.get("endpoint")
+    if endpoint is not None and (not isinstance(endpoint, str) or len(endpoint) > 256):
+        log.warning("ignored a reply whose endpoint is %.40r", endpoint)
+        return None, None
+    return reply, frames[1] if len(frames) > 1 else None
 
 
 def run_kit_client(
@@ -60,6 +92,7 @@ def run_kit_client(
     """
     work = kit.path / "run"
     work.mkdir(parents=True, exist_ok=True)
+    mmars = work / "mmar"
     context = new_context(DEFAULT_SOCKET_OPTIONS)
     socket = client_socket(
         context,
@@ -67,15 +100,30 @@ def run_kit_client(
         identity=kit.name.encode(),
         security=kit.client_security(),
     )
+    # A restarted client polls with a new session: that is how the server tells a site
+    # registering again (after remove_client) from the process it removed.
+    session = secrets.token_hex(8)
     have_version = 0
     started = 0
     proc: subprocess.Popen[bytes] | None = None
     state = "idle"
-    mmar = work / "mmar"
+    mmar: Path | None = None
     seq = 0
     heard = False
     last_heard = time.monotonic()
     begun = time.monotonic()
+
+    def request(seq: int) -> bytes:
+        return json.dumps(
+            {
+                "name": kit.name,
+                "session": session,
+                "seq": seq,
+                "have_version": have_version,
+                "state": {"state": state},
+            }
+        ).encode()
+
     try:
         while True:
             if proc is not None and proc.poll() is not None:
@@ -83,21 +131,14 @@ def run_kit_client(
                 log.info("training %s", state)
                 proc = None
             seq += 1
-            request = {
-                "name": kit.name,
-                "seq": seq,
-                "have_version": have_version,
-                "state": {"state": state},
-            }
-            socket.send(json.dumps(request).encode())
+            socket.send(request(seq))
             reply: dict[str, Any] | None = None
-            frames: list[bytes] = []
+            blob: bytes | None = None
             deadline = time.monotonic() + 2.0
             while time.monotonic() < deadline:
                 if not socket.poll(100):
                     continue
-                frames = socket.recv_multipart()
-                reply = json.loads(frames[0])
+                reply, blob = _reply(socket.recv_multipart())
                 break
             now = time.monotonic()
             if reply is None:
@@ -110,38 +151,36 @@ def run_kit_client(
                     raise KitClientRefused(f"lost the server at {kit.fed_learn_url}")
                 continue
             if not reply.get("ok"):
-                raise KitClientRefused(str(reply.get("reason") or "refused"))
+                raise KitClientRefused(str(reply.get("reason") or "refused")[:300])
             if not heard:
                 log.info("connected to %s as %s", kit.fed_learn_url, kit.name)
             heard, last_heard = True, now
             if reply.get("shutdown"):
                 log.info("shutdown requested by the server")
                 state = "shutdown"
-                socket.send(
-                    json.dumps(
-                        {
-                            "name": kit.name,
-                            "seq": seq + 1,
-                            "have_version": have_version,
-                            "state": {"state": state},
-                        }
-                    ).encode()
-                )
+                socket.send(request(seq + 1))
                 return 0
-            version = int(reply.get("deploy_version") or 0)
-            if version > have_version and len(frames) > 1:
+            version = reply["deploy_version"]
+            if version > have_version and blob is not None:
                 if proc is not None and proc.poll() is None:
                     proc.terminate()
                     proc.wait()
-                mmar = work / "mmar" / str(reply.get("mmar_name") or "mmar")
-                _unpack(frames[1], mmar)
-                have_version = version
-                state = "deployed"
-                log.info("MMAR deployed (version %d)", version)
-            epoch = int(reply.get("start_epoch") or 0)
-            aborted = int(reply.get("abort_epoch") or 0)
+                    proc = None
+                have_version = version  # acknowledged even when refused: no resend loop
+                try:
+                    mmar = unpack_folder(blob, mmars, reply.get("mmar_name") or "mmar")
+                except (UnsafeName, UnsafePath, tarfile.TarError, OSError) as exc:
+                    mmar = None
+                    reason = exc.one_line() if isinstance(exc, MmarcError) else str(exc)
+                    state = f"deploy refused: {reason}"[:200]
+                    log.error("deploy (version %d) refused: %s", version, reason)
+                else:
+                    state = "deployed"
+                    log.info("MMAR deployed (version %d)", version)
+            epoch = reply["start_epoch"]
+            aborted = reply["abort_epoch"]
             endpoint = reply.get("endpoint")
-            if epoch > started and endpoint and have_version:
+            if epoch > started and endpoint and mmar is not None:
                 started = epoch
                 try:
                     plan = compile_plan(mmar, sets=sets)

@@ -22,6 +22,7 @@ life. Layout of ``startup/``:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 from collections.abc import Mapping
@@ -31,8 +32,11 @@ from typing import Any, Literal
 
 from mmarc.errors import MmarcError
 
-from ..security.manifest import MANIFEST_NAME, ManifestError, verify_folder
+from ..security.manifest import MANIFEST_NAME, PUBLIC_KEY_NAME, ManifestError, verify_folder
+from ..security.pins import PinMismatch, PinStore, PinStoreError
 from ..transport.security import CurveKeyPair, SecurityConfig
+
+log = logging.getLogger(__name__)
 
 Role = Literal["server", "client", "admin"]
 ROLES: tuple[Role, ...] = ("server", "client", "admin")
@@ -238,3 +242,43 @@ def verify_kit(
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise KitError(f"{root}: kit is signed but malformed: {exc!r}") from None
+
+
+def verify_pinned_kit(
+    kit: Path,
+    *,
+    role: Role,
+    project_key: str | None = None,
+    pins: PinStore | None = None,
+) -> KitInfo:
+    """:func:`verify_kit`, then check the project key against this site's pin.
+
+    ``project_key`` (the fingerprint given apart from the kit, ``--project-key``) must
+    match the kit's key, and then also confirms a re-keyed project. Without it the first
+    kit of a project pins its key (trust on first use, :mod:`..security.pins`) and any
+    later kit of that project signed by another key is refused with both fingerprints.
+    """
+    info = verify_kit(kit, role=role, trusted_fingerprint=project_key)
+    store = pins if pins is not None else PinStore()
+    try:
+        outcome = store.check(
+            info.project, info.project_fingerprint, info.path, confirmed=project_key is not None
+        )
+    except (PinMismatch, PinStoreError) as exc:
+        raise KitError(exc.one_line(), f"{STARTUP}/{PUBLIC_KEY_NAME}") from None
+    if outcome == "pinned":
+        log.warning(
+            "project %r: key %s pinned on first use (%s); later kits of this project must be "
+            "signed by the same key",
+            info.project,
+            info.project_fingerprint,
+            store.path,
+        )
+    elif outcome == "re-pinned":
+        log.warning(
+            "project %r: re-pinned to key %s as confirmed by --project-key (%s)",
+            info.project,
+            info.project_fingerprint,
+            store.path,
+        )
+    return info

@@ -6,6 +6,9 @@
   rules) and the right each admin command needs.
 - :mod:`.audit`: the append-only JSON-lines audit log of admin commands.
 - :mod:`.uploads`: uploaded MMAR folders cannot escape, overflow or smuggle code.
+- :mod:`.names`: names from the network are checked before they touch a path, and
+  removals stay inside the folder that owns them.
+- :mod:`.pins`: a site pins its project's key fingerprint on first use.
 """
 
 from .audit import AuditLog
@@ -28,6 +31,8 @@ from .manifest import (
     sign_folder,
     verify_folder,
 )
+from .names import UnsafeName, UnsafePath, check_name, child_path, remove_within
+from .pins import PinMismatch, PinStore, PinStoreError
 from .uploads import (
     UploadEntry,
     UploadLimits,
@@ -51,18 +56,26 @@ __all__ = [
     "AuditLog",
     "Decision",
     "ManifestError",
+    "PinMismatch",
+    "PinStore",
+    "PinStoreError",
     "Policy",
     "PolicyError",
     "Right",
+    "UnsafeName",
+    "UnsafePath",
     "UploadEntry",
     "UploadLimits",
     "UploadRefused",
     "check_entries",
+    "check_name",
     "check_rules",
+    "child_path",
     "fingerprint",
     "install_upload",
     "load_public_key",
     "read_upload",
+    "remove_within",
     "safe_relpath",
     "scan_folder",
     "sign_folder",

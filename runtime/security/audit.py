@@ -1,10 +1,14 @@
-"""The audit log: one JSON line per admin command, appended and fsync'd before the reply.
+"""The audit log: one JSON line per admin request, appended and fsync'd before the reply.
 
 Why this shape: JSON lines are greppable and load into any tool; opening with
 ``O_APPEND`` means no writer can overwrite an earlier record (each ``write`` lands at
 the end, atomically for lines of this size); ``fsync`` before the reply means an
 acknowledged command is on disk even if the server dies next. The file is never
 truncated or rotated here; rotate with external tools that copy, not rewrite.
+
+Every request is accounted for: each one that is read gets its own record (allowed,
+refused or invalid); requests dropped unread by the rate limit are counted per admin and
+second (:class:`BurstTally`), so the log's ``count`` fields add up to what arrived.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import datetime as _dt
 import json
 import os
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
+
+__all__ = ["MAX_FIELD_CHARS", "AuditLog", "BurstTally", "read_audit"]
 
 #: An over-long argument (a pasted file, an attack) is cut in the log, never dropped.
 MAX_FIELD_CHARS = 1024
@@ -82,6 +89,48 @@ class AuditLog:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class BurstTally:
+    """Requests dropped in bulk (rate limited), audited as one record per user a second.
+
+    Why a summary: a flood must not turn into a flood of fsync'd lines (that would make
+    the audit log the bottleneck an attacker aims at), yet every request has to be
+    accounted for. Each record says who, which wall-clock second, and how many.
+    :meth:`flush` writes the seconds that are over (the service calls it on every poll
+    and, with ``everything``, when it closes).
+    """
+
+    def __init__(self, log: AuditLog, decision: str, reason: str) -> None:
+        self.log, self.decision, self.reason = log, decision, reason
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def add(self, user: str, now: float | None = None) -> None:
+        """Count one dropped request of ``user`` in the current second."""
+        second = int(time.time() if now is None else now)
+        with self._lock:
+            key = (user, second)
+            self._counts[key] = self._counts.get(key, 0) + 1
+
+    def flush(self, now: float | None = None, *, everything: bool = False) -> int:
+        """Write one record per (user, second) that is over; returns how many."""
+        current = int(time.time() if now is None else now)
+        with self._lock:
+            due = sorted(k for k in self._counts if everything or k[1] < current)
+            counts = [(key, self._counts.pop(key)) for key in due]
+        for (user, second), count in counts:
+            stamp = _dt.datetime.fromtimestamp(second, _dt.UTC).isoformat(timespec="seconds")
+            self.log.record(
+                user=user,
+                command="",
+                decision=self.decision,
+                reason=self.reason,
+                result="dropped",
+                count=count,
+                second=stamp,
+            )
+        return len(counts)
 
 
 def read_audit(path: Path) -> list[dict[str, Any]]:

@@ -37,6 +37,7 @@ from ..admin.control import ControlError, Target
 from ..compiling import write_plan
 from ..provision.kit import KitInfo
 from ..security.authz import SERVER_SITE
+from ..security.names import child_path, remove_within
 from ..transport.sockets import DEFAULT_SOCKET_OPTIONS, new_context, server_socket
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ METRICS_FILE = "metrics.jsonl"
 CROSS_VAL_FILE = "cross_val_results.json"
 #: A client not heard from for this long is shown as disconnected.
 CLIENT_STALE_S = 10.0
+#: Removed processes remembered per site (each is told to shut down if it polls again).
+MAX_RETIRED_SESSIONS = 16
 
 
 def pack_folder(folder: Path) -> bytes:
@@ -59,13 +62,20 @@ def pack_folder(folder: Path) -> bytes:
     return buffer.getvalue()
 
 
-def unpack_folder(blob: bytes, dest: Path) -> None:
-    """Unpack :func:`pack_folder` output into a fresh ``dest`` (tar's ``data`` filter)."""
-    if dest.exists():
-        shutil.rmtree(dest)
+def unpack_folder(blob: bytes, root: Path, name: object) -> Path:
+    """Unpack :func:`pack_folder` output into a fresh ``root/name``; returns that folder.
+
+    ``name`` comes from the network: it must be one safe path component
+    (:func:`~..security.names.check_name`), and only ``root/name`` is ever removed
+    (:func:`~..security.names.remove_within`). Members are extracted with tar's ``data``
+    filter (no absolute paths, no ``..``, no links out, no device files).
+    """
+    dest = child_path(root, name, "deployed MMAR name")
+    remove_within(root, dest)
     dest.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r") as tar:
         tar.extractall(dest, filter="data")
+    return dest
 
 
 @dataclass
@@ -81,6 +91,8 @@ class _Client:
     shutdown: bool = False
     last_seen: float = 0.0
     reported: dict[str, Any] = field(default_factory=dict)
+    #: The polling process's random id: a restarted client polls with a new one.
+    session: str = ""
 
 
 class ServerFederationControl:
@@ -93,6 +105,8 @@ class ServerFederationControl:
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._clients: dict[str, _Client] = {n: _Client() for n in kit.clients}
+        #: site -> sessions of its processes that ``remove_client`` retired (newest last).
+        self._retired: dict[str, list[str]] = {}
         self.run_number: int | None = None
         self.server_plan: Mapping[str, Any] | None = None
         self.server_mmar: Path = self.root
@@ -132,12 +146,19 @@ class ServerFederationControl:
         try:
             request = json.loads(payload.bytes)
             name = str(request["name"])
-        except (ValueError, KeyError, TypeError):
+            session = str(request.get("session") or "")[:64]
+            state = request.get("state") or {}
+            have = request.get("have_version") or 0
+            if not isinstance(state, dict) or type(have) is not int:
+                return
+        except (ValueError, KeyError, TypeError, AttributeError):
             return
         blob = b""
         with self._lock:
-            entry = self._clients.get(name)
-            if not isinstance(user, str) or user != name or entry is None:
+            entry = None
+            if isinstance(user, str) and user == name and name in self.kit.clients:
+                entry = self._member(name, session)
+            if entry is None:
                 reply: dict[str, Any] = {
                     "ok": False,
                     "reason": f"key of {user!r} may not act as {name!r}",
@@ -145,7 +166,8 @@ class ServerFederationControl:
                 log.warning("kit channel refused %r claiming to be %r", user, name)
             else:
                 entry.last_seen = time.monotonic()
-                entry.reported = dict(request.get("state") or {})
+                entry.session = session
+                entry.reported = {k: str(v)[:200] for k, v in list(state.items())[:8]}
                 reply = {
                     "ok": True,
                     "deploy_version": entry.deploy_version,
@@ -156,7 +178,7 @@ class ServerFederationControl:
                     "run_number": self.run_number,
                     "mmar_name": entry.mmar_name,
                 }
-                if int(request.get("have_version") or 0) < entry.deploy_version:
+                if have < entry.deploy_version:
                     blob = entry.deploy_blob
         parts = [identity.bytes, json.dumps(reply).encode()]
         if blob:
@@ -165,6 +187,21 @@ class ServerFederationControl:
             self._channel.socket.send_multipart(parts, flags=zmq.NOBLOCK)
         except zmq.ZMQError as exc:
             log.warning("kit channel: cannot answer %s: %s", name, exc)
+
+    def _member(self, name: str, session: str) -> _Client:
+        """The entry of provisioned client ``name`` polling as ``session``.
+
+        A process retired by ``remove_client`` (its session) is told to shut down, now and
+        whenever it polls again; any other process of a removed site registers again as
+        a new member.
+        """
+        if session and session in self._retired.get(name, ()):
+            return _Client(shutdown=True, session=session)
+        if name not in self._clients:
+            self._clients[name] = _Client()
+            self._log(SERVER_SITE, f"client {name} registered again")
+            log.info("kit channel: %s registered again after remove_client", name)
+        return self._clients[name]
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -269,9 +306,9 @@ class ServerFederationControl:
                 if self._training():
                     raise ControlError("the server is training; abort it first")
                 # the folder name is the run's id: clients unpack under the same name
-                dest = run / f"mmar_{SERVER_SITE}" / mmar.name
-                if dest.parent.exists():
-                    shutil.rmtree(dest.parent)
+                staged = child_path(run, f"mmar_{SERVER_SITE}")
+                remove_within(run, staged)
+                dest = child_path(staged, mmar.name, "MMAR name")
                 shutil.copytree(mmar, dest, symlinks=False)
                 self.server_mmar = dest
                 self.server_plan = plan
@@ -361,9 +398,13 @@ class ServerFederationControl:
     def remove_client(self, site: str) -> str:
         with self._lock:
             self._known([site])
-            self._clients[site] = _Client(shutdown=True)
+            session = self._clients.pop(site).session
+            if session:
+                retired = self._retired.setdefault(site, [])
+                retired.append(session)
+                del retired[:-MAX_RETIRED_SESSIONS]
             self._log(SERVER_SITE, f"removed client {site}")
-            return f"removed client {site}"
+            return f"removed client {site}; it may register again"
 
     def metrics(self) -> Mapping[str, Any]:
         with self._lock:
@@ -387,7 +428,7 @@ class ServerFederationControl:
 
     def logs(self, site: str, lines: int) -> str:
         with self._lock:
-            if site != SERVER_SITE and site not in self._clients:
+            if site != SERVER_SITE and site not in self.kit.clients:
                 raise ControlError(f"unknown site {site}")
             path = self.root / "logs" / f"{site}.log"
             if not path.is_file():

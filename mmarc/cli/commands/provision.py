@@ -126,8 +126,11 @@ def _summary(result: ProvisionResult, out: TextIO) -> None:
         f"{result.project}: {len(result.kits)} kit(s) in {result.workspace} "
         f"(policy: {result.policy_source})\n"
         f"project key {result.fingerprint}\n"
-        "  give this fingerprint to every site, apart from its kit, to check it with "
-        "--project-key\n"
+        "  give this fingerprint to every site apart from its kit; each site checks its "
+        "kit with it:\n"
+        f"    startup/start.sh --project-key {result.fingerprint}\n"
+        "  (the flag of mmarc server|client|admin KIT; without it, mmarc server|client pin "
+        "the key of the first kit of the project they run)\n"
     )
     width = max(len(k.name) for k in result.kits)
     for kit in result.kits:

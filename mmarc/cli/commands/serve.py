@@ -19,6 +19,14 @@ from .run import metric_text
 
 __all__ = ["client", "server"]
 
+ProjectKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--project-key",
+        help="KIT only: refuse a kit not signed by this key fingerprint (also re-pins it).",
+    ),
+]
+
 
 def server(
     path: PathArg,
@@ -29,6 +37,7 @@ def server(
         typer.Option("--output", "-o", help="Run folder; an unfinished run there is resumed."),
     ] = None,
     sets: SetOpt = None,
+    project_key: ProjectKeyOpt = None,
 ) -> None:
     """Run the federation server of an MMAR (config_fed_server.json) until the run ends.
 
@@ -47,7 +56,9 @@ def server(
             sys.stdout.flush()
 
         with stopped_message("server stopped"):
-            code = api.serve_server_kit(path, host=host, on_ready=kit_ready)
+            code = api.serve_server_kit(
+                path, host=host, on_ready=kit_ready, project_key=project_key
+            )
         raise typer.Exit(code)
 
     from ..views import ProgressView
@@ -83,6 +94,7 @@ def client(
     ] = None,
     sets: SetOpt = None,
     device: DeviceOpt = "cpu",
+    project_key: ProjectKeyOpt = None,
 ) -> None:
     """Join a federation as one client site and train until the server ends the run.
 
@@ -98,7 +110,13 @@ def client(
     quiet_sigterm()
     if is_kit(path):
         with stopped_message(f"client {path} stopped"):
-            code = api.serve_client_kit(path, sets=sets or (), datalist=datalist, device=device)
+            code = api.serve_client_kit(
+                path,
+                sets=sets or (),
+                datalist=datalist,
+                device=device,
+                project_key=project_key,
+            )
         raise typer.Exit(code)
     if name is None or server_address is None:
         raise api.UsageError("--name and --server are needed unless PATH is a client kit")
