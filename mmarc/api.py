@@ -15,6 +15,7 @@ from mmarc.compiler.migrate import MigrationError, MigrationReport
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
 from mmarc.compiler.plan import PlanError
+from mmarc.plan import Plan
 
 __all__ = [
     "Compilation",
@@ -59,20 +60,28 @@ class Compilation:
     """The validation the plan came from, and the plan (None when there were errors)."""
 
     validation: Validation
-    plan: dict[str, Any] | None
+    plan: Plan | None
 
 
 def compile_plan(
-    path: Path | str, sets: list[str] | None = None, cwd: Path | None = None
+    path: Path | str,
+    sets: list[str] | None = None,
+    cwd: Path | None = None,
+    *,
+    server_overrides: dict[str, Any] | None = None,
 ) -> Compilation:
-    """Validate, then emit the hashed plan the runtime executes (``mmarc compile``)."""
+    """Validate, then emit the hashed plan the runtime executes (``mmarc compile``).
+
+    ``server_overrides``: FL server settings that replace the config's before hashing
+    (``{"num_rounds": R}`` for ``--rounds R``); raises ``FLConfigError`` if refused."""
     from mmarc.catalog import load_catalog
     from mmarc.compiler.plan import build_plan
 
     result = validate(path, sets=sets, cwd=cwd)
     if result.diagnostics.has_errors():
         return Compilation(result, None)
-    return Compilation(result, build_plan(result, load_catalog()))
+    plan = build_plan(result, load_catalog(), server_overrides=server_overrides)
+    return Compilation(result, plan)
 
 
 def migrate(mmar: Path | str, out: Path | str) -> MigrationReport:
@@ -86,10 +95,13 @@ def migrate(mmar: Path | str, out: Path | str) -> MigrationReport:
 
 
 def compiled_or_raise(
-    path: Path | str, sets: list[str] | None = None
-) -> tuple[Compilation, dict[str, Any]]:
+    path: Path | str,
+    sets: list[str] | None = None,
+    *,
+    server_overrides: dict[str, Any] | None = None,
+) -> tuple[Compilation, Plan]:
     """Compile ``path`` for the runtime; raise :class:`PlanError` naming the errors if any."""
-    compiled = compile_plan(path, sets=sets)
+    compiled = compile_plan(path, sets=sets, server_overrides=server_overrides)
     if compiled.plan is None:
         count = len(compiled.validation.diagnostics.errors)
         raise PlanError(f"{path}: {count} error(s) found; no plan to run")
@@ -132,15 +144,20 @@ def simulate(
 ) -> Any:
     """Compile, then run a federation of one server and ``n_clients`` client processes on
     127.0.0.1 (``mmarc run --sim N``). Returns ``mmarc.runtime.sim.SimResult``; raises
-    :class:`PlanError`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C)."""
-    compiled, plan = compiled_or_raise(path, sets)
+    :class:`PlanError`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C).
+
+    ``rounds`` is a compiler input (it overrides the server's ``num_rounds`` before the
+    plan is hashed), so the plan the server runs is the plan that was hashed."""
+    if rounds is not None and rounds < 1:
+        raise UsageError("--rounds must be at least 1")
+    overrides = {"num_rounds": rounds} if rounds is not None else None
+    compiled, plan = compiled_or_raise(path, sets, server_overrides=overrides)
     from mmarc.runtime.sim import simulate as _simulate
 
     return _simulate(
         plan,
         compiled.validation.target.root,
         n_clients,
-        rounds=rounds,
         split=split,
         output=output,
         seed=seed,
@@ -150,13 +167,13 @@ def simulate(
     )
 
 
-def _fl_run_dir(plan: dict[str, Any], role: str, output: Path | None) -> Path:
+def _fl_run_dir(plan: Plan, role: str, output: Path | None) -> Path:
     if output is not None:
         return Path(output)
     import time
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{plan.get('mmar_name') or 'mmar'}-{role}-{stamp}"
+    return Path("runs") / f"{plan.mmar_name or 'mmar'}-{role}-{stamp}"
 
 
 def run_server(

@@ -131,7 +131,7 @@ def compile_(
     sets: SetOpt = None,
 ) -> None:
     """Compile an MMAR into the hashed plan the runtime executes."""
-    from mmarc.compiler.plan import canonical_json, write_plan
+    from mmarc.compiler.plan import write_plan
 
     try:
         compiled = api.compile_plan(path, sets=sets)
@@ -145,13 +145,13 @@ def compile_(
         typer.echo("mmarc: no plan written: fix the errors above first", err=True)
         raise typer.Exit(EXIT_ERRORS)
     if output is None:
-        sys.stdout.write(canonical_json(compiled.plan).decode("utf-8") + "\n")
+        sys.stdout.write(compiled.plan.to_json().decode("utf-8") + "\n")
     else:
         try:
             write_plan(compiled.plan, output)
         except OSError as exc:
             raise _usage_error(f"cannot write {output}: {exc.strerror or exc}") from None
-        typer.echo(f"{output}: plan sha256 {compiled.plan['sha256']}", err=True)
+        typer.echo(f"{output}: plan sha256 {compiled.plan.sha256}", err=True)
 
 
 DeviceOpt = Annotated[str, typer.Option("--device", help="cpu, cuda or cuda:N.")]

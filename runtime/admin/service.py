@@ -29,6 +29,7 @@ from typing import Any
 import zmq
 
 from mmarc import api
+from mmarc.plan import Plan
 
 from ..protocol import is_valid_client_name
 from ..provision.kit import ADMIN_ZAP_DOMAIN, KitInfo
@@ -106,7 +107,7 @@ def render_diagnostics(validation: api.Validation, target: str) -> str:
     )
 
 
-def compile_or_refuse(folder: Path, name: str) -> dict[str, Any]:
+def compile_or_refuse(folder: Path, name: str) -> Plan:
     """Compile an MMAR for deployment; refuse (with its diagnostics) if it has errors.
 
     The MMAR is read, never imported or run: the compiler reads custom code with ``ast``.
@@ -474,8 +475,8 @@ class AdminService:
         return Response(
             r.id,
             "ok",
-            f"uploaded {name}: {len(entries)} files, {total} bytes; plan sha256 {plan['sha256']}",
-            {"name": name, "path": str(dest), "plan_sha256": plan["sha256"]},
+            f"uploaded {name}: {len(entries)} files, {total} bytes; plan sha256 {plan.sha256}",
+            {"name": name, "path": str(dest), "plan_sha256": plan.sha256},
         )
 
     def _deploy(self, user: str, p: Parsed, r: Request, _: Sequence[Any]) -> Response:
@@ -504,7 +505,7 @@ class AdminService:
         if p.target == "client" and not sites:
             raise ControlError("no client sites to deploy to")
         text = self.control.deploy(plan, folder, p.target, sites)  # type: ignore[arg-type]
-        return Response(r.id, "ok", text, {"plan_sha256": plan["sha256"]})
+        return Response(r.id, "ok", text, {"plan_sha256": plan.sha256})
 
     def _inside_run_folder(self, rel: str) -> tuple[Path, Path]:
         root = self.control.run_folder().resolve()

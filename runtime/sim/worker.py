@@ -31,9 +31,12 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .view import PROGRESS_PREFIX
+
+if TYPE_CHECKING:
+    from mmarc.plan import Plan
 
 _PR_SET_PDEATHSIG = 1
 
@@ -54,13 +57,10 @@ def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _load_plan(path: Path) -> dict[str, Any]:
-    from mmarc.compiler.plan import plan_sha256
+def _load_plan(path: Path) -> Plan:
+    from mmarc.plan import load_plan
 
-    plan = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(plan, dict) or plan.get("sha256") != plan_sha256(plan):
-        raise ValueError(f"{path} is not an unmodified mmarc plan (its sha256 does not match)")
-    return plan
+    return load_plan(path)
 
 
 def _emit(info: dict[str, Any]) -> None:
@@ -290,7 +290,7 @@ def _expected(exc: BaseException) -> bool:
     from mmarc.runtime.executor.errors import ExecutorError
     from mmarc.runtime.transport import TransportError
 
-    names = {"ServerError", "ClientError", "FLConfigError", "PersistError"}
+    names = {"ServerError", "ClientError", "FLConfigError", "PersistError", "PlanError"}
     return isinstance(exc, ExecutorError | TransportError | OSError) or type(exc).__name__ in names
 
 

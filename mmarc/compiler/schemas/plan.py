@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from mmarc.compiler.schemas.common import Document, SchemaModel, Str
+from mmarc.plan.model import FLSection
 
 
 class CatalogVersions(SchemaModel):
@@ -41,7 +42,9 @@ class Plan(Document):
     evaluate_settings: dict[str, Any] | None = Field(
         description="Top-level settings of config_validation.json."
     )
-    fl: dict[str, Any] | None = Field(description="Federated server and client settings.")
+    fl: FLSection | None = Field(
+        description="Federated configs and their effective settings (mmarc.plan.FLSection)."
+    )
     custom: dict[str, Str] = Field(
         description="SHA-256 of every file under the MMAR's custom/ folder."
     )
