@@ -228,7 +228,8 @@ def _built(model: type[_Settings], values: dict[str, Any], where: Mapping[str, s
         field = str(error["loc"][0]) if error["loc"] else ""
         got = f", got {error['input']!r}" if field else ""
         message = str(error["msg"]).removeprefix("Value error, ")
-        text = f"{field} {message[:1].lower()}{message[1:]}{got}" if field else message
+        message = message.replace("Input should be", "must be")
+        text = f"{field} {message}{got}" if field else message
         raise FLConfigError(text, where.get(field, where[""])) from None
 
 
