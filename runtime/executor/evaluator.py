@@ -42,6 +42,8 @@ from typing import Any
 
 from mmarc.runtime.executor.errors import ExecutorError
 
+from mmarc.plan.pointer import join
+
 #: Pure helper functions an expression may call, by the dotted path written in configs
 #: -> (module to import, attribute). ``from_engine`` picks keys out of engine output;
 #: the ``stopping_fn_*`` helpers build EarlyStopHandler score functions.
@@ -185,7 +187,7 @@ def iter_expressions(value: Any, pointer: str = "") -> Iterator[tuple[str, dict[
             yield pointer, value
             return
         for key, item in value.items():
-            yield from iter_expressions(item, f"{pointer}/{escape_pointer(str(key))}")
+            yield from iter_expressions(item, join(pointer, str(key)))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from iter_expressions(item, f"{pointer}/{i}")
@@ -206,11 +208,6 @@ def check_plan_expressions(plan: Mapping[str, Any]) -> dict[str, CompiledExpress
             )
         compiled[pointer] = compile_expression(obj["@expr"], obj.get("refs") or {}, pointer)
     return compiled
-
-
-def escape_pointer(token: str) -> str:
-    """Escape one JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _replace_references(text: str, pointer: str) -> tuple[str, set[str]]:
