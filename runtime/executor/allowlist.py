@@ -33,6 +33,7 @@ from typing import Any
 
 from mmarc.runtime.executor.errors import ExecutorError
 
+from mmarc.plan import Plan
 from mmarc.plan.hashing import file_sha256
 from mmarc.plan.pointer import join
 
@@ -131,12 +132,9 @@ def _import_dotted(path: str, pointer: str) -> Any:
     raise ExecutorError(f"cannot import {path!r}{detail}", pointer)
 
 
-def verify_custom_files(plan: Mapping[str, Any], mmar_root: Path) -> None:
+def verify_custom_files(plan: Plan, mmar_root: Path) -> None:
     """Check every file the plan's ``custom`` map lists against its recorded SHA-256."""
-    recorded = plan.get("custom") or {}
-    if not isinstance(recorded, Mapping):
-        raise ExecutorError("'custom' must map MMAR-relative file paths to SHA-256", "/custom")
-    for rel, digest in recorded.items():
+    for rel, digest in plan.custom.items():
         pointer = join("/custom", rel)
         file = _inside(mmar_root, rel, pointer)
         if not file.is_file():

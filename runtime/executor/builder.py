@@ -123,7 +123,7 @@ class Builder:
         self.interpreted: list[Interpreted] = []
         # everything that can refuse the plan runs before the first object is built
         self.expressions: dict[str, CompiledExpression] = check_plan_expressions(self.plan)
-        verify_custom_files(self.plan, self.root)
+        verify_custom_files(plan, self.root)
         self._check_classes()
 
     # -- checks before building ----------------------------------------------------------

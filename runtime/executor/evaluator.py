@@ -193,14 +193,14 @@ def iter_expressions(value: Any, pointer: str = "") -> Iterator[tuple[str, dict[
             yield from iter_expressions(item, f"{pointer}/{i}")
 
 
-def check_plan_expressions(plan: Mapping[str, Any]) -> dict[str, CompiledExpression]:
-    """Check every expression of the whole plan; pointer -> compiled expression.
+def check_plan_expressions(document: Mapping[str, Any]) -> dict[str, CompiledExpression]:
+    """Check every expression of a plan's JSON document; pointer -> compiled expression.
 
     The executor calls this before building anything, so a refused expression anywhere
     in the plan (even in a section this run does not use) means nothing was built.
     """
     compiled: dict[str, CompiledExpression] = {}
-    for pointer, obj in iter_expressions(dict(plan)):
+    for pointer, obj in iter_expressions(dict(document)):
         extra = set(obj) - {"@expr", "refs"}
         if extra:
             raise ExecutorError(
