@@ -25,6 +25,7 @@ from typing import Annotated, Any
 from annotated_types import Ge, Gt
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 from pydantic import model_validator as _model_validator
+from pydantic.fields import ComputedFieldInfo, FieldInfo
 
 from mmarc.errors import MmarcError
 
@@ -73,8 +74,14 @@ class FLConfigError(MmarcError):
         self.reason = message
 
 
+def _key_title(name: str, field: FieldInfo | ComputedFieldInfo) -> str:
+    return field.alias or name
+
+
 class _Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, field_title_generator=_key_title
+    )
 
 
 class FLServerSettings(_Settings):

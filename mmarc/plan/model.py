@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import ComputedFieldInfo, FieldInfo
 
 from mmarc.plan.canonical import canonical_json, plan_sha256
 from mmarc.plan.fl import FLClientSettings, FLServerSettings
@@ -25,11 +26,21 @@ PLAN_FORMAT = 1
 JsonObject = dict[str, Any]
 
 
+def key_title(name: str, field: FieldInfo | ComputedFieldInfo) -> str:
+    """JSON Schema titles are the keys as written in the plan (``mmar_name``)."""
+    return field.alias or name
+
+
 class PlanModel(BaseModel):
     """Strict, closed, immutable: a plan is data that arrived from somewhere."""
 
     model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, populate_by_name=True, defer_build=True
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        populate_by_name=True,
+        defer_build=True,
+        field_title_generator=key_title,
     )
 
 
