@@ -345,7 +345,8 @@ def _fl_section(
             fl[key] = encoder.value(fl_file.substituted, (), None)
     if server_overrides and "server" not in fl:
         raise FLConfigError(
-            f"the MMAR has no config_fed_server.json to override {sorted(server_overrides)} in",
+            "the MMAR has no config_fed_server.json, so it cannot run federated (nothing to "
+            f"apply {', '.join(sorted(server_overrides))} to)",
             "/fl/server",
         )
     if not fl:
