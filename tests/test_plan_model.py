@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,16 @@ def test_round_trip_keeps_the_plan_and_its_hash(plan: Plan, tmp_path: Path) -> N
         assert loaded.to_json() == plan.to_json()
     assert plan.server_settings is not None and plan.server_settings.num_rounds == 10
     assert plan.client_settings is not None and plan.client_settings.local_epochs == 1
+
+
+def test_the_fl_plan_is_byte_identical_in_any_folder(plan: Plan, tmp_path: Path) -> None:
+    ignore = shutil.ignore_patterns("data", "models", "eval", "__pycache__")
+    for where in ("a", "b/c"):
+        copy = tmp_path / where / "digits_fl"
+        shutil.copytree(DIGITS_FL, copy, ignore=ignore)
+        compiled = api.compile_plan(copy).plan
+        assert compiled is not None and compiled.to_json() == plan.to_json()
+    assert str(tmp_path) not in plan.to_json().decode()
 
 
 def test_a_too_large_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
