@@ -7,12 +7,11 @@ used for hashing and for writing: sorted keys, no whitespace, UTF-8, no NaN/Infi
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["canonical_json", "plan_sha256"]
-
-import json
 
 
 def canonical_json(value: Any) -> bytes:

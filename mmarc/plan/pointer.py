@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mmarc.errors import MmarcError
+
 __all__ = [
     "PointerError",
     "escape",
@@ -19,8 +21,6 @@ __all__ = [
     "to_pointer",
     "unescape",
 ]
-
-from mmarc.errors import MmarcError
 
 _MISSING = object()
 
