@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 
 from mmarc import api
-from mmarc.plan import MAX_PLAN_BYTES, FLConfigError, Plan, PlanError, load_plan
+from mmarc.plan import (
+    MAX_PLAN_BYTES,
+    FLConfigError,
+    Plan,
+    PlanError,
+    load_plan,
+    plan_sha256,
+)
 from mmarc.plan.hashing import file_sha256
 from mmarc.plan.pointer import PointerError, join, resolve, split, to_pointer
 
@@ -98,6 +105,18 @@ def test_edited_content_is_refused_by_its_hash(plan: Plan) -> None:
     document["fl"]["server_settings"]["num_rounds"] = 11
     text = _refusal(json.dumps(document).encode())
     assert "/sha256" in text and "changed after compiling" in text
+
+
+def test_a_value_the_hash_does_not_cover_is_refused(plan: Plan) -> None:
+    """Hashed content must be the typed plan: no default filled in, no number converted."""
+    for edit, where in (
+        (lambda d: d["fl"]["server_settings"].pop("name"), "/fl/server_settings/name"),
+        (lambda d: d["fl"]["server_settings"].update(heart_beat_timeout=60), "heart_beat"),
+    ):
+        document = _edited(plan)
+        edit(document)
+        document["sha256"] = plan_sha256(document)
+        assert where in _refusal(json.dumps(document).encode())
 
 
 def test_rounds_is_a_compiler_input_covered_by_the_hash(plan: Plan) -> None:

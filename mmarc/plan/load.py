@@ -17,8 +17,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from mmarc.errors import MmarcError
+from mmarc.plan.canonical import plan_sha256
 from mmarc.plan.model import PLAN_FORMAT, Plan
-from mmarc.plan.pointer import to_pointer
+from mmarc.plan.pointer import join, to_pointer
 
 __all__ = ["MAX_PLAN_BYTES", "PlanError", "load_plan", "plan_from_document", "plan_from_json"]
 
@@ -71,14 +72,40 @@ def plan_from_document(raw: dict[str, Any], source: str = "plan") -> Plan:
         where = _where(error["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise PlanError(f"{source}: {where}: {error['msg']}{more}", where) from None
-    actual = plan.content_sha256()
+    actual = plan_sha256(raw)
     if actual != plan.sha256:
         raise PlanError(
             f"{source}: /sha256: the plan's sha256 does not match its content (it hashes to "
             f"{actual}): it was changed after compiling; recompile it with `mmarc compile`",
             "/sha256",
         )
+    filled = _first_difference(plan.document, raw, "")
+    if filled is not None:  # the model filled in or converted a value the hash covers not
+        raise PlanError(
+            f"{source}: {filled or '/'}: missing or not in the form `mmarc compile` writes; "
+            "recompile the plan with this mmarc",
+            filled,
+        )
     return plan
+
+
+def _first_difference(typed: Any, raw: Any, pointer: str) -> str | None:
+    """The pointer of the first value the typed plan holds that the raw one does not."""
+    if isinstance(typed, dict) and isinstance(raw, dict):
+        for key in sorted(set(typed) | set(raw)):
+            if key not in typed or key not in raw:
+                return join(pointer, key)
+            found = _first_difference(typed[key], raw[key], join(pointer, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(typed, list) and isinstance(raw, list) and len(typed) == len(raw):
+        for i, (t, r) in enumerate(zip(typed, raw, strict=True)):
+            found = _first_difference(t, r, join(pointer, i))
+            if found is not None:
+                return found
+        return None
+    return None if typed == raw and type(typed) is type(raw) else pointer
 
 
 def load_plan(source: Path | str | bytes) -> Plan:
