@@ -36,13 +36,13 @@ from mmarc.compiler.source import (
     ScalarNode,
     SequenceNode,
     SourceFile,
-    to_pointer,
 )
 from mmarc.compiler.versions import ClaraVersion, VersionReport
 from mmarc.diagnostics import Diagnostic
 from mmarc.plan import PLAN_FORMAT, FLConfigError, Plan, PlanError, canonical_json, plan_sha256
 from mmarc.plan.fl import client_settings, overridden, server_settings
 from mmarc.plan.hashing import file_sha256
+from mmarc.plan.pointer import to_pointer
 
 __all__ = [
     "PLAN_FORMAT",
