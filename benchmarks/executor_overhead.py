@@ -35,17 +35,19 @@ sys.path.insert(0, str(HERE))
 
 from machine import describe  # noqa: E402
 
+from mmarc.plan import Plan  # noqa: E402
 
-def _plan_without_validation(epochs: int) -> dict[str, Any]:
+
+def _plan_without_validation(epochs: int) -> Plan:
     plan = json.loads((REPO / "tests/fixtures/plans/digits_cnn.plan.json").read_text())
     plan = copy.deepcopy(plan)
     handlers = plan["train"]["handlers"]
     plan["train"]["handlers"] = [
         h for h in handlers if not h.get("path", "").endswith("ValidationHandler")
     ]
-    plan["validate"] = None
+    plan["validate"] = {}
     plan["train"]["trainer"]["args"]["max_epochs"] = epochs
-    return plan
+    return Plan.sealed({k: v for k, v in plan.items() if k != "sha256"})
 
 
 def _mmar_copy(tmp: Path) -> Path:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost 
     from mmarc.runtime.server import ServerResult
     from mmarc.runtime.sim import SimResult
     from mmarc.runtime.transport.security import SecurityConfig
+from mmarc.plan import Plan
 
 __all__ = [
     "Compilation",
@@ -93,20 +94,28 @@ class Compilation:
     """The validation the plan came from, and the plan (None when there were errors)."""
 
     validation: Validation
-    plan: dict[str, Any] | None
+    plan: Plan | None
 
 
 def compile_plan(
-    path: Path | str, sets: list[str] | None = None, cwd: Path | None = None
+    path: Path | str,
+    sets: list[str] | None = None,
+    cwd: Path | None = None,
+    *,
+    server_overrides: dict[str, Any] | None = None,
 ) -> Compilation:
-    """Validate, then emit the hashed plan the runtime executes (``mmarc compile``)."""
+    """Validate, then emit the hashed plan the runtime executes (``mmarc compile``).
+
+    ``server_overrides``: FL server settings that replace the config's before hashing
+    (``{"num_rounds": R}`` for ``--rounds R``); raises ``FLConfigError`` if refused."""
     from mmarc.catalog import load_catalog
     from mmarc.compiler.plan import build_plan
 
     result = validate(path, sets=sets, cwd=cwd)
     if result.diagnostics.has_errors():
         return Compilation(result, None)
-    return Compilation(result, build_plan(result, load_catalog()))
+    plan = build_plan(result, load_catalog(), server_overrides=server_overrides)
+    return Compilation(result, plan)
 
 
 def migrate(mmar: Path | str, out: Path | str) -> MigrationReport:
@@ -129,10 +138,16 @@ class CompileErrors(PlanError):
 
 
 def compiled_or_raise(
-    path: Path | str, sets: Sequence[str] | None = None, cwd: Path | None = None
-) -> tuple[Compilation, dict[str, Any]]:
+    path: Path | str,
+    sets: Sequence[str] | None = None,
+    cwd: Path | None = None,
+    *,
+    server_overrides: dict[str, Any] | None = None,
+) -> tuple[Compilation, Plan]:
     """Compile ``path`` for the runtime; raise :class:`CompileErrors` when it has errors."""
-    compiled = compile_plan(path, sets=list(sets) if sets else None, cwd=cwd)
+    compiled = compile_plan(
+        path, sets=list(sets) if sets else None, cwd=cwd, server_overrides=server_overrides
+    )
     if compiled.plan is None:
         count = len(compiled.validation.diagnostics.errors)
         raise CompileErrors(f"{path}: {count} error(s) found; fix them first", compiled.validation)
@@ -154,7 +169,7 @@ def render_diagnostics(validation: Validation, target: str) -> str:
 
 def compile_for_runtime(
     mmar: Path, *, sets: Sequence[str] = (), paths_from_mmar: bool = False
-) -> dict[str, Any]:
+) -> Plan:
     """The :class:`~mmarc.runtime.compiling.CompileFn` the runtime is handed: the plan of
     ``mmar``, or :class:`~mmarc.runtime.compiling.CompileRefused` carrying the rendered
     diagnostics (file paths relative to the MMAR when ``paths_from_mmar``)."""
@@ -208,15 +223,20 @@ def simulate(
 ) -> SimResult:
     """Compile, then run a federation of one server and ``n_clients`` client processes on
     127.0.0.1 (``mmarc run --sim N``). ``on_event`` hears the server's events. Raises
-    :class:`CompileErrors`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C)."""
-    compiled, plan = compiled_or_raise(path, sets)
+    :class:`CompileErrors`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C).
+
+    ``rounds`` is a compiler input (it overrides the server's ``num_rounds`` before the
+    plan is hashed), so the plan the server runs is the plan that was hashed."""
+    if rounds is not None and rounds < 1:
+        raise UsageError("--rounds must be at least 1")
+    overrides = {"num_rounds": rounds} if rounds is not None else None
+    compiled, plan = compiled_or_raise(path, sets, server_overrides=overrides)
     from mmarc.runtime.sim import simulate as _simulate
 
     return _simulate(
         plan,
         compiled.validation.target.root,
         n_clients,
-        rounds=rounds,
         split=split,
         output=output,
         seed=seed,
@@ -226,13 +246,13 @@ def simulate(
     )
 
 
-def _fl_run_dir(plan: dict[str, Any], role: str, output: Path | None) -> Path:
+def _fl_run_dir(plan: Plan, role: str, output: Path | None) -> Path:
     if output is not None:
         return Path(output)
     import time
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{plan.get('mmar_name') or 'mmar'}-{role}-{stamp}"
+    return Path("runs") / f"{plan.mmar_name or 'mmar'}-{role}-{stamp}"
 
 
 def run_server(

@@ -4,20 +4,19 @@ The runtime never imports the compiler or :mod:`mmarc.api`: the dependency runs
 compiler <- runtime only. Where it must compile an MMAR it received (an admin's upload,
 a deployment, a kit client's training), whoever started it (``mmarc.api`` or a test)
 passes a :class:`CompileFn`; :func:`mmarc.api.compile_for_runtime` is the one the CLI
-uses. A plan crosses a process boundary as a plan file (``write_plan``, the compiler's atomic
-writer), and the process at the other end reads it back with its hash checked
-(:func:`read_plan_file`).
+uses. A plan crosses a process boundary as a plan file (``write_plan``, the plan's atomic
+writer), and the process at the other end reads it back through the plan's one door,
+:func:`mmarc.plan.load_plan` (size, types and hash checked).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from mmarc.compiler.plan import plan_sha256, write_plan
 from mmarc.errors import MmarcError
+from mmarc.plan import Plan, load_plan, write_plan
 
 __all__ = ["CompileFn", "CompileRefused", "read_plan_file", "write_plan"]
 
@@ -41,12 +40,9 @@ class CompileFn(Protocol):
 
     def __call__(
         self, mmar: Path, *, sets: Sequence[str] = (), paths_from_mmar: bool = False
-    ) -> dict[str, Any]: ...
+    ) -> Plan: ...
 
 
-def read_plan_file(path: Path) -> dict[str, Any]:
-    """A plan file written by ``write_plan``; refused when its hash does not match."""
-    plan = json.loads(Path(path).read_text(encoding="utf-8"))
-    if not isinstance(plan, dict) or plan.get("sha256") != plan_sha256(plan):
-        raise ValueError(f"{path} is not an unmodified mmarc plan (its sha256 does not match)")
-    return plan
+def read_plan_file(path: Path) -> Plan:
+    """A plan file written by ``write_plan``, through :func:`mmarc.plan.load_plan`."""
+    return load_plan(path)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from mmarc.plan import Plan
+
 __all__ = [
     "EXAMPLES",
     "FL_WEIGHTS",
@@ -39,6 +41,11 @@ FL_WEIGHTS = {"site-1": 1.0, "site-2": 1.5, "site-3": 0.8}
 def load_plan(name: str) -> dict[str, Any]:
     """A compiled plan fixture from tests/fixtures/plans/."""
     return json.loads((PLANS / f"{name}.plan.json").read_text(encoding="utf-8"))
+
+
+def plan_of(document: dict[str, Any]) -> Plan:
+    """An edited plan document as a Plan, hashed again as the compiler would."""
+    return Plan.sealed({k: v for k, v in document.items() if k != "sha256"})
 
 
 def with_epochs(plan: dict[str, Any], epochs: int) -> dict[str, Any]:

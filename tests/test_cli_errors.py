@@ -35,6 +35,7 @@ EXPECTED_EXIT = {
     **dict.fromkeys(
         [
             "PlanError",
+            "PointerError",
             "PinMismatch",
             "PinStoreError",
             "UnsafeName",

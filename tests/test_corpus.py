@@ -76,5 +76,5 @@ def test_migrated_41_mmar_compiles(tmp_path: Path) -> None:
     assert report.complete, report.lines()
     compiled = api.compile_plan(tmp_path / "out")
     assert compiled.plan is not None, list(compiled.validation.diagnostics.errors)
-    assert compiled.plan["train"]["model"]["args"]["spatial_dims"] == 3
-    assert compiled.plan["clara_version"] == "4.1"
+    assert compiled.plan.train["model"]["args"]["spatial_dims"] == 3
+    assert compiled.plan.clara_version == "4.1"

@@ -19,11 +19,7 @@ FORBIDDEN_IN_RUNTIME = ("mmarc.api", "mmarc.cli", "mmarc.compiler")
 
 #: Imports still waiting for their new home, each with where it goes. The list may only
 #: shrink: an entry that no longer occurs fails the test, so it is removed with the import.
-PENDING: dict[tuple[str, str], str] = {
-    # plan helpers: moving into the typed plan module ``mmarc.plan``
-    ("runtime/compiling.py", "mmarc.compiler.plan"): "mmarc.plan (canonical JSON, hash)",
-    ("runtime/sim/launcher.py", "mmarc.compiler.plan"): "mmarc.plan (hash after --rounds)",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 
 def _imports(path: Path, package: str) -> set[str]:

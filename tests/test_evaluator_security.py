@@ -19,6 +19,8 @@ from mmarc.runtime.executor import ExecutorError, build_training
 from mmarc.runtime.executor.builder import Builder
 from mmarc.runtime.executor.evaluator import compile_expression
 
+from mmarc.plan import Plan
+
 REPO = Path(__file__).resolve().parents[1]
 PLAN = REPO / "tests" / "fixtures" / "plans" / "digits_cnn.plan.json"
 TARGET = "/train/optimizer/args/params"
@@ -67,6 +69,11 @@ def attacks(marker: Path) -> list[tuple[str, str]]:
     ]
 
 
+def _sealed(document: dict[str, Any]) -> Plan:
+    """An edited plan document as a Plan (hashed again, as the compiler would)."""
+    return Plan.sealed({k: v for k, v in document.items() if k != "sha256"})
+
+
 def _plan_with(expr: str) -> dict[str, Any]:
     plan = json.loads(PLAN.read_text(encoding="utf-8"))
     plan["train"]["optimizer"]["args"]["params"] = {
@@ -94,7 +101,7 @@ def test_every_attack_is_refused_before_building(tmp_path: Path, no_building: li
     marker = tmp_path / "pwned"
     for expr, piece in attacks(marker):
         with pytest.raises(ExecutorError) as info:
-            build_training(_plan_with(expr), tmp_path)
+            build_training(_sealed(_plan_with(expr)), tmp_path)
         message = str(info.value)
         assert message.startswith(f"{TARGET}: expression {expr!r}"), (expr, message)
         why = message[len(f"{TARGET}: expression {expr!r}") :]  # after the echoed text
@@ -118,18 +125,18 @@ def test_an_expression_anywhere_in_the_plan_is_checked_first(
     plan = json.loads(PLAN.read_text(encoding="utf-8"))
     plan["fl"] = {"client": {"x": {"args": {"f": {"@expr": "lambda x: open(x)", "refs": {}}}}}}
     with pytest.raises(ExecutorError, match=r"^/fl/client/x/args/f: .*builtin 'open'"):
-        build_training(plan, tmp_path)
+        build_training(_sealed(plan), tmp_path)
     assert no_building == []
 
 
 def test_references_need_pointers_and_expression_objects_are_strict(tmp_path: Path) -> None:
     plan = _plan_with("@optimizer.parameters()")
     with pytest.raises(ExecutorError, match=r"uses @optimizer but 'refs' gives it no pointer"):
-        build_training(plan, tmp_path)
+        build_training(_sealed(plan), tmp_path)
     plan = _plan_with("@model.parameters()")
     plan["train"]["optimizer"]["args"]["params"]["code"] = "x"
     with pytest.raises(ExecutorError, match=r"only '@expr' and 'refs'"):
-        build_training(plan, tmp_path)
+        build_training(_sealed(plan), tmp_path)
 
 
 def test_allowed_expressions_evaluate() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import torch
-from helpers import EXAMPLES, load_plan, with_epochs
+from helpers import EXAMPLES, load_plan, plan_of, with_epochs
 from mmarc.runtime.events import RunEvent
 from mmarc.runtime.executor import (
     ExecutorError,
@@ -26,6 +26,8 @@ from mmarc.runtime.executor import (
 )
 from mmarc.runtime.executor.builder import Builder
 from mmarc.runtime.executor.metrics_log import read_metrics
+
+from mmarc.plan import Plan, PlanError, plan_from_document
 
 # -- fixtures match the format and the examples ----------------------------------------
 
@@ -53,7 +55,7 @@ def test_plan_fixtures_are_what_mmarc_compile_produces(name: str) -> None:
         pytest.skip("this mmarc has no compiler")
     compiled = api.compile_plan(EXAMPLES / name).plan
     assert compiled is not None, f"examples/{name} no longer compiles"
-    assert compiled == load_plan(name), f"regenerate tests/fixtures/plans/{name}.plan.json"
+    assert compiled.document == load_plan(name), f"regenerate tests/fixtures/plans/{name}.plan.json"
 
 
 # -- building --------------------------------------------------------------------------
@@ -62,7 +64,7 @@ def test_plan_fixtures_are_what_mmarc_compile_produces(name: str) -> None:
 def test_build_shares_objects_and_injects_device(digits_root: Path) -> None:
     plan = load_plan("digits_cnn")
     plan["train"]["trainer"]["args"]["amp"] = True  # AMP is honoured only on CUDA
-    t = build_training(plan, digits_root, "cpu")
+    t = build_training(plan_of(plan), digits_root, "cpu")
     b = t.builder
     assert t.network is b.obj("/train/model")
     assert t.trainer.network is t.evaluator.network
@@ -83,8 +85,10 @@ def test_build_shares_objects_and_injects_device(digits_root: Path) -> None:
     assert b.obj("/train/handlers/0") is None
 
 
-def _bare_plan(train: dict[str, Any]) -> dict[str, Any]:
-    return {"plan_format": 1, "settings": {}, "variables": {}, "train": train, "custom": {}}
+def _bare_plan(train: dict[str, Any]) -> Plan:
+    envelope = {k: v for k, v in load_plan("digits_cnn").items() if k != "sha256"}
+    bare = {"train": train, "validate": {}, "evaluate": None, "custom": {}}
+    return Plan.sealed({**envelope, **bare})
 
 
 def _component(path: str, args: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -138,25 +142,25 @@ def test_custom_class_needs_the_custom_flag_and_a_matching_hash(digits_root: Pat
     plan = load_plan("digits_cnn")
     plan["train"]["model"]["custom"] = False
     with pytest.raises(ExecutorError, match=r"^/train/model: class 'digits_net.DigitsCNN'"):
-        build_training(plan, digits_root)
+        build_training(plan_of(plan), digits_root)
     plan = load_plan("digits_cnn")
     plan["custom"]["custom/digits_net.py"] = "0" * 64
     with pytest.raises(ExecutorError, match=r"^/custom/custom~1digits_net.py: .*differs"):
-        build_training(plan, digits_root)
+        build_training(plan_of(plan), digits_root)
     plan = load_plan("digits_cnn")
     plan["custom"] = {"custom/other.py": "0" * 64}
     with pytest.raises(ExecutorError, match=r"missing here"):
-        build_training(plan, digits_root)
+        build_training(plan_of(plan), digits_root)
 
 
 def test_datalist_problems_name_the_dataset_pointer(digits_root: Path) -> None:
     plan = load_plan("digits_cnn")
     plan["train"]["dataset"]["data_list_key"] = "testing"
     with pytest.raises(ExecutorError, match=r"^/train/dataset: .*no key 'testing'.*'training'"):
-        build_training(plan, digits_root)
+        build_training(plan_of(plan), digits_root)
     shutil.rmtree(digits_root / "data")
     with pytest.raises(ExecutorError, match=r"^/train/dataset: datalist .* does not exist"):
-        build_training(load_plan("digits_cnn"), digits_root)
+        build_training(plan_of(load_plan("digits_cnn")), digits_root)
 
 
 def test_expression_failures_name_their_pointer(digits_root: Path) -> None:
@@ -165,18 +169,18 @@ def test_expression_failures_name_their_pointer(digits_root: Path) -> None:
     with pytest.raises(
         ExecutorError, match=r"^/train/optimizer/args/params: evaluating .*TypeError"
     ):
-        build_training(plan, digits_root)
+        build_training(plan_of(plan), digits_root)
 
 
 def test_wrong_plan_format_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ExecutorError, match=r"^/plan_format: plan_format 2"):
-        build_training({"plan_format": 2}, tmp_path)
+    with pytest.raises(PlanError, match=r"^plan: /plan_format: 2 is not supported"):
+        plan_from_document({"plan_format": 2})
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_cuda_without_a_gpu_gives_the_clear_error(digits_root: Path) -> None:
     with pytest.raises(ExecutorError) as info:
-        run_local(load_plan("digits_cnn"), digits_root, device="cuda")
+        run_local(plan_of(load_plan("digits_cnn")), digits_root, device="cuda")
     assert str(info.value) == (
         "CUDA was requested but torch.cuda.is_available() is false on this machine; "
         "use --device cpu"
@@ -188,7 +192,9 @@ def test_cuda_without_a_gpu_gives_the_clear_error(digits_root: Path) -> None:
 
 def test_run_local_one_epoch_writes_metrics_and_checkpoints(digits_root: Path) -> None:
     heard: list[RunEvent] = []  # what a progress bar or a web UI subscribes to
-    result = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root, on_event=heard.append)
+    result = run_local(
+        plan_of(with_epochs(load_plan("digits_cnn"), 1)), digits_root, on_event=heard.append
+    )
     kinds = [e.kind for e in heard]
     assert kinds == ["train_start", "iteration", "iteration", "metric", "train_end"], kinds
     assert dict(heard[0].fields) == {"total_epochs": 1, "epoch_length": 2, "done_epochs": 0}
@@ -210,9 +216,9 @@ def test_run_local_one_epoch_writes_metrics_and_checkpoints(digits_root: Path) -
 
 
 def test_resume_continues_from_the_checkpoint(digits_root: Path) -> None:
-    first = run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root)
+    first = run_local(plan_of(with_epochs(load_plan("digits_cnn"), 1)), digits_root)
     saved = torch.load(first.model_path, weights_only=True)
-    result = run_local(with_epochs(load_plan("digits_cnn"), 2), digits_root, resume=True)
+    result = run_local(plan_of(with_epochs(load_plan("digits_cnn"), 2)), digits_root, resume=True)
     assert result.resumed_from == first.model_path
     assert result.epochs == 2 and result.iterations == 4
     rows = read_metrics(result.metrics_path)
@@ -226,13 +232,13 @@ def test_checkpoint_loader_semantics(digits_root: Path) -> None:
     plan = with_epochs(load_plan("digits_cnn"), 1)
     plan["train"]["handlers"][0]["disabled"] = False  # dont_load_ckpt_model: false
     with pytest.raises(ExecutorError, match=r"^/train/handlers/0: CheckpointLoader load_path"):
-        run_local(plan, digits_root)
-    run_local(with_epochs(load_plan("digits_cnn"), 1), digits_root)
+        run_local(plan_of(plan), digits_root)
+    run_local(plan_of(with_epochs(load_plan("digits_cnn"), 1)), digits_root)
     saved = torch.load(digits_root / "models" / "model.pt", weights_only=True)["model"]
-    t = build_training(plan, digits_root)
-    from mmarc.runtime.executor.local import _restore
+    t = build_training(plan_of(plan), digits_root)
+    from mmarc.runtime.executor.resume import restore
 
-    restored = _restore(t, plan, digits_root.resolve(), None)
+    restored = restore(t, plan_of(plan), digits_root.resolve(), None)
     assert restored.path is not None and restored.path.name == "model.pt"
     assert restored.epochs == 0  # load_dict has only the model: weights, not progress
     for k, v in t.network.state_dict().items():
@@ -241,21 +247,21 @@ def test_checkpoint_loader_semantics(digits_root: Path) -> None:
 
 def test_evaluate_with_a_checkpoint_writes_metrics_json(digits_root: Path) -> None:
     plan = with_epochs(load_plan("digits_cnn"), 1)
-    result = run_local(plan, digits_root)
-    metrics = evaluate(plan, digits_root, result.model_path)
+    result = run_local(plan_of(plan), digits_root)
+    metrics = evaluate(plan_of(plan), digits_root, result.model_path)
     assert set(metrics) == {"val_acc"}
     assert metrics["val_acc"] == pytest.approx(result.metrics["val_acc"])
     written = json.loads((digits_root / "eval" / "metrics.json").read_text())
     assert written == metrics
     # without a checkpoint the config's model loader (ckpt_path best_model.pt) is used
-    assert evaluate(plan, digits_root) == pytest.approx(metrics)
+    assert evaluate(plan_of(plan), digits_root) == pytest.approx(metrics)
     plan["evaluate"]["model"][1]["disabled"] = True
     with pytest.raises(ExecutorError, match=r"^/evaluate/model: every model loader is disabled"):
-        evaluate(plan, digits_root)
+        evaluate(plan_of(plan), digits_root)
 
 
 def test_weights_round_trip_and_more_epochs(digits_root: Path) -> None:
-    t = build_training(with_epochs(load_plan("digits_cnn"), 1), digits_root)
+    t = build_training(plan_of(with_epochs(load_plan("digits_cnn"), 1)), digits_root)
     before = get_weights(t.network)
     assert all(v.device.type == "cpu" for v in before.values())
     t.run_epochs(1)

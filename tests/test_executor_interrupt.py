@@ -4,7 +4,6 @@ and be resumable."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,15 +13,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from helpers import load_plan, tiny_digits, with_epochs
+from helpers import load_plan, plan_of, tiny_digits, with_epochs
 from mmarc.runtime.executor import run_local
 from mmarc.runtime.executor.metrics_log import read_metrics
 
 CHILD = """
-import json, sys
+import sys
 from pathlib import Path
+from mmarc.plan import load_plan
 from mmarc.runtime.executor import RunInterrupted, run_local
-plan = json.loads(Path(sys.argv[1]).read_text())
+plan = load_plan(Path(sys.argv[1]))
 try:
     run_local(plan, Path(sys.argv[2]))
 except RunInterrupted as exc:
@@ -38,7 +38,7 @@ print("FINISHED", flush=True)
 def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path, signals: int) -> None:
     root = tiny_digits(tmp_path)
     plan_file = tmp_path / "plan.json"
-    plan_file.write_text(json.dumps(with_epochs(load_plan("digits_cnn"), 500)))
+    plan_file.write_bytes(plan_of(with_epochs(load_plan("digits_cnn"), 500)).to_json())
     metrics = root / "models" / "metrics.jsonl"
     out_file = tmp_path / "child.log"
     with open(out_file, "w") as out:
@@ -76,7 +76,7 @@ def test_sigint_leaves_a_consistent_checkpoint(tmp_path: Path, signals: int) -> 
     assert ckpt["trainer"]["iteration"] == done * ckpt["trainer"]["epoch_length"]
     torch.load(models / "best_model.pt", weights_only=True)
 
-    resumed = run_local(with_epochs(load_plan("digits_cnn"), done + 1), root, resume=True)
+    resumed = run_local(plan_of(with_epochs(load_plan("digits_cnn"), done + 1)), root, resume=True)
     assert resumed.epochs == done + 1
 
 
@@ -101,6 +101,6 @@ def test_an_abort_mid_iteration_keeps_the_last_whole_checkpoint(
 
     monkeypatch.setattr(local, "build_training", build_with_abort)
     with pytest.raises(RunInterrupted, match="aborted; the checkpoint of the last completed"):
-        run_local(with_epochs(load_plan("digits_cnn"), 5), root)
+        run_local(plan_of(with_epochs(load_plan("digits_cnn"), 5)), root)
     ckpt = torch.load(root / "models" / "model.pt", weights_only=True)
     assert ckpt["trainer"] == {"epoch": 1, "iteration": 2, "epoch_length": 2}

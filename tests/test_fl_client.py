@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from helpers import load_plan, tiny_digits, with_epochs
+from helpers import load_plan, plan_of, tiny_digits, with_epochs
 from mmarc.runtime.client.loop import _apply
 from mmarc.runtime.client.site import with_datalist
 from mmarc.runtime.client.trainer import ClientTrainer, ModelReaderWriter
@@ -20,7 +20,7 @@ from mmarc.runtime.filters import ExcludeVars, PercentilePrivacy
 @pytest.fixture(scope="module")
 def training(tmp_path_factory: pytest.TempPathFactory) -> object:
     root = tiny_digits(tmp_path_factory.mktemp("fl-client"), n_train=24, n_val=8)
-    return build_training(with_epochs(load_plan("digits_cnn"), 1), root)
+    return build_training(plan_of(with_epochs(load_plan("digits_cnn"), 1)), root)
 
 
 def test_weights_go_in_and_the_difference_comes_out(training: object) -> None:
@@ -82,7 +82,7 @@ def test_site_datalist_trains_on_the_sites_own_items(tmp_path: Path) -> None:
     doc = json.loads((root / "data" / "dataset.json").read_text())
     mine = {"training": doc["training"][:4], "validation": doc["validation"][:2]}
     (tmp_path / "site.json").write_text(json.dumps(mine))
-    plan = with_datalist(with_epochs(load_plan("digits_cnn"), 1), tmp_path / "site.json")
+    plan = with_datalist(plan_of(with_epochs(load_plan("digits_cnn"), 1)), tmp_path / "site.json")
     t = build_training(plan, root)
     assert len(t.trainer.data_loader.dataset) == 4
     assert ClientValidator(t).samples == 2

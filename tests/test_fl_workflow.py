@@ -12,7 +12,6 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +34,13 @@ from mmarc.runtime.server.workflow import (
 from mmarc.runtime.transport import ClientEndpoint, RegistrationRefused
 
 from mmarc import __version__
+from mmarc.plan import Plan
+from mmarc.plan.fl import client_settings, server_settings
 
 SHAPES = {"w": (4, 3), "b": (3,), "steps": ()}
 
 
-def make_plan(**server: Any) -> dict[str, Any]:
+def make_plan(**server: Any) -> Plan:
     entry = {
         "name": "t",
         "min_num_clients": 2,
@@ -51,28 +52,44 @@ def make_plan(**server: Any) -> dict[str, Any]:
     }
     weights = server.pop("aggregation_weights", {"c1": 1.0, "c2": 1.5, "c3": 0.8})
     entry.update(server)
-    plan = {
+    return sealed(
+        {
+            "settings": {"learning_rate": 0.001},
+            "train": {"model": {"path": "x.Net", "args": {"width": 4}}},
+            "fl": {
+                "server": {
+                    "format_version": 1,
+                    "servers": [entry],
+                    "aggregator": {
+                        "name": "InTimeAccumulateWeightedAggregator",
+                        "path": "mmarc.runtime.aggregation.InTimeAccumulator",
+                        "args": {"aggregation_weights": weights},
+                    },
+                },
+                "client": {"format_version": 1, "client_trainer": {"args": {"local_epochs": 1}}},
+            },
+        }
+    )
+
+
+def sealed(content: dict[str, Any]) -> Plan:
+    """A hashed plan of ``content``, FL settings derived as the compiler derives them."""
+    fl = content["fl"]
+    fl["server_settings"] = server_settings(fl["server"]).model_dump(mode="json")
+    fl["client_settings"] = client_settings(fl["client"]).model_dump(mode="json")
+    envelope = {
         "plan_format": 1,
         "mmar_name": "t",
         "mmarc_version": __version__,
-        "settings": {"learning_rate": 0.001},
-        "train": {"model": {"path": "x.Net", "args": {"width": 4}}},
+        "clara_version": "4.1",
+        "catalog": {"monai": "1", "torch": "2", "ignite": None},
+        "variables": {},
         "validate": {},
-        "fl": {
-            "server": {
-                "format_version": 1,
-                "servers": [entry],
-                "aggregator": {
-                    "name": "InTimeAccumulateWeightedAggregator",
-                    "path": "mmarc.runtime.aggregation.InTimeAccumulator",
-                    "args": {"aggregation_weights": weights},
-                },
-            },
-            "client": {"format_version": 1, "client_trainer": {"args": {"local_epochs": 1}}},
-        },
+        "evaluate": None,
+        "evaluate_settings": None,
+        "custom": {},
     }
-    plan["sha256"] = "a" * 64
-    return plan
+    return Plan.sealed({**envelope, **content})
 
 
 def initial() -> dict[str, np.ndarray]:
@@ -91,7 +108,7 @@ class Scripted(threading.Thread):
         self,
         endpoint: str,
         name: str,
-        plan: dict[str, Any],
+        plan: Plan,
         *,
         steps: int = 3,
         heartbeat: float | None = 0.2,
@@ -107,7 +124,7 @@ class Scripted(threading.Thread):
         self.stop_after = stop_after
         self.meta = meta if meta is not None else registration_meta(plan, cross_validate=True)
         self.client = ClientEndpoint(
-            endpoint, name, run_id="t", plan_hash=plan["sha256"], heartbeat_interval=heartbeat
+            endpoint, name, run_id="t", plan_hash=plan.sha256, heartbeat_interval=heartbeat
         )
         self.sent: dict[int, dict[str, np.ndarray]] = {}
         self.received: dict[int, dict[str, np.ndarray]] = {}
@@ -187,7 +204,7 @@ class Scripted(threading.Thread):
             self.done.set()
 
 
-def serve(plan: dict[str, Any], run_dir: Path, events: list[dict[str, Any]]) -> FederatedServer:
+def serve(plan: Plan, run_dir: Path, events: list[dict[str, Any]]) -> FederatedServer:
     server = FederatedServer(plan, run_dir, run_dir, on_progress=events.append)
     server.load_or_build(initial)
     return server
@@ -355,11 +372,11 @@ def test_client_of_another_plan_is_refused_naming_the_difference(tmp_path: Path)
     events: list[dict[str, Any]] = []
     server = serve(plan, tmp_path, events)
     thread, _ = run_in_thread(server)
-    other = json.loads(json.dumps(plan))
-    other["settings"]["learning_rate"] = 0.01
-    other["train"]["model"]["args"]["width"] = 8
-    other["sha256"] = "b" * 64
-    client = ClientEndpoint(server.address, "c1", run_id="t", plan_hash=other["sha256"])
+    edited = json.loads(json.dumps(plan.document))
+    edited["settings"]["learning_rate"] = 0.01
+    edited["train"]["model"]["args"]["width"] = 8
+    other = Plan.sealed({k: v for k, v in edited.items() if k != "sha256"})
+    client = ClientEndpoint(server.address, "c1", run_id="t", plan_hash=other.sha256)
     with pytest.raises(RegistrationRefused) as refused:
         client.register(registration_meta(other), timeout=10)
     client.close()
@@ -367,7 +384,7 @@ def test_client_of_another_plan_is_refused_naming_the_difference(tmp_path: Path)
     assert "train.model" in reason
     assert "settings.learning_rate (0.01 on the client, 0.001 on the server)" in reason
     assert any(e.get("event") == "refused" and "train.model" in e["reason"] for e in events)
-    old = ClientEndpoint(server.address, "c2", run_id="t", plan_hash=plan["sha256"])
+    old = ClientEndpoint(server.address, "c2", run_id="t", plan_hash=plan.sha256)
     meta = registration_meta(plan)
     meta["mmarc_version"] = "9.0.0"
     with pytest.raises(RegistrationRefused, match=r"mmarc 9\.0\.0 .* major\.minor"):
@@ -386,7 +403,7 @@ def test_restart_resumes_after_the_last_completed_round(tmp_path: Path) -> None:
     plan = make_plan(num_rounds=4)
     server = serve(plan, tmp_path, [])
     # a first run that stops after 2 rounds; every client takes part (min 3)
-    server.config = replace(server.config, num_rounds=2, min_num_clients=3)
+    server.config = server.config.model_copy(update={"num_rounds": 2, "min_num_clients": 3})
     thread, out = run_in_thread(server)
     clients = [Scripted(server.address, n, plan) for n in ("c1", "c2", "c3")]
     for c in clients:
@@ -399,7 +416,7 @@ def test_restart_resumes_after_the_last_completed_round(tmp_path: Path) -> None:
     events: list[dict[str, Any]] = []
     again = serve(plan, tmp_path, events)
     assert again.next_round == 2 and again.resumed_after == 1
-    again.config = replace(again.config, min_num_clients=3)
+    again.config = again.config.model_copy(update={"min_num_clients": 3})
     thread, out = run_in_thread(again)
     clients = [Scripted(again.address, n, plan) for n in ("c1", "c2", "c3")]
     for c in clients:
@@ -426,7 +443,7 @@ def test_federation_is_full_at_max_num_clients(tmp_path: Path) -> None:
         c.start()
     while len(server.members) < 2:
         time.sleep(0.02)
-    third = ClientEndpoint(server.address, "c3", run_id="t", plan_hash=plan["sha256"])
+    third = ClientEndpoint(server.address, "c3", run_id="t", plan_hash=plan.sha256)
     with pytest.raises(RegistrationRefused, match="full"):
         third.register(registration_meta(plan), timeout=10)
     third.close()
@@ -457,7 +474,7 @@ def test_metrics_lines_lost_in_a_crash_come_back_from_the_model_file(tmp_path: P
     from mmarc.runtime.server.persistor import ModelPersistor
 
     plan = make_plan()
-    persistor = ModelPersistor(tmp_path, plan_sha256=plan["sha256"])
+    persistor = ModelPersistor(tmp_path, plan_sha256=plan.sha256)
     rows = [{"round": 0, "clients": ["c1"]}, {"round": 1, "clients": ["c1", "c2"]}]
     persistor.save(1, initial(), None, rows)  # round 1's save also completed round 0
     (tmp_path / METRICS_FILE).write_text(json.dumps(rows[0]) + "\n" + '{"round": 1, "cli')

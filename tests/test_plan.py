@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from pathlib import Path
@@ -26,7 +27,7 @@ def _copy(tmp_path: Path, name: str) -> Path:
 def _compile(path: Path, sets: list[str] | None = None) -> dict[str, Any]:
     compiled = api.compile_plan(path, sets=sets)
     assert compiled.plan is not None, [d.message for d in compiled.validation.diagnostics]
-    return compiled.plan
+    return compiled.plan.document
 
 
 def _pointers(value: Any) -> list[str]:
@@ -103,10 +104,12 @@ def test_plan_matches_its_json_schema() -> None:
 
 
 def test_an_edited_plan_is_reported(tmp_path: Path) -> None:
-    plan = _compile(EXAMPLE)
+    compiled = api.compile_plan(EXAMPLE).plan
+    assert compiled is not None
     path = tmp_path / "digits.plan.json"
-    write_plan(plan, path)
+    write_plan(compiled, path)
     assert not api.validate(path).diagnostics.has_errors()
+    plan = copy.deepcopy(compiled.document)
     plan["settings"]["epochs"] = 999
     path.write_bytes(canonical_json(plan))
     [diag] = [d for d in api.validate(path).diagnostics if d.code == "H001"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import torch
+from helpers import plan_of
 from ignite.engine import Engine
 from mmarc.runtime.executor import ExecutorError, build_training
 from mmarc.runtime.executor.builder import Builder
@@ -129,7 +130,7 @@ def test_executor_refuses_a_hand_edited_by_name_argument(
     assert loader["path"] == "monai.transforms.LoadImaged"
     loader["args"].update({"reader": "os.system", "command": f"touch {marker}"})
     with pytest.raises(ExecutorError) as info:
-        build_training(plan, tmp_path)
+        build_training(plan_of(plan), tmp_path)
     assert info.value.pointer == "/train/pre_transforms/0/args/reader"
     assert "'os.system'" in str(info.value) and "ITKReader" in str(info.value)
     assert no_building == []
@@ -152,7 +153,7 @@ def test_executor_refuses_every_by_name_form(
     plan = _plan()
     plan["train"]["pre_transforms"][0]["args"]["reader"] = value
     with pytest.raises(ExecutorError) as info:
-        build_training(plan, tmp_path)
+        build_training(plan_of(plan), tmp_path)
     assert info.value.pointer == "/train/pre_transforms/0/args/reader" + pointer_suffix
     assert no_building == []
 
@@ -162,7 +163,7 @@ def test_allowed_reader_names_pass_the_executor_check() -> None:
     for reader in ("NibabelReader", "ITKReader", "monai.data.PILReader", ["NumpyReader"], None):
         plan = _plan()
         plan["train"]["pre_transforms"][0]["args"]["reader"] = reader
-        Builder(plan, mmar, torch.device("cpu"))  # runs every check, builds nothing
+        Builder(plan_of(plan), mmar, torch.device("cpu"))  # runs every check, builds nothing
 
 
 def test_catalog_records_by_name_arguments() -> None:
@@ -266,7 +267,7 @@ def test_the_frame_escape_is_refused_before_building(
         "refs": {"model": "/train/model"},
     }
     with pytest.raises(ExecutorError, match="'gi_frame' is not allowed") as info:
-        build_training(plan, tmp_path)
+        build_training(plan_of(plan), tmp_path)
     assert info.value.pointer == TARGET
     assert no_building == []
     assert not marker.exists()

@@ -262,7 +262,7 @@ def rule_handler_order(ctx: LintContext) -> Iterator[Diagnostic]:
 
 
 def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
-    """L006: min_num_clients <= max_num_clients and start_round < num_rounds."""
+    """L006: start_round < num_rounds (min/max_num_clients is a validate error, S004)."""
     for f in ctx.files(FileKind.FED_SERVER):
         tree = f.substituted
         servers = _node(tree, ("servers",)) if tree is not None else None
@@ -272,15 +272,6 @@ def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
             if not isinstance(server, MappingNode):
                 continue
             s = server.to_plain()
-            lo, hi = s.get("min_num_clients"), s.get("max_num_clients")
-            if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-                yield f.source.diagnostic(
-                    "L006",
-                    f"min_num_clients ({lo}) is larger than max_num_clients ({hi})",
-                    ("servers", i, "min_num_clients"),
-                    hint="the round could never start: lower min_num_clients or raise "
-                    "max_num_clients",
-                )
             start, rounds = s.get("start_round"), s.get("num_rounds")
             if isinstance(start, int) and isinstance(rounds, int) and start >= rounds:
                 yield f.source.diagnostic(

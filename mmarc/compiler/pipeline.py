@@ -160,9 +160,25 @@ def validate_target(
     for f in target.files:
         if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:
             diagnostics.extend(check_references(f.source, f.kind, f.substituted))
+    _stage_fl_settings(target, diagnostics)
     _stage_components(target, diagnostics)
     _stage_policy(target, diagnostics)
     return Validation(target=target, diagnostics=diagnostics, variables=variables, sets=overrides)
+
+
+def _stage_fl_settings(target: Target, diagnostics: Diagnostics) -> None:
+    """Stage 4b: FL settings as a whole, for FL files whose values passed the schema."""
+    from mmarc.compiler.fl_settings import check_fl_settings
+
+    failed = {d.file for d in diagnostics.errors}
+    for f in target.files:
+        if (
+            f.kind in (FileKind.FED_SERVER, FileKind.FED_CLIENT)
+            and _checkable(f)
+            and f.substituted is not None
+            and f.source.display not in failed
+        ):
+            diagnostics.extend(check_fl_settings(f.source, f.kind, f.substituted))
 
 
 def _stage_components(target: Target, diagnostics: Diagnostics) -> None:

@@ -11,9 +11,7 @@ plan carries no absolute path of the machine it was compiled on.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,36 +36,37 @@ from mmarc.compiler.source import (
     ScalarNode,
     SequenceNode,
     SourceFile,
-    to_pointer,
 )
 from mmarc.compiler.versions import ClaraVersion, VersionReport
 from mmarc.diagnostics import Diagnostic
-from mmarc.errors import MmarcError
+from mmarc.plan import (
+    PLAN_FORMAT,
+    FLConfigError,
+    Plan,
+    PlanError,
+    canonical_json,
+    plan_sha256,
+    write_plan,
+)
+from mmarc.plan.fl import client_settings, overridden, server_settings
+from mmarc.plan.hashing import file_sha256
+from mmarc.plan.pointer import to_pointer
 
-PLAN_FORMAT = 1
+__all__ = [
+    "PLAN_FORMAT",
+    "PlanError",
+    "build_plan",
+    "canonical_json",
+    "plan_sha256",
+    "verify_plan_source",
+    "write_plan",
+]
 #: Keys of a config's top level that are not settings.
 _NOT_SETTINGS = frozenset({"train", "validate", "$schema"})
 #: Where each file kind goes in the plan.
 _PLAN_SECTION = {FileKind.VALIDATION: "evaluate"}
 
 Parts = tuple[PointerPart, ...]
-
-
-class PlanError(MmarcError):
-    """The target cannot be compiled (it has validation errors); carries no traceback."""
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one serialisation used for hashing and writing plans."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
-
-
-def plan_sha256(plan: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of ``plan`` without its own ``sha256`` key."""
-    body = {k: v for k, v in plan.items() if k != "sha256"}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def verify_plan_source(source: SourceFile) -> list[Diagnostic]:
@@ -86,13 +85,6 @@ def verify_plan_source(source: SourceFile) -> list[Diagnostic]:
             hint=f"recompile it with `mmarc compile` (the content hashes to {actual})",
         )
     ]
-
-
-def write_plan(plan: dict[str, Any], path: Path) -> None:
-    """Write a plan atomically (a reader never sees half a plan)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(canonical_json(plan) + b"\n")
-    tmp.replace(path)
 
 
 @dataclass
@@ -236,7 +228,7 @@ def _custom_hashes(mmar_root: Path) -> dict[str, str]:
         if "__pycache__" in path.parts:
             continue
         rel = path.relative_to(mmar_root).as_posix()
-        out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        out[rel] = file_sha256(path)
     return out
 
 
@@ -246,8 +238,18 @@ def _encoder(f: LoadedFile, catalog: Catalog, root: Path, prefix: Parts) -> _Enc
     return _Encoder(f, table, catalog, root, lambda parts: (*prefix, *parts))
 
 
-def build_plan(validation: Validation, catalog: Catalog) -> dict[str, Any]:
-    """The plan of a validated target; raises :class:`PlanError` if it has errors."""
+def build_plan(
+    validation: Validation,
+    catalog: Catalog,
+    *,
+    server_overrides: Mapping[str, Any] | None = None,
+) -> Plan:
+    """The plan of a validated target; raises :class:`PlanError` if it has errors.
+
+    ``server_overrides``: FL server settings given on the command line (``--rounds`` gives
+    ``{"num_rounds": R}``); they replace the config's values before the settings are
+    checked and the plan is hashed, so the plan a server runs is the plan that was hashed.
+    """
     if validation.diagnostics.has_errors():
         count = len(validation.diagnostics.errors)
         raise PlanError(f"cannot compile: {count} error(s) found; run `mmarc validate` to see them")
@@ -322,12 +324,43 @@ def build_plan(validation: Validation, catalog: Catalog) -> dict[str, Any]:
         plan["evaluate_settings"] = {
             k: winners.get(k, v) for k, v in settings.items() if not isinstance(v, dict | list)
         }
+    plan["fl"] = _fl_section(target.files, catalog, root, server_overrides or {})
+    try:
+        return Plan.sealed(plan)
+    except ValueError as exc:  # pydantic's ValidationError: a compiler bug, said in one line
+        raise PlanError(f"{target.path}: the compiled plan is not valid: {exc}") from None
+
+
+def _fl_section(
+    files: list[LoadedFile], catalog: Catalog, root: Path, server_overrides: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """``fl``: the encoded FL configs and their effective settings (defaults applied).
+
+    Raises :class:`FLConfigError` (at the setting's pointer) for an override the settings
+    refuse or that has no server config to apply to."""
     fl: dict[str, Any] = {}
     for kind, key in ((FileKind.FED_SERVER, "server"), (FileKind.FED_CLIENT, "client")):
-        fl_file = target.first(kind)
+        fl_file = next((f for f in files if f.kind is kind), None)
         if fl_file is not None and fl_file.substituted is not None:
             encoder = _encoder(fl_file, catalog, root, ("fl", key))
             fl[key] = encoder.value(fl_file.substituted, (), None)
-    plan["fl"] = fl or None
-    plan["sha256"] = plan_sha256(plan)
-    return plan
+    if server_overrides and "server" not in fl:
+        raise FLConfigError(
+            "the MMAR has no config_fed_server.json, so it cannot run federated (nothing to "
+            f"apply {', '.join(sorted(server_overrides))} to)",
+            "/fl/server",
+        )
+    if not fl:
+        return None
+    try:
+        if "server" in fl:
+            server = server_settings(fl["server"], "/fl/server")
+            fl["server_settings"] = server.model_dump(mode="json")
+        if "client" in fl:
+            client = client_settings(fl["client"], "/fl/client")
+            fl["client_settings"] = client.model_dump(mode="json")
+    except FLConfigError as exc:  # validate refuses these first: a compiler bug
+        raise PlanError(f"cannot compile: {exc.one_line()}", exc.pointer) from None
+    if server_overrides:
+        fl["server_settings"] = overridden(fl["server_settings"], server_overrides)
+    return fl

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from mmarc.errors import MmarcError
+from mmarc.plan import Plan
 
 Target = Literal["server", "client"]
 
@@ -50,9 +51,7 @@ class FederationControl(Protocol):
         """``set_run_number N``: select (creating if needed) the run folder for N."""
         ...
 
-    def deploy(
-        self, plan: Mapping[str, Any], mmar: Path, target: Target, sites: Sequence[str]
-    ) -> str:
+    def deploy(self, plan: Plan, mmar: Path, target: Target, sites: Sequence[str]) -> str:
         """``deploy``: ``plan`` is the compiled plan (``mmarc compile`` output, already
         checked), ``mmar`` the uploaded MMAR folder it was compiled from (custom code,
         configs). Server: stage it for the next run; clients: ship it to each site."""

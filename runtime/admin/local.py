@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mmarc.plan import Plan
+
 from ..security.authz import SERVER_SITE
 from ..security.names import child_path, remove_within
 from .control import ControlError, Target
@@ -101,9 +103,7 @@ class LocalFederationControl:
             self._log(SERVER_SITE, f"run number {number}")
             return f"run number set to {number}"
 
-    def deploy(
-        self, plan: Mapping[str, Any], mmar: Path, target: Target, sites: Sequence[str]
-    ) -> str:
+    def deploy(self, plan: Plan, mmar: Path, target: Target, sites: Sequence[str]) -> str:
         with self._lock:
             run = self._run_dir()
             parties = self._parties(target, sites)
@@ -114,8 +114,8 @@ class LocalFederationControl:
                 dest = child_path(run, f"mmar_{party}", "site name")
                 remove_within(run, dest)
                 shutil.copytree(mmar, dest, symlinks=True)
-                (dest / PLAN_FILE).write_text(json.dumps(plan, sort_keys=True), encoding="utf-8")
-                self.deployed[party] = str(plan.get("sha256", ""))
+                (dest / PLAN_FILE).write_bytes(plan.to_json())
+                self.deployed[party] = plan.sha256
                 self._log(party, f"deployed plan {self.deployed[party][:12]}")
             return f"deployed to {', '.join(parties)}"
 

@@ -29,6 +29,8 @@ from typing import Any
 
 import zmq
 
+from mmarc.plan import Plan
+
 from ..compiling import CompileFn, CompileRefused
 from ..provision.kit import ADMIN_ZAP_DOMAIN, KitInfo
 from ..security.audit import AuditLog, BurstTally
@@ -94,7 +96,7 @@ class _Bucket:
         return True
 
 
-def compile_or_refuse(compile_plan: CompileFn, folder: Path, name: str) -> dict[str, Any]:
+def compile_or_refuse(compile_plan: CompileFn, folder: Path, name: str) -> Plan:
     """Compile an MMAR for deployment; refuse (with its diagnostics) if it has errors.
 
     The MMAR is read, never imported or run: the compiler reads custom code with ``ast``.
@@ -479,8 +481,8 @@ class AdminService:
         return Response(
             r.id,
             "ok",
-            f"uploaded {name}: {len(entries)} files, {total} bytes; plan sha256 {plan['sha256']}",
-            {"name": name, "path": str(dest), "plan_sha256": plan["sha256"]},
+            f"uploaded {name}: {len(entries)} files, {total} bytes; plan sha256 {plan.sha256}",
+            {"name": name, "path": str(dest), "plan_sha256": plan.sha256},
         )
 
     def _deploy(self, user: str, p: Parsed, r: Request, _: Sequence[Any]) -> Response:
@@ -510,7 +512,7 @@ class AdminService:
                 return str(exc)
             return None
 
-        extra = {"plan_sha256": plan["sha256"]}
+        extra = {"plan_sha256": plan.sha256}
         if p.target == "server":
             why = refusal(SERVER_SITE)
             if why is not None:

@@ -3,7 +3,7 @@
 Public API (imported lazily, so reading a config does not import torch):
 
 * :func:`run_client` / :class:`FederatedClient` — the task loop (:mod:`.loop`);
-* :func:`client_config` / :class:`ClientConfig` — ``plan["fl"]["client"]`` (:mod:`.config`);
+* :func:`client_config` / :class:`ClientConfig` — ``fl.client_settings`` (:mod:`.config`);
 * :class:`ClientTrainer`, :class:`ModelReaderWriter` (:mod:`.trainer`),
   :class:`ClientValidator` (:mod:`.validator`): Clara's client components;
 * :class:`ClientError` — a one-line error for the CLI.

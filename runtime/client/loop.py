@@ -37,6 +37,7 @@ import numpy as np
 import zmq
 
 from mmarc.errors import MmarcError
+from mmarc.plan import Plan
 
 from ..filters import Filter
 from ..protocol import MessageKind
@@ -93,7 +94,7 @@ class FederatedClient:
 
     def __init__(
         self,
-        plan: Mapping[str, Any],
+        plan: Plan,
         mmar_root: Path,
         name: str,
         server: str,
@@ -138,8 +139,8 @@ class FederatedClient:
             self.endpoint = ClientEndpoint(
                 server,
                 name,
-                run_id=run_id or str(plan.get("mmar_name") or "mmarc"),
-                plan_hash=str(plan.get("sha256", "")),
+                run_id=run_id or plan.mmar_name or "mmarc",
+                plan_hash=plan.sha256,
                 security=security,
                 heartbeat_interval=min(5.0, max(0.2, heart_beat_timeout / 4)),
             )
@@ -440,7 +441,7 @@ class FederatedClient:
 
 
 def run_client(
-    plan: Mapping[str, Any],
+    plan: Plan,
     mmar_root: Path,
     name: str,
     server: str,

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import copy
 import posixpath
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from mmarc.plan import Plan
 
 SECTIONS = ("train", "validate", "evaluate")
 
@@ -35,12 +36,14 @@ def _rebind(node: Any, datalist: str) -> None:
             _rebind(value, datalist)
 
 
-def with_datalist(plan: Mapping[str, Any], datalist: Path | None) -> dict[str, Any]:
-    """A copy of ``plan`` whose dataset components read ``datalist`` (None: unchanged)."""
-    out = copy.deepcopy(dict(plan))
+def with_datalist(plan: Plan, datalist: Path | None) -> Plan:
+    """``plan`` with its dataset components reading ``datalist`` (None: ``plan`` itself).
+
+    The result keeps the shared plan's ``sha256`` (see the module docstring)."""
     if datalist is None:
-        return out
+        return plan
+    out = copy.deepcopy(plan.document)
     target = str(Path(datalist).resolve())
     for section in SECTIONS:
         _rebind(out.get(section), target)
-    return out
+    return Plan.model_validate(out)

@@ -42,6 +42,9 @@ from mmarc.runtime.executor.errors import ExecutorError
 
 from mmarc.catalog.by_name import BY_NAME, allowed_names
 from mmarc.catalog.entries import ByNameArg, ComponentEntry
+from mmarc.plan import Plan
+from mmarc.plan.hashing import file_sha256
+from mmarc.plan.pointer import join
 from mmarc.policy import check_by_name
 
 FALLBACK_PREFIXES: tuple[str, ...] = ("monai.", "torch.", "ignite.")
@@ -175,17 +178,10 @@ def _import_dotted(path: str, pointer: str) -> Any:
     raise ExecutorError(f"cannot import {path!r}{detail}", pointer)
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def verify_custom_files(plan: Mapping[str, Any], mmar_root: Path) -> None:
+def verify_custom_files(plan: Plan, mmar_root: Path) -> None:
     """Check every file the plan's ``custom`` map lists against its recorded SHA-256."""
-    recorded = plan.get("custom") or {}
-    if not isinstance(recorded, Mapping):
-        raise ExecutorError("'custom' must map MMAR-relative file paths to SHA-256", "/custom")
-    for rel, digest in recorded.items():
-        pointer = "/custom/" + rel.replace("~", "~0").replace("/", "~1")
+    for rel, digest in plan.custom.items():
+        pointer = join("/custom", rel)
         file = _inside(mmar_root, rel, pointer)
         if not file.is_file():
             raise ExecutorError(f"the plan was compiled with {rel}, which is missing here", pointer)

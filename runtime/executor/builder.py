@@ -61,6 +61,8 @@ from mmarc.runtime.executor.plan import (
     split_pointer,
 )
 
+from mmarc.plan import Plan
+
 COMPOSE_SLOTS = frozenset({"pre_transforms", "post_transforms", "transforms"})
 METRIC_DICT_SLOTS = frozenset({"key_metric", "additional_metrics", "metrics"})
 HANDLER_SLOTS = frozenset({"handlers"})
@@ -104,17 +106,18 @@ class Builder:
 
     def __init__(
         self,
-        plan: Mapping[str, Any],
+        plan: Plan,
         mmar_root: Path,
         device: torch.device,
         *,
         rank: int = 0,
     ) -> None:
+        self.source = plan
         self.plan = check_envelope(plan)
         self.root = Path(mmar_root).resolve()
         self.device = device
         self.rank = rank
-        self.settings: Mapping[str, Any] = plan.get("settings") or {}
+        self.settings: Mapping[str, Any] = plan.settings
         #: a checkpoint that replaces the evaluate section's model loaders (``evaluate``)
         self.eval_checkpoint: Path | None = None
         self._memo: dict[str, Any] = {}
@@ -122,7 +125,7 @@ class Builder:
         self._stack: list[str] = []
         self.interpreted: list[Interpreted] = []
         # everything that can refuse the plan runs before the first object is built
-        self.expressions: dict[str, CompiledExpression] = check_plan_expressions(plan)
+        self.expressions: dict[str, CompiledExpression] = check_plan_expressions(self.plan)
         self._check_by_name_args()
         verify_custom_files(plan, self.root)
         self._check_classes()

@@ -13,38 +13,38 @@ returned and written, as one flat JSON object ``{log_label: value}``, to
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from mmarc.runtime.executor.builder import Builder, warn_unsupported_settings
 from mmarc.runtime.executor.checkpoints import atomic_write_text
 from mmarc.runtime.executor.errors import ExecutorError
-from mmarc.runtime.executor.local import apply_loader, apply_settings, resolve_device
+from mmarc.runtime.executor.local import apply_settings, resolve_device
 from mmarc.runtime.executor.metrics_log import scalars
-from mmarc.runtime.executor.plan import check_envelope, eval_output_dir, mmar_path
+from mmarc.runtime.executor.plan import eval_output_dir, mmar_path
+from mmarc.runtime.executor.resume import apply_loader
+
+from mmarc.plan import Plan
 
 METRICS_FILENAME = "metrics.json"
 
 
 def evaluate(
-    plan: Mapping[str, Any],
+    plan: Plan,
     mmar_root: Path,
     checkpoint: Path | None = None,
     *,
     device: str = "cpu",
 ) -> dict[str, float]:
     """Evaluate with the plan's ``evaluate`` section; return ``{log_label: value}``."""
-    check_envelope(plan)
-    if not isinstance(plan.get("evaluate"), Mapping):
+    if plan.evaluate is None:
         raise ExecutorError(
             "the plan has no evaluate section (the MMAR has no config/config_validation.json)",
             "/evaluate",
         )
     root = Path(mmar_root).resolve()
     dev = resolve_device(device)
-    settings = dict(plan.get("settings") or {})
-    settings.update(plan.get("evaluate_settings") or {})
+    settings = dict(plan.settings)
+    settings.update(plan.evaluate_settings or {})
     warn_unsupported_settings(settings)
     builder = Builder(plan, root, dev)
     apply_settings(settings, dev)

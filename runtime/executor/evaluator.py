@@ -26,6 +26,7 @@ from typing import Any
 
 from mmarc.runtime.executor.errors import ExecutorError
 
+from mmarc.plan.pointer import join
 from mmarc.policy import (
     MAX_LENGTH,
     ExpressionError,
@@ -42,7 +43,6 @@ __all__ = [
     "CompiledExpression",
     "check_plan_expressions",
     "compile_expression",
-    "escape_pointer",
     "iter_expressions",
 ]
 
@@ -115,20 +115,20 @@ def iter_expressions(value: Any, pointer: str = "") -> Iterator[tuple[str, dict[
             yield pointer, value
             return
         for key, item in value.items():
-            yield from iter_expressions(item, f"{pointer}/{escape_pointer(str(key))}")
+            yield from iter_expressions(item, join(pointer, str(key)))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from iter_expressions(item, f"{pointer}/{i}")
 
 
-def check_plan_expressions(plan: Mapping[str, Any]) -> dict[str, CompiledExpression]:
-    """Check every expression of the whole plan; pointer -> compiled expression.
+def check_plan_expressions(document: Mapping[str, Any]) -> dict[str, CompiledExpression]:
+    """Check every expression of a plan's JSON document; pointer -> compiled expression.
 
     The executor calls this before building anything, so a refused expression anywhere
     in the plan (even in a section this run does not use) means nothing was built.
     """
     compiled: dict[str, CompiledExpression] = {}
-    for pointer, obj in iter_expressions(dict(plan)):
+    for pointer, obj in iter_expressions(dict(document)):
         extra = set(obj) - {"@expr", "refs"}
         if extra:
             raise ExecutorError(
@@ -136,11 +136,6 @@ def check_plan_expressions(plan: Mapping[str, Any]) -> dict[str, CompiledExpress
             )
         compiled[pointer] = compile_expression(obj["@expr"], obj.get("refs") or {}, pointer)
     return compiled
-
-
-def escape_pointer(token: str) -> str:
-    """Escape one JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _load_helper(dotted: str) -> Any:

@@ -41,33 +41,24 @@ from typing import Any
 
 import torch
 from mmarc.runtime.events import Subscriber, emit
-from mmarc.runtime.executor.builder import (
-    INTERPRETED_HANDLERS,
-    Builder,
-    Interpreted,
-    warn_unsupported_settings,
-)
-from mmarc.runtime.executor.checkpoints import (
-    atomic_save,
-    load_checkpoint,
-    load_object,
-    model_state,
-    state_of,
-)
+from mmarc.runtime.executor.builder import Builder, warn_unsupported_settings
+from mmarc.runtime.executor.checkpoints import atomic_save
 from mmarc.runtime.executor.errors import ExecutorError, RunInterrupted
 from mmarc.runtime.executor.metrics_log import LossMeter, MetricsLog, loss_of, scalars
-from mmarc.runtime.executor.plan import (
-    check_envelope,
-    ckpt_dir,
-    final_ckpt,
-    join_pointer,
-    mmar_path,
+from mmarc.runtime.executor.plan import ckpt_dir, final_ckpt
+from mmarc.runtime.executor.resume import (
+    Restored,
+    best_path,
+    lower_is_better,
+    restore,
+    saver_extras,
 )
+
+from mmarc.plan import Plan
 
 CUDA_MISSING = (
     "CUDA was requested but torch.cuda.is_available() is false on this machine; use --device cpu"
 )
-BEST_FILENAME = "best_model.pt"
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -126,7 +117,7 @@ class Training:
 
     def checkpoint(self, best: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The latest-checkpoint dict (format in :mod:`.checkpoints`)."""
-        data = _saver_extras(self.builder, ("train", "validate"))
+        data = saver_extras(self.builder, ("train", "validate"))
         data["model"] = self.network.state_dict()
         if self.optimizer is not None:
             data["optimizer"] = self.optimizer.state_dict()
@@ -140,17 +131,14 @@ class Training:
         return data
 
 
-def build_training(
-    plan: Mapping[str, Any], mmar_root: Path, device: str | torch.device = "cpu"
-) -> Training:
+def build_training(plan: Plan, mmar_root: Path, device: str | torch.device = "cpu") -> Training:
     """Build the trainer, its evaluator and the network of ``plan`` for ``mmar_root``.
 
     Every expression and component class of the plan is checked first; nothing is built
     when one is refused. Raises :class:`ExecutorError` naming the plan pointer.
     """
-    check_envelope(plan)
     dev = resolve_device(device)
-    settings = plan.get("settings") or {}
+    settings = plan.settings
     warn_unsupported_settings(settings)
     builder = Builder(plan, Path(mmar_root), dev)
     apply_settings(settings, dev)
@@ -228,7 +216,7 @@ class RunResult:
 
 
 def run_local(
-    plan: Mapping[str, Any],
+    plan: Plan,
     mmar_root: Path,
     *,
     device: str = "cpu",
@@ -244,16 +232,9 @@ def run_local(
     started = time.perf_counter()
     root = Path(mmar_root).resolve()
     training = build_training(plan, root, device)
-    restored = _restore(training, plan, root, resume)
+    restored = restore(training, plan, root, resume)
     run = _Run(training, plan, root, output_dir, restored, on_event, started)
     return run.execute()
-
-
-@dataclass
-class _Restored:
-    path: Path | None
-    epochs: int
-    best: dict[str, Any] | None
 
 
 class _Run:
@@ -262,10 +243,10 @@ class _Run:
     def __init__(
         self,
         training: Training,
-        plan: Mapping[str, Any],
+        plan: Plan,
         root: Path,
         output_dir: Path | None,
-        restored: _Restored,
+        restored: Restored,
         on_event: Subscriber | None,
         started: float,
     ) -> None:
@@ -274,14 +255,14 @@ class _Run:
         self.started = started
         self.restored = restored
         self.model_path = final_ckpt(plan, root)
-        self.best_path = _best_path(training.builder, ckpt_dir(plan, root))
+        self.best_path = best_path(training.builder, ckpt_dir(plan, root))
         out = Path(output_dir) if output_dir is not None else ckpt_dir(plan, root)
         self.metrics = MetricsLog(out / "metrics.jsonl")
         if restored.epochs == 0:
             self.metrics.path.unlink(missing_ok=True)  # a fresh run starts a fresh log
         self.loss = LossMeter()
         self.best: dict[str, Any] | None = restored.best
-        self.lower_is_better = _lower_is_better(training.builder)
+        self.lower_is_better = lower_is_better(training.builder)
         self.interrupted = False  # first Ctrl-C: stop after the current iteration
         self.aborted = False  # KeyboardInterrupt: stop at once
         self.finishing = False
@@ -347,7 +328,7 @@ class _Run:
         return value < best if self.lower_is_better else value > best
 
     def _best_checkpoint(self) -> dict[str, Any]:
-        data = _saver_extras(self.t.builder, ("validate",))
+        data = saver_extras(self.t.builder, ("validate",))
         data["model"] = self.t.network.state_dict()
         data["best"] = dict(self.best or {})
         return data
@@ -458,159 +439,3 @@ class _Run:
             yield
         finally:
             signal.signal(signal.SIGINT, previous)
-
-
-# ---------------------------------------------------------------------------------------
-# resuming and checkpoint handlers
-# ---------------------------------------------------------------------------------------
-
-
-def _declared_loaders(builder: Builder, section: str) -> list[tuple[str, Mapping[str, Any]]]:
-    """Every CheckpointLoader in ``section``'s handlers, enabled or not."""
-    base = f"/{section}/handlers"
-    handlers = (builder.plan.get(section) or {}).get("handlers")
-    out = []
-    for i, _ in enumerate(handlers if isinstance(handlers, list) else []):
-        ptr = join_pointer(base, i)
-        comp = builder.component(ptr)
-        if comp is not None and INTERPRETED_HANDLERS.get(str(comp.get("path"))) == "loader":
-            out.append((ptr, comp))
-    return out
-
-
-def _restore(
-    training: Training, plan: Mapping[str, Any], root: Path, resume: bool | None
-) -> _Restored:
-    builder = training.builder
-    if resume is False:
-        return _Restored(None, 0, None)
-    declared = _declared_loaders(builder, "train")
-    if resume is True:
-        pointer = declared[0][0] if declared else None
-        load_path = (declared[0][1].get("args") or {}).get("load_path") if declared else None
-        path = mmar_path(root, load_path) if isinstance(load_path, str) else final_ckpt(plan, root)
-        if not path.is_file():
-            raise ExecutorError(f"cannot resume: there is no checkpoint at {path}", pointer)
-        return _resume_all(training, path, pointer)
-    enabled = builder.loaders("train")
-    if enabled:
-        epochs = 0
-        for loader in enabled:
-            epochs = max(epochs, apply_loader(loader, training.device, training.trainer))
-        return _Restored(_loader_path(enabled[0].args, enabled[0]), epochs, None)
-    settings = plan.get("settings") or {}
-    if not declared and settings.get("dont_load_ckpt_model") is False:
-        path = final_ckpt(plan, root)
-        ckpt = load_checkpoint(path, training.device, "/settings/dont_load_ckpt_model")
-        state = model_state(ckpt)
-        if state is None:
-            raise ExecutorError(
-                f"checkpoint {path} has no 'model'", "/settings/dont_load_ckpt_model"
-            )
-        load_object(training.network, state, "model", path, "/settings/dont_load_ckpt_model")
-        return _Restored(path, 0, None)
-    return _Restored(None, 0, None)
-
-
-def _loader_path(args: Mapping[str, Any], loader: Interpreted) -> Path:
-    load_path = args.get("load_path")
-    if not isinstance(load_path, str) or not load_path:
-        raise ExecutorError(
-            "CheckpointLoader needs a 'load_path'", join_pointer(loader.pointer, "args")
-        )
-    return Path(load_path)
-
-
-def apply_loader(loader: Interpreted, device: torch.device, trainer: Any | None = None) -> int:
-    """Carry out one CheckpointLoader: load its ``load_dict`` entries from its
-    ``load_path``; a ``"trainer"`` entry restores ``trainer``'s epochs (returned)."""
-    args = loader.args
-    path = _loader_path(args, loader)
-    if not path.is_file():
-        raise ExecutorError(
-            f"CheckpointLoader load_path {path} does not exist; train once first, or set "
-            "dont_load_ckpt_model to true to start from scratch",
-            loader.pointer,
-        )
-    load_dict = args.get("load_dict")
-    if not isinstance(load_dict, Mapping) or not load_dict:
-        raise ExecutorError("CheckpointLoader needs a non-empty 'load_dict'", loader.pointer)
-    ckpt = load_checkpoint(path, device, loader.pointer)
-    strict = bool(args.get("strict", True))
-    epochs = 0
-    for key, obj in load_dict.items():
-        if trainer is not None and (key == "trainer" or obj is trainer):
-            epochs = _restore_progress(trainer, ckpt.get(key), path, loader.pointer)
-            continue
-        state = ckpt.get(key)
-        if state is None and len(load_dict) == 1:
-            state = model_state(ckpt, key)
-        if state is None:
-            raise ExecutorError(f"checkpoint {path} has no {key!r} entry", loader.pointer)
-        load_object(obj, state, key, path, loader.pointer, strict=strict)
-    return epochs
-
-
-def _resume_all(training: Training, path: Path, pointer: str | None) -> _Restored:
-    ckpt = load_checkpoint(path, training.device, pointer)
-    state = model_state(ckpt)
-    if state is None:
-        raise ExecutorError(f"checkpoint {path} has no 'model' entry", pointer)
-    load_object(training.network, state, "model", path, pointer)
-    if training.optimizer is not None and "optimizer" in ckpt:
-        load_object(training.optimizer, ckpt["optimizer"], "optimizer", path, pointer)
-    if training.lr_scheduler is not None and "lr_scheduler" in ckpt:
-        load_object(training.lr_scheduler, ckpt["lr_scheduler"], "lr_scheduler", path, pointer)
-    epochs = _restore_progress(training.trainer, ckpt.get("trainer"), path, pointer)
-    best = ckpt.get("best") if isinstance(ckpt.get("best"), dict) else None
-    return _Restored(path, epochs, best)
-
-
-def _restore_progress(trainer: Any, progress: Any, path: Path, pointer: str | None) -> int:
-    """Set ``trainer`` to the start of the epoch after the completed ones in ``progress``."""
-    if not isinstance(progress, Mapping):
-        return 0
-    length = int(trainer.state.epoch_length or 0)
-    saved_length = progress.get("epoch_length")
-    if saved_length and length and int(saved_length) != length:
-        raise ExecutorError(
-            f"checkpoint {path} was written with {saved_length} iterations per epoch, the "
-            f"data loader now has {length}; resume with the same data and batch size",
-            pointer,
-        )
-    if progress.get("epoch") is not None:
-        epochs = int(progress["epoch"])
-    else:
-        epochs = int(progress.get("iteration", 0)) // max(length, 1)
-    trainer.state.epoch = epochs
-    trainer.state.iteration = epochs * length
-    return epochs
-
-
-def _saver_extras(builder: Builder, sections: tuple[str, ...]) -> dict[str, Any]:
-    """The ``save_dict`` entries of the plan's CheckpointSavers (``train_conf``...)."""
-    data: dict[str, Any] = {}
-    for section in sections:
-        for saver in builder.savers(section):
-            save_dict = saver.args.get("save_dict")
-            if isinstance(save_dict, Mapping):
-                for key, obj in save_dict.items():
-                    data[str(key)] = state_of(obj)
-    return data
-
-
-def _best_path(builder: Builder, default_dir: Path) -> Path | None:
-    """Where the best model goes: the validate CheckpointSaver's ``save_dir`` and
-    ``key_metric_filename`` when given, else ``<MMAR_CKPT_DIR>/best_model.pt``."""
-    for saver in builder.savers("validate"):
-        args = saver.args
-        if args.get("save_key_metric") is False:
-            continue
-        folder = Path(str(args.get("save_dir") or default_dir))
-        name = args.get("key_metric_filename")
-        return folder / (name if isinstance(name, str) and name else BEST_FILENAME)
-    return default_dir / BEST_FILENAME
-
-
-def _lower_is_better(builder: Builder) -> bool:
-    return any(bool(s.args.get("key_metric_negative_sign")) for s in builder.savers("validate"))

@@ -31,13 +31,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from mmarc.errors import MmarcError
+from mmarc.plan.hashing import file_sha256
 
 MANIFEST_NAME = "MANIFEST.json"
 PUBLIC_KEY_NAME = "project.pub"
 FORMAT = "mmarc-kit-manifest/1"
 #: A manifest lists a few dozen files; anything larger is not ours.
 MAX_MANIFEST_BYTES = 1024 * 1024
-_CHUNK = 1024 * 1024
 
 
 class ManifestError(MmarcError):
@@ -74,14 +74,6 @@ def load_public_key(data: bytes) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
     return key
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _walk(folder: Path) -> dict[str, Path]:

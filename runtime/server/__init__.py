@@ -3,7 +3,7 @@
 Public API (imported lazily, so reading a config does not import torch):
 
 * :func:`run_server` / :class:`FederatedServer` — the round workflow (:mod:`.workflow`);
-* :func:`server_config` / :class:`ServerConfig` — ``plan["fl"]["server"]`` (:mod:`.config`);
+* :func:`server_config` / :class:`ServerConfig` — ``fl.server_settings`` (:mod:`.config`);
 * :class:`ModelPersistor` — ``FL_global_model.pt`` and resuming (:mod:`.persistor`);
 * :class:`ServerError`, :class:`FLConfigError` — one-line errors for the CLI.
 """

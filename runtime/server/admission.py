@@ -15,27 +15,25 @@ the transport before any of this runs.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from mmarc import __version__
+from mmarc.plan import Plan, canonical_json
 
 #: Longest scalar whose value is quoted in a refusal (longer ones are only hashed).
 SHOWN_CHARS = 48
 
 
 def _digest(value: Any) -> str:
-    """The plan's canonical JSON (as ``mmarc compile`` hashes it), without importing the
-    compiler: a simulator worker loads a plan file and never compiles."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    """The hash of a plan entry's canonical JSON (as ``mmarc compile`` hashes the plan)."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()[:16]
 
 
-def plan_sections(plan: Mapping[str, Any]) -> dict[str, str]:
+def plan_sections(plan: Plan) -> dict[str, str]:
     """Hash of every top-level plan entry, one level deeper for objects (``train.model``)."""
     out: dict[str, str] = {}
-    for key, value in plan.items():
+    for key, value in plan.document.items():
         if key == "sha256":
             continue
         if isinstance(value, Mapping) and value:
@@ -46,10 +44,10 @@ def plan_sections(plan: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def plan_values(plan: Mapping[str, Any]) -> dict[str, Any]:
+def plan_values(plan: Plan) -> dict[str, Any]:
     """Short scalar entries of the sections :func:`plan_sections` names (for messages)."""
     out: dict[str, Any] = {}
-    for key, value in plan.items():
+    for key, value in plan.document.items():
         items = value.items() if isinstance(value, Mapping) else [(None, value)]
         for sub, inner in items:
             if isinstance(inner, str | int | float | bool) and len(str(inner)) <= SHOWN_CHARS:
@@ -58,11 +56,11 @@ def plan_values(plan: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def registration_meta(plan: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+def registration_meta(plan: Plan, **extra: Any) -> dict[str, Any]:
     """What a client sends with ``register``: versions and the plan's fingerprint."""
     return {
         "mmarc_version": __version__,
-        "plan_sha256": str(plan.get("sha256", "")),
+        "plan_sha256": plan.sha256,
         "plan_sections": plan_sections(plan),
         "plan_values": plan_values(plan),
         **extra,
@@ -90,10 +88,10 @@ def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def plan_difference(server_plan: Mapping[str, Any], meta: Mapping[str, Any]) -> str | None:
+def plan_difference(server_plan: Plan, meta: Mapping[str, Any]) -> str | None:
     """What differs between the server's plan and the one a client registered with."""
     theirs = str(meta.get("plan_sha256", ""))
-    ours = str(server_plan.get("sha256", ""))
+    ours = server_plan.sha256
     if theirs == ours:
         return None
     sections = meta.get("plan_sections")
@@ -126,7 +124,7 @@ def plan_difference(server_plan: Mapping[str, Any], meta: Mapping[str, Any]) -> 
 
 
 def admission_check(
-    plan: Mapping[str, Any], is_full: Callable[[str], bool] | None = None
+    plan: Plan, is_full: Callable[[str], bool] | None = None
 ) -> Callable[[Any], str | None]:
     """The transport's ``admit`` hook: None admits, a string refuses with that reason."""
 

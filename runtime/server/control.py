@@ -33,6 +33,8 @@ from typing import Any
 
 import zmq
 
+from mmarc.plan import Plan
+
 from ..admin.control import ControlError, Target
 from ..compiling import write_plan
 from ..provision.kit import KitInfo
@@ -108,7 +110,7 @@ class ServerFederationControl:
         #: site -> sessions of its processes that ``remove_client`` retired (newest last).
         self._retired: dict[str, list[str]] = {}
         self.run_number: int | None = None
-        self.server_plan: Mapping[str, Any] | None = None
+        self.server_plan: Plan | None = None
         self.server_mmar: Path = self.root
         self.server_state = "stopped"
         self.progress: dict[str, Any] = {}
@@ -264,7 +266,7 @@ class ServerFederationControl:
                 return {
                     "server": "training" if self._training() else self.server_state,
                     "run_number": self.run_number,
-                    "deployed": str((self.server_plan or {}).get("sha256", "")) or None,
+                    "deployed": self.server_plan.sha256 if self.server_plan else None,
                     "round": self.progress.get("round"),
                     "progress": {
                         k: v for k, v in self.progress.items() if isinstance(v, (int, float, str))
@@ -294,9 +296,7 @@ class ServerFederationControl:
             self._log(SERVER_SITE, f"run number {number}")
             return f"run number set to {number}"
 
-    def deploy(
-        self, plan: Mapping[str, Any], mmar: Path, target: Target, sites: Sequence[str]
-    ) -> str:
+    def deploy(self, plan: Plan, mmar: Path, target: Target, sites: Sequence[str]) -> str:
         with self._lock:
             if self.run_number is None:
                 self.set_run_number(1)
@@ -318,10 +318,10 @@ class ServerFederationControl:
                     entry = self._clients[site]
                     entry.deploy_version += 1
                     entry.deploy_blob = blob
-                    entry.plan_sha256 = str(plan.get("sha256", ""))
+                    entry.plan_sha256 = plan.sha256
                     entry.mmar_name = mmar.name
             for party in parties:
-                self._log(party, f"deployed plan {str(plan.get('sha256', ''))[:12]}")
+                self._log(party, f"deployed plan {plan.sha256[:12]}")
             return f"deployed to {', '.join(parties)}"
 
     def start(self, target: Target, sites: Sequence[str]) -> str:
@@ -335,7 +335,7 @@ class ServerFederationControl:
                 self.progress = {}
                 self.endpoint = None
                 plan_path = run / f"mmar_{SERVER_SITE}" / PLAN_FILE
-                write_plan(dict(self.server_plan), plan_path)
+                write_plan(self.server_plan, plan_path)
                 command = [
                     sys.executable,
                     "-m",

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mmarc.plan import Plan
+
 
 @dataclass(frozen=True)
 class Report:
@@ -40,10 +42,10 @@ def combine(reports: Iterable[Report]) -> tuple[str, float] | None:
     return name, sum(r.value * max(r.samples, 0) for r in chosen) / total
 
 
-def lower_is_better(plan: Mapping[str, Any]) -> bool:
+def lower_is_better(plan: Plan) -> bool:
     """Whether the plan's key metric is minimised (a validate CheckpointSaver says
     ``key_metric_negative_sign``), as Clara's best-model saver read it."""
-    handlers = (plan.get("validate") or {}).get("handlers")
+    handlers = plan.validate_.get("handlers")
     for handler in handlers if isinstance(handlers, list) else []:
         if isinstance(handler, Mapping) and str(handler.get("path", "")).endswith(
             "CheckpointSaver"

@@ -48,6 +48,7 @@ import numpy as np
 import zmq
 
 from mmarc.errors import MmarcError
+from mmarc.plan import Plan
 
 from ..aggregation import AggregationError, InTimeAccumulator, update_weight
 from ..filters import apply_filters
@@ -156,7 +157,7 @@ class FederatedServer:
 
     def __init__(
         self,
-        plan: Mapping[str, Any],
+        plan: Plan,
         mmar_root: Path,
         run_dir: Path,
         *,
@@ -175,7 +176,7 @@ class FederatedServer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.config = config if config is not None else server_config(plan)
         cfg = self.config
-        self.plan_sha256 = str(plan.get("sha256", ""))
+        self.plan_sha256 = plan.sha256
         self.on_progress = on_progress
         self.events = EventLog(events_path_for(self.run_dir, events_path))
         self.persistor = ModelPersistor(
@@ -204,7 +205,7 @@ class FederatedServer:
         try:
             self.endpoint = ServerEndpoint(
                 bind,
-                run_id=run_id or str(plan.get("mmar_name") or "mmarc"),
+                run_id=run_id or plan.mmar_name or "mmarc",
                 security=security,
                 options=options,
                 limits=limits,
@@ -305,7 +306,7 @@ class FederatedServer:
         from mmarc.runtime.executor.local import apply_settings
 
         device = torch.device("cpu")
-        apply_settings(self.plan.get("settings") or {}, device)
+        apply_settings(self.plan.settings, device)
         builder = Builder(self.plan, self.mmar_root, device)
         network = builder.obj(self.config.model_pointer)
         if not isinstance(network, torch.nn.Module):
@@ -714,7 +715,7 @@ class FederatedServer:
             self.run_dir / SUMMARY_FILE,
             {
                 "plan_sha256": self.plan_sha256,
-                "mmar_name": self.plan.get("mmar_name"),
+                "mmar_name": self.plan.mmar_name,
                 "first_round": self.config.start_round,
                 "last_round": self.next_round - 1,
                 "resumed_after": self.resumed_after,
@@ -754,7 +755,7 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def run_server(
-    plan: Mapping[str, Any],
+    plan: Plan,
     mmar_root: Path,
     run_dir: Path,
     *,

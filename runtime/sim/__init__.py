@@ -5,7 +5,7 @@
 (:mod:`.worker`) do, in their own processes.
 """
 
-from .launcher import SimError, SimInterrupted, SimResult, simulate, with_rounds
+from .launcher import SimError, SimInterrupted, SimResult, simulate
 from .split import SplitSpec, parse_split, split_datalist
 
 __all__ = [
@@ -16,5 +16,4 @@ __all__ = [
     "parse_split",
     "simulate",
     "split_datalist",
-    "with_rounds",
 ]

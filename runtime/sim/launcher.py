@@ -4,8 +4,9 @@ One server process and N client processes talk ZeroMQ over 127.0.0.1 (the server
 a free port and reports it), exactly as they would across hospitals, so what the
 simulator measures is what a deployment runs. The launcher:
 
-1. takes the compiled plan (``--rounds`` rewrites ``num_rounds`` and re-hashes it) and
-   writes it to ``plan.json`` for every process;
+1. takes the compiled plan as it is (``--rounds`` is a compiler input: the caller
+   compiled the plan with it, so the hash covers it) and writes it to ``plan.json`` for
+   every process;
 2. splits the MMAR's datalist into per-client lists (:mod:`.split`; deterministic seed)
    under ``clients/<name>/dataset.json``;
 3. starts the server and, at the same time, the ``clients`` worker, which imports torch
@@ -26,7 +27,6 @@ write is atomic) and raises :class:`SimInterrupted`.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import signal
@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mmarc.errors import EXIT_INTERRUPTED, MmarcError
+from mmarc.plan import Plan
 
 from ..client.config import client_config
 from ..events import PROGRESS_PREFIX, RunEvent, Subscriber, emit
@@ -74,24 +75,7 @@ class SimResult:
     events_path: Path | None = None
 
 
-def with_rounds(plan: Mapping[str, Any], rounds: int) -> dict[str, Any]:
-    """A copy of ``plan`` whose server runs ``rounds`` rounds, re-hashed."""
-    from mmarc.compiler.plan import plan_sha256
-
-    if rounds < 1:
-        raise SimError("--rounds must be at least 1")
-    out = copy.deepcopy(dict(plan))
-    servers = out.get("fl", {}).get("server", {}).get("servers")
-    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
-        raise SimError("the plan's config_fed_server.json has no servers entry")
-    extra = servers[0].get("extra")
-    target: dict[str, Any] = extra if isinstance(extra, dict) else servers[0]
-    target["num_rounds"] = rounds
-    out["sha256"] = plan_sha256(out)
-    return out
-
-
-def _datalists(plan: Mapping[str, Any]) -> dict[str, list[str]]:
+def _datalists(plan: Plan) -> dict[str, list[str]]:
     """Datalist file -> the keys the plan's train/validate datasets read from it."""
     found: dict[str, list[str]] = {}
 
@@ -108,13 +92,13 @@ def _datalists(plan: Mapping[str, Any]) -> dict[str, list[str]]:
             for value in node:
                 walk(value)
 
-    walk(plan.get("train"))
-    walk(plan.get("validate"))
+    walk(plan.train)
+    walk(plan.validate_)
     return found
 
 
 def write_client_datalists(
-    plan: Mapping[str, Any],
+    plan: Plan,
     mmar_root: Path,
     run_dir: Path,
     names: list[str],
@@ -158,9 +142,9 @@ def write_client_datalists(
     return out
 
 
-def default_run_dir(plan: Mapping[str, Any], base: Path = Path("runs")) -> Path:
+def default_run_dir(plan: Plan, base: Path = Path("runs")) -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return base / f"{plan.get('mmar_name') or 'mmar'}-{stamp}"
+    return base / f"{plan.mmar_name or 'mmar'}-{stamp}"
 
 
 class _Processes:
@@ -232,11 +216,10 @@ class _Processes:
 
 
 def simulate(
-    plan: Mapping[str, Any],
+    plan: Plan,
     mmar_root: Path,
     n_clients: int,
     *,
-    rounds: int | None = None,
     split: str | SplitSpec = "iid",
     output: Path | None = None,
     seed: int = 0,
@@ -254,8 +237,6 @@ def simulate(
     started = time.monotonic()
     if n_clients < 1:
         raise SimError("--sim needs at least 1 client")
-    if rounds is not None:
-        plan = with_rounds(plan, rounds)
     server_cfg = server_config(plan)
     client_config(plan)  # refuse a bad client config before starting anything
     if n_clients < server_cfg.min_num_clients:
@@ -269,7 +250,7 @@ def simulate(
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     plan_path = run_dir / "plan.json"
-    plan_path.write_text(json.dumps(plan, sort_keys=True) + "\n", encoding="utf-8")
+    plan_path.write_bytes(plan.to_json() + b"\n")
     names = [f"site-{i}" for i in range(1, n_clients + 1)]
     datalists = write_client_datalists(plan, root, run_dir, names, spec, seed)
     events = events_path_for(run_dir, events_path)
@@ -295,7 +276,7 @@ def simulate(
     emit(
         on_event,
         "sim_start",
-        mmar_name=plan.get("mmar_name"),
+        mmar_name=plan.mmar_name,
         n_clients=n_clients,
         split=str(spec),
         run_dir=str(run_dir),
@@ -468,6 +449,5 @@ __all__ = [
     "SimInterrupted",
     "SimResult",
     "simulate",
-    "with_rounds",
     "write_client_datalists",
 ]

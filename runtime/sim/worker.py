@@ -31,10 +31,13 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..compiling import read_plan_file
 from ..events import PROGRESS_PREFIX
+
+if TYPE_CHECKING:
+    from mmarc.plan import Plan
 
 _PR_SET_PDEATHSIG = 1
 
@@ -53,6 +56,12 @@ def _die_with_parent() -> None:
 
 def _terminate(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
+
+
+def _load_plan(path: Path) -> Plan:
+    from mmarc.plan import load_plan
+
+    return load_plan(path)
 
 
 def _emit(info: dict[str, Any]) -> None:
@@ -282,7 +291,7 @@ def _expected(exc: BaseException) -> bool:
     from mmarc.runtime.executor.errors import ExecutorError
     from mmarc.runtime.transport import TransportError
 
-    names = {"ServerError", "ClientError", "FLConfigError", "PersistError"}
+    names = {"ServerError", "ClientError", "FLConfigError", "PersistError", "PlanError"}
     return isinstance(exc, ExecutorError | TransportError | OSError) or type(exc).__name__ in names
 
 

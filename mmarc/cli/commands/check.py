@@ -77,17 +77,17 @@ def compile_(
     sets: SetOpt = None,
 ) -> None:
     """Compile an MMAR into the hashed plan the runtime executes."""
-    from mmarc.compiler.plan import canonical_json, write_plan
+    from mmarc.plan import write_plan
 
     _, plan = api.compiled_or_raise(path, sets)
     if output is None:
-        sys.stdout.write(canonical_json(plan).decode("utf-8") + "\n")
+        sys.stdout.write(plan.to_json().decode("utf-8") + "\n")
         return
     try:
         write_plan(plan, output)
     except OSError as exc:
         raise api.UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    typer.echo(f"{output}: plan sha256 {plan['sha256']}", err=True)
+    typer.echo(f"{output}: plan sha256 {plan.sha256}", err=True)
 
 
 def migrate(

@@ -34,9 +34,10 @@ from mmarc.compiler.schemas.common import (
     is_tag,
 )
 from mmarc.compiler.schemas.registry import VARIABLE_KINDS, model_for
-from mmarc.compiler.source import PointerPart, SourceFile, to_pointer
+from mmarc.compiler.source import PointerPart, SourceFile
 from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Diagnostic
+from mmarc.plan.pointer import to_pointer
 
 #: How close a top-level key must be to a setting's name to be taken for a misspelling.
 MISSPELLING_CUTOFF = 0.85

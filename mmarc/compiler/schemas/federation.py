@@ -17,7 +17,6 @@ from pydantic import ConfigDict, Field, RootModel, Tag
 from mmarc.compiler.schemas.common import (
     Bool,
     Document,
-    NonNegativeInt,
     PositiveFloat,
     PositiveInt,
     SchemaModel,
@@ -32,24 +31,38 @@ from mmarc.compiler.schemas.components import (
     RefComponent,
     component_tag,
 )
+from mmarc.plan.fl import (
+    ClientCount,
+    EpochCount,
+    FLClientSettings,
+    FLServerSettings,
+    PositiveSeconds,
+    RoundNumber,
+    Seconds,
+)
+
+
+def _setting(model: type[FLServerSettings | FLClientSettings], name: str) -> Any:
+    """The schema field of FL setting ``name``: optional, described as the plan model
+    describes it, with the default the runtime applies (defined once, in mmarc.plan.fl)."""
+    field = model.model_fields[name]
+    return Field(None, description=f"{field.description} Default: {field.default!r}.")
 
 
 class ServerEntry(SchemaModel):
     """One FL server: its name (the study) and round settings."""
 
     name: Str = Field(min_length=1, description="Name of the FL study this server runs.")
-    min_num_clients: Var[PositiveInt] | None = Field(
-        None, description="Clients that must join before training starts."
+    min_num_clients: Var[ClientCount] | None = _setting(FLServerSettings, "min_num_clients")
+    max_num_clients: Var[ClientCount] | None = _setting(FLServerSettings, "max_num_clients")
+    wait_after_min_clients: Var[Seconds] | None = _setting(
+        FLServerSettings, "wait_after_min_clients"
     )
-    max_num_clients: Var[PositiveInt] | None = Field(None, description="Most clients accepted.")
-    wait_after_min_clients: Var[NonNegativeInt] | None = Field(
-        None, description="Seconds to wait for more clients once the minimum has joined."
+    heart_beat_timeout: Var[PositiveSeconds] | None = _setting(
+        FLServerSettings, "heart_beat_timeout"
     )
-    heart_beat_timeout: Var[PositiveFloat] | None = Field(
-        None, description="Seconds without a heartbeat after which a client is dropped."
-    )
-    start_round: Var[NonNegativeInt] | None = Field(None, description="First round number.")
-    num_rounds: Var[NonNegativeInt] | None = Field(None, description="Rounds to run.")
+    start_round: Var[RoundNumber] | None = _setting(FLServerSettings, "start_round")
+    num_rounds: Var[RoundNumber] | None = _setting(FLServerSettings, "num_rounds")
     # earlier form (Clara 3.x and 4.0 Early Access)
     ssl_private_key: Str | None = Field(None, description="Earlier form: server key file.")
     ssl_cert: Str | None = Field(None, description="Earlier form: server certificate.")
@@ -193,10 +206,8 @@ OptionalComponent = Annotated[
 class ClientSectionEarlier(SchemaModel):
     """The ``client`` section of the earlier form: training settings and processors."""
 
-    local_epochs: Var[PositiveInt] | None = Field(None, description="Local epochs per round.")
-    steps_aggregation: Var[NonNegativeInt] | None = Field(
-        None, description="Local steps per round (0: use local_epochs)."
-    )
+    local_epochs: Var[EpochCount] | None = _setting(FLClientSettings, "local_epochs")
+    steps_aggregation: Var[EpochCount] | None = _setting(FLClientSettings, "steps_aggregation")
     exclude_vars: Str | None = Field(None, description="Variables not sent to the server.")
     cross_site_validate: Var[Bool] | None = Field(None, description="Cross-site validation.")
     privacy: dict[str, Any] | None = Field(None, description="Privacy settings.")

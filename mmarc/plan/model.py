@@ -1,0 +1,130 @@
+"""The compiled plan as a typed model: what the compiler emits and the runtime executes.
+
+The format is described in ``docs/plan-format.md``. Component trees (the ``train``,
+``validate`` and ``evaluate`` sections, the FL configs) stay JSON objects that the runtime
+walks by JSON pointer; everything the runtime reads as a setting is a typed field, the FL
+settings with every default applied (:mod:`mmarc.plan.fl`). The hash covers exactly what
+:meth:`Plan.document` returns, so the runtime works with the values that were hashed.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import ComputedFieldInfo, FieldInfo
+
+from mmarc.plan.canonical import canonical_json, plan_sha256
+from mmarc.plan.fl import FLClientSettings, FLServerSettings
+
+__all__ = ["PLAN_FORMAT", "CatalogVersions", "FLSection", "Plan", "PlanModel"]
+
+#: The plan format this mmarc writes and reads.
+PLAN_FORMAT = 1
+
+JsonObject = dict[str, Any]
+
+
+def key_title(name: str, field: FieldInfo | ComputedFieldInfo) -> str:
+    """JSON Schema titles are the keys as written in the plan (``mmar_name``)."""
+    return field.alias or name
+
+
+class PlanModel(BaseModel):
+    """Strict, closed, immutable: a plan is data that arrived from somewhere."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        populate_by_name=True,
+        defer_build=True,
+        field_title_generator=key_title,
+    )
+
+
+class CatalogVersions(PlanModel):
+    """The library versions the plan's components were checked against."""
+
+    monai: str = Field(description="MONAI version of the component catalog.")
+    torch: str = Field(description="torch version of the component catalog.")
+    ignite: str | None = Field(None, description="pytorch-ignite version of the catalog.")
+
+
+class FLSection(PlanModel):
+    """The federated configs (component trees) and the effective settings derived from them."""
+
+    server: JsonObject | None = Field(None, description="config_fed_server.json, normalised.")
+    client: JsonObject | None = Field(None, description="config_fed_client.json, normalised.")
+    server_settings: FLServerSettings | None = Field(
+        None, description="The server's effective settings (defaults applied)."
+    )
+    client_settings: FLClientSettings | None = Field(
+        None, description="A client's effective settings (defaults applied)."
+    )
+
+
+class Plan(PlanModel):
+    """A compiled MMAR: substituted, resolved and hashed (see docs/plan-format.md)."""
+
+    model_config = ConfigDict(ignored_types=(cached_property,))
+
+    plan_format: Literal[1] = Field(description="Version of the plan format.")
+    mmarc_version: str = Field(description="mmarc version that compiled the plan.")
+    clara_version: Literal["4.0", "4.1"] = Field(description="Clara form of the source MMAR.")
+    catalog: CatalogVersions
+    mmar_name: str = Field(description="Folder name of the MMAR the plan was compiled from.")
+    variables: JsonObject = Field(description="Final values of every variable.")
+    settings: JsonObject = Field(description="Top-level settings of config_train.json.")
+    train: JsonObject = Field(description="The train section, components normalised.")
+    validate_: JsonObject = Field(
+        alias="validate", title="validate", description="The validate section."
+    )
+    evaluate: JsonObject | None = Field(description="config_validation.json, normalised.")
+    evaluate_settings: JsonObject | None = Field(
+        description="Top-level settings of config_validation.json."
+    )
+    fl: FLSection | None = Field(description="Federated configs and their effective settings.")
+    custom: dict[str, str] = Field(
+        description="SHA-256 of every file under the MMAR's custom/ folder."
+    )
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="SHA-256 of the canonical JSON of the plan without this key.",
+    )
+
+    @cached_property
+    def document(self) -> JsonObject:
+        """The plan as JSON values (what is hashed and written; pointers resolve in it)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    def to_json(self) -> bytes:
+        """The canonical bytes of the plan (no trailing newline)."""
+        return canonical_json(self.document)
+
+    def content_sha256(self) -> str:
+        """The hash of the content; equal to :attr:`sha256` unless the plan was edited."""
+        return plan_sha256(self.document)
+
+    @property
+    def server_settings(self) -> FLServerSettings | None:
+        """The FL server's effective settings, or None when the MMAR is not federated."""
+        return self.fl.server_settings if self.fl is not None else None
+
+    @property
+    def client_settings(self) -> FLClientSettings | None:
+        """An FL client's effective settings, or None when the MMAR is not federated."""
+        return self.fl.client_settings if self.fl is not None else None
+
+    def variable(self, name: str, default: str) -> str:
+        """A string variable's value, ``default`` when absent or empty."""
+        value = self.variables.get(name)
+        return value if isinstance(value, str) and value else default
+
+    @classmethod
+    def sealed(cls, content: JsonObject) -> Plan:
+        """A plan from ``content`` (no ``sha256``): validated, then hashed."""
+        unsealed = cls.model_validate({**content, "sha256": "0" * 64})
+        digest = plan_sha256(unsealed.model_dump(mode="json", by_alias=True))
+        return cls.model_validate({**content, "sha256": digest})
