@@ -184,10 +184,13 @@ def test_persistor_model_goes_to_the_catalog_reader_writer_stays_here() -> None:
 
 
 def test_unknown_component_lists_what_is_supported() -> None:
-    config = {"format_version": 1, "aggregator": {"name": "FedProxAggregator"}}
+    config = {"format_version": 1, "aggregator": {"name": "Krum"}}
     (d,) = check(config, FileKind.FED_SERVER)
     assert d.code == "F001" and d.severity is Severity.ERROR
-    assert d.hint == "supported aggregators: InTimeAccumulateWeightedAggregator"
+    assert d.hint == (
+        "supported aggregators: InTimeAccumulateWeightedAggregator, FedAdamAggregator, "
+        "FedYogiAggregator"
+    )
     assert d.pointer == "/aggregator/name"
 
 

@@ -33,6 +33,8 @@ class ClientConfig:
     cross_validate: bool = True
     cross_val_inbound_filters: tuple[Mapping[str, Any], ...] = ()
     cross_val_outbound_filters: tuple[Mapping[str, Any], ...] = ()
+    #: FedProx: weight of the proximal term mu/2 ||w - w_global||^2 (0: plain local loss)
+    fedprox_mu: float = 0.0
 
 
 def _int(value: Any, default: int, pointer: str) -> int:
@@ -41,6 +43,14 @@ def _int(value: Any, default: int, pointer: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise FLConfigError(f"must be an integer >= 0, got {value!r}", pointer)
     return value
+
+
+def _mu(value: Any, pointer: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e6:
+        raise FLConfigError(f"must be a number in [0, 1e6), got {value!r}", pointer)
+    return float(value)
 
 
 def _filters(value: Any, pointer: str) -> tuple[Mapping[str, Any], ...]:
@@ -87,8 +97,10 @@ def client_config(plan: Mapping[str, Any]) -> ClientConfig:
     cross = cross if isinstance(cross, Mapping) else {}
     participate = cross.get("is_participating", True) is not False
     wanted = section.get("cross_validate", early.get("cross_site_validate", True))
+    mu = _mu(args.get("fedprox_mu"), "/fl/client/client_trainer/args/fedprox_mu")
     return ClientConfig(
         local_epochs=epochs,
+        fedprox_mu=mu,
         steps_aggregation=steps,
         inbound_filters=_filters(early.get("inbound_filters"), "/fl/client/client/inbound_filters"),
         outbound_filters=tuple(outbound),

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..aggregation.registry import StrategyConfigError, StrategySpec, strategy_spec
 from ..aggregation.selection import ExcludeSpec
 from ..filters import Filter, FilterConfigError, build_filter
 
@@ -31,8 +32,6 @@ DEFAULTS: Mapping[str, Any] = {
     "wait_after_min_clients": 10.0,
     "heart_beat_timeout": 600.0,
 }
-
-AGGREGATOR_TARGET = "mmarc.runtime.aggregation.InTimeAccumulator"
 
 
 class FLConfigError(ValueError):
@@ -63,6 +62,8 @@ class ServerConfig:
     model_pointer: str = "/train/model"
     inbound_filters: tuple[Mapping[str, Any], ...] = ()
     outbound_filters: tuple[Mapping[str, Any], ...] = ()
+    #: how updates become the next global model (the ``aggregator`` component)
+    strategy: StrategySpec = field(default_factory=StrategySpec)
 
     @property
     def end_round(self) -> int:
@@ -197,14 +198,10 @@ def server_config(plan: Mapping[str, Any]) -> ServerConfig:
 
     aggregator = section.get("aggregator")
     agg_args = _component_args(aggregator)
-    if isinstance(aggregator, Mapping):
-        path = aggregator.get("path")
-        if path not in (None, AGGREGATOR_TARGET):
-            raise FLConfigError(
-                f"aggregator {aggregator.get('name') or path!r} is not one mmarc runs; use "
-                "InTimeAccumulateWeightedAggregator",
-                "/fl/server/aggregator",
-            )
+    try:
+        strategy = strategy_spec(aggregator)
+    except StrategyConfigError as exc:
+        raise FLConfigError(str(exc), f"/fl/server/aggregator/{exc.key}") from None
     weights = agg_args.get("aggregation_weights") or {}
     if not isinstance(weights, Mapping) or not all(
         isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
@@ -233,6 +230,7 @@ def server_config(plan: Mapping[str, Any]) -> ServerConfig:
         model_pointer=model_pointer,
         inbound_filters=_filters(section, "inbound_filters"),
         outbound_filters=_filters(section, "outbound_filters"),
+        strategy=strategy,
         **ints,
         **floats,
     )
