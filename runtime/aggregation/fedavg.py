@@ -267,7 +267,8 @@ class InTimeAccumulator:
                 tmp += base[start:stop]
             if dtype.kind in "iu":
                 info = np.iinfo(dtype)
-                if tmp.size and (tmp.min() < info.min or tmp.max() > info.max):
+                # float(info.max) + 1 is the first value out of range (2**63 for int64)
+                if tmp.size and (tmp.min() < info.min or tmp.max() >= float(info.max) + 1):
                     raise AggregationError(f"the average does not fit {dtype}")
             if dtype.kind == "b":
                 out[start:stop] = tmp >= 0.5

@@ -56,14 +56,22 @@ def bounded_int(value: Any, limit: int, what: str) -> int:
     return value
 
 
-def metric_value(value: Any) -> float | None:
-    """A metric as a finite float with ``|value| <= MAX_METRIC``, else None (ignored)."""
+def metric_value(value: Any, what: str = "a metric") -> float | None:
+    """A metric as a float. Not a number (a string, a list, a bool) or NaN/infinity
+    (a diverged loss, a Dice of an empty label): None, the metric is left out. A number
+    beyond :data:`MAX_METRIC` (no validation produces one; ``10**400`` would overflow a
+    float): :class:`ResultRefused`."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if isinstance(value, int) and abs(value) > MAX_METRIC:  # before float() can overflow
-        return None
+        digits = len(str(abs(value)))
+        raise ResultRefused(f"{what} is a {digits}-digit integer, beyond {MAX_METRIC:g}")
     number = float(value)
-    return number if math.isfinite(number) and abs(number) <= MAX_METRIC else None
+    if not math.isfinite(number):
+        return None
+    if abs(number) > MAX_METRIC:
+        raise ResultRefused(f"{what} {number:g} is beyond {MAX_METRIC:g}")
+    return number
 
 
 def _name(value: Any, what: str) -> str:
@@ -73,8 +81,8 @@ def _name(value: Any, what: str) -> str:
 
 
 def metrics_of(found: Any, what: str = "metrics") -> dict[str, float]:
-    """``{name: value}`` of a client's metrics: at most :data:`MAX_METRICS` names; values
-    that are not usable numbers (strings, NaN, 1e400...) are left out."""
+    """``{name: value}`` of a client's metrics: at most :data:`MAX_METRICS` names, each
+    value read by :func:`metric_value`."""
     if found is None:
         return {}
     if not isinstance(found, Mapping):
@@ -83,9 +91,10 @@ def metrics_of(found: Any, what: str = "metrics") -> dict[str, float]:
         raise ResultRefused(f"{what} has {len(found)} entries, at most {MAX_METRICS} are read")
     out: dict[str, float] = {}
     for key, value in found.items():
-        number = metric_value(value)
+        name = _name(key, f"a name in {what}")
+        number = metric_value(value, f"{name!r} in {what}")
         if number is not None:
-            out[_name(key, f"a name in {what}")] = number
+            out[name] = number
     return out
 
 
