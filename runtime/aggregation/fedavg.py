@@ -273,7 +273,8 @@ class InTimeAccumulator:
             if dtype.kind == "b":
                 out[start:stop] = tmp >= 0.5
             else:
-                out[start:stop] = tmp
+                with np.errstate(over="ignore"):  # the caller checks the result is finite
+                    out[start:stop] = tmp
         return out.reshape(shape)
 
 
