@@ -27,8 +27,10 @@ Hostile updates: with a ``reference`` (the global model the round sent, see
 :meth:`InTimeAccumulator.reset`) every variable must be one of the reference's, with its
 shape and dtype, so the first sender of a round cannot decide a tensor's shape. Weights
 are bounded (:data:`MAX_LOCAL_STEPS`, :data:`MAX_WEIGHT`) and multiplied in float64, so a
-finite update can never make a sum overflow; an integer average that would not fit its
-dtype is refused rather than wrapped around.
+finite float32 (or narrower) update can never make a sum overflow; an integer average
+that would not fit its dtype is refused rather than wrapped around. A float average can
+still leave its dtype's range once added to the global model (``diffs=True``): it is
+then infinite, and the caller checks (the server never keeps a non-finite model).
 """
 
 from __future__ import annotations
