@@ -114,9 +114,13 @@ class Client(threading.Thread):
         plan: dict[str, Any],
         answer: Answer,
         wait_for: Callable[[int], None] = lambda r: None,
+        local_model: dict[str, np.ndarray] | None = None,
+        results: Callable[[list[str]], Any] | None = None,
     ) -> None:
         super().__init__(daemon=True)
         self.name_ = name
+        self.local_model = local_model if local_model is not None else initial()
+        self.results = results or (lambda owners: {o: {"acc": 0.9} for o in owners})
         self.plan = plan
         self.answer = answer
         self.wait_for = wait_for
@@ -146,9 +150,9 @@ class Client(threading.Thread):
                     meta, tensors = self.answer(message.round)
                     self.reply(message, meta, tensors)
                 elif task == TASK_SUBMIT:
-                    self.reply(message, {"task": task}, initial())
+                    self.reply(message, {"task": task}, self.local_model)
                 elif task == TASK_VALIDATE:
-                    results = {o: {"acc": 0.9} for o in message.meta["models"]}
+                    results = self.results(message.meta["models"])
                     self.reply(message, {"task": task, "results": results, "key_metric": "acc"})
         except BaseException as exc:
             self.error = exc
@@ -322,3 +326,45 @@ def test_an_aggregate_that_is_not_finite_is_never_saved(tmp_path: Path) -> None:
     refused = [e for e in lines if e["event"] == "aggregate_refused"]
     assert [e["round"] for e in refused] == [1, 2]
     assert all("'b' is not finite" in e["reason"] for e in refused)
+
+
+@pytest.mark.parametrize(
+    ("local_model", "results", "refused"),
+    [
+        ({"w": np.ones((9, 9), np.float32)}, None, {TASK_SUBMIT}),
+        (None, lambda owners: {o: {"acc": 10**400} for o in owners}, {TASK_VALIDATE}),
+        (None, lambda owners: [1, 2], {TASK_VALIDATE}),
+    ],
+)
+def test_hostile_cross_site_validation_answers_are_refused(
+    tmp_path: Path,
+    local_model: dict[str, np.ndarray] | None,
+    results: Callable[[list[str]], Any] | None,
+    refused: set[str],
+) -> None:
+    plan = make_plan()
+    server = FederatedServer(plan, tmp_path, tmp_path)
+    server.config = replace(server.config, min_num_clients=3, num_rounds=1)
+    server.load_or_build(initial)
+    out: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: out.setdefault("result", server.run()), daemon=True)
+    thread.start()
+    honest = sends(honest_like)
+    clients = [
+        Client(server.address, "evil", plan, honest, local_model=local_model, results=results),
+        *(Client(server.address, n, plan, honest) for n in ("c1", "c2")),
+    ]
+    for c in clients:
+        c.start()
+    thread.join(60)
+    server.close()
+    for c in clients:
+        c.join(20)
+    assert "result" in out  # the server finished
+    found = refusals(tmp_path / "events.jsonl", "evil")
+    assert {e["task"] for e in found} == refused
+    cross = json.loads((tmp_path / "cross_val_results.json").read_text())
+    if TASK_SUBMIT in refused:  # nobody validated the refused model
+        assert all("evil" not in owners for owners in cross.values())
+    else:
+        assert set(cross) == {"c1", "c2"}
