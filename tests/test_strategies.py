@@ -4,6 +4,10 @@ choice of strategy from a server config, as compiled and as written."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +28,7 @@ from mmarc.runtime.aggregation import (
     update_weight,
 )
 from mmarc.runtime.aggregation.registry import STRATEGY_NAMES, STRATEGY_PATHS
+from mmarc.runtime.client.config import client_config
 from mmarc.runtime.server.config import FLConfigError, server_config
 
 from mmarc.compiler.fl_components import fl_component
@@ -231,3 +236,35 @@ def test_an_integer_average_that_does_not_fit_is_refused() -> None:
 def test_nonfinite_names_the_variable() -> None:
     assert nonfinite({"a": np.ones(2), "n": np.array(3)}) is None
     assert nonfinite({"a": np.ones(2), "b": np.array([1.0, np.inf], np.float32)}) == "b"
+
+
+# -- the example's switch ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sets", "strategy", "mu"),
+    [
+        ((), "FedAvg", 0.0),
+        (("FL_AGGREGATOR=FedAdamAggregator",), "FedAdam", 0.0),
+        (("FL_AGGREGATOR=FedYogiAggregator", "FEDPROX_MU=0.01"), "FedYogi", 0.01),
+    ],
+)
+def test_digits_fl_switches_strategy_and_fedprox_by_variable(
+    tmp_path: Path, sets: tuple[str, ...], strategy: str, mu: float
+) -> None:
+    out = tmp_path / "plan.json"
+    example = Path(__file__).resolve().parents[1] / "examples" / "digits_fl"
+    command = [
+        str(Path(sys.executable).with_name("mmarc")),
+        "compile",
+        str(example),
+        "-o",
+        str(out),
+    ]
+    for item in sets:
+        command += ["--set", item]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    plan = json.loads(out.read_text())
+    assert server_config(plan).strategy.name == strategy
+    assert client_config(plan).fedprox_mu == mu
