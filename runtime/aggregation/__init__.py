@@ -2,6 +2,7 @@
 FedAvg with in-time (streaming) accumulation, and FedAdam/FedYogi server optimisers."""
 
 from .fedavg import (
+    MAX_AGGREGATION_WEIGHT,
     MAX_LOCAL_STEPS,
     MAX_WEIGHT,
     AggregationError,
@@ -15,6 +16,7 @@ from .selection import ExcludeSpec, VarSelector
 from .strategy import UPDATE_KINDS, FedAvg, Strategy, UpdateKind, nonfinite
 
 __all__ = [
+    "MAX_AGGREGATION_WEIGHT",
     "MAX_LOCAL_STEPS",
     "MAX_WEIGHT",
     "UPDATE_KINDS",

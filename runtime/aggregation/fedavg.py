@@ -52,6 +52,8 @@ MAX_LOCAL_STEPS = 10**12
 #: (|x| < 3.4e38) a weighted sum of a million updates stays below 1e60, far from float64's
 #: 1.8e308.
 MAX_WEIGHT = 1e18
+#: The largest configured ``aggregation_weights`` value (so that x steps stays in bounds).
+MAX_AGGREGATION_WEIGHT = MAX_WEIGHT / MAX_LOCAL_STEPS
 
 Spec = tuple[tuple[int, ...], np.dtype[Any]]
 
@@ -84,7 +86,7 @@ def update_weight(aggregation_weight: float, local_steps: float) -> float:
     Both factors come from outside (the config, the client's message): they are checked
     to be finite, >= 0 and bounded, so the product is at most :data:`MAX_WEIGHT`."""
     steps = _bounded(local_steps, MAX_LOCAL_STEPS, "local steps")
-    factor = _bounded(aggregation_weight, MAX_WEIGHT / MAX_LOCAL_STEPS, "aggregation weight")
+    factor = _bounded(aggregation_weight, MAX_AGGREGATION_WEIGHT, "aggregation weight")
     return factor * steps
 
 

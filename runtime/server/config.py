@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..aggregation.fedavg import MAX_AGGREGATION_WEIGHT
 from ..aggregation.registry import StrategyConfigError, StrategySpec, strategy_spec
 from ..aggregation.selection import ExcludeSpec
 from ..filters import Filter, FilterConfigError, build_filter
@@ -204,11 +205,15 @@ def server_config(plan: Mapping[str, Any]) -> ServerConfig:
         raise FLConfigError(str(exc), f"/fl/server/aggregator/{exc.key}") from None
     weights = agg_args.get("aggregation_weights") or {}
     if not isinstance(weights, Mapping) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+        isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and math.isfinite(v)
+        and 0 <= v <= MAX_AGGREGATION_WEIGHT
         for v in weights.values()
     ):
         raise FLConfigError(
-            "aggregation_weights must map client names to numbers >= 0",
+            f"aggregation_weights must map client names to numbers in [0, "
+            f"{MAX_AGGREGATION_WEIGHT:g}]",
             "/fl/server/aggregator/args/aggregation_weights",
         )
     persistor = section.get("model_persistor") or section.get("model_saver")

@@ -11,7 +11,8 @@ model judge it for best-model selection, like the reports that come with each ro
 What comes back is untrusted: a submitted model must have the global model's variables,
 shapes and dtypes (it is sent on to every other client; variables the global model lacks
 are not), and validation results are read
-by :mod:`.updates`' rules (bounded counts, short names, finite numbers).
+by :mod:`.updates`' rules (bounded counts, short names, finite numbers), for the models
+that were sent and the client's own only.
 """
 
 from __future__ import annotations
@@ -32,13 +33,7 @@ from .phases import Phase, PhaseLoop
 from .records import RunRecord
 from .selection import BestModelSelector, Report, combined_metric
 from .tasks import GLOBAL_OWNER, OWNER_SEP, TASK_SUBMIT, TASK_VALIDATE
-from .updates import (
-    MAX_METRICS,
-    MAX_SAMPLES,
-    ResultRefused,
-    bounded_int,
-    metrics_of,
-)
+from .updates import MAX_SAMPLES, ResultRefused, bounded_int, metrics_of
 
 __all__ = ["FinalValidation", "final_validation"]
 
@@ -109,13 +104,13 @@ def final_validation(
         found = meta.get("results")
         if not isinstance(found, Mapping):
             raise ResultRefused("a validate result needs a 'results' mapping")
-        if len(found) > len(models) + MAX_METRICS:
-            raise ResultRefused(
-                f"validation results for {len(found)} models, {len(models)} were sent"
-            )
+        owners = set(models) | {name}  # the models sent, and the client's own
+        if len(found) > len(owners):
+            raise ResultRefused(f"results for {len(found)} models, {len(owners)} were asked for")
         clean = {
-            str(owner)[:128]: metrics_of(values, f"the results for {str(owner)[:40]!r}")
+            owner: metrics_of(values, f"the results for {owner!r}")
             for owner, values in found.items()
+            if owner in owners
         }
         samples = meta.get("val_samples")
         count = 0 if samples is None else bounded_int(samples, MAX_SAMPLES, "val_samples")
