@@ -184,7 +184,8 @@ class InTimeAccumulator:
                 total = self._spare.pop(name, None)
                 if total is None or total.size != array.size:
                     total = np.empty(array.size, dtype=np.float64)
-                np.multiply(flat, np.float64(weight), out=total)
+                total[...] = flat  # to float64 first: the multiply never runs in float32
+                total *= weight
                 self._sums[name] = total
                 self._weights[name] = weight
                 continue
@@ -196,7 +197,8 @@ class InTimeAccumulator:
         for start in range(0, flat.size, BLOCK):
             part = flat[start : start + BLOCK]
             tmp = scratch[: part.size]
-            np.multiply(part, np.float64(weight), out=tmp)  # float64, never float32
+            tmp[...] = part  # to float64 first: the multiply never runs in float32
+            tmp *= weight
             total[start : start + BLOCK] += tmp
 
     def names(self) -> list[str]:
