@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mmarc.errors import MmarcError
+
 from .fedavg import AggregationError
 from .selection import ExcludeSpec, VarSelector
 from .strategy import FedAvg, Weights
@@ -58,7 +60,7 @@ class FedOptSettings:
                 raise FedOptSettingsError(key, f"must be in [0, 1), got {value!r}")
 
 
-class FedOptSettingsError(ValueError):
+class FedOptSettingsError(MmarcError, ValueError):
     """A hyper-parameter that is not usable; ``key`` names it, the message says why."""
 
     def __init__(self, key: str, message: str) -> None:

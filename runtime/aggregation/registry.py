@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mmarc.errors import MmarcError
+
 from .fedopt import FedAdam, FedOptSettings, FedOptSettingsError, FedYogi
 from .selection import ExcludeSpec, VarSelector
 from .strategy import FedAvg, Strategy
@@ -36,7 +38,7 @@ STRATEGY_NAMES: Mapping[str, str] = {
 FEDOPT_ARGS = ("eta", "beta1", "beta2", "tau")
 
 
-class StrategyConfigError(ValueError):
+class StrategyConfigError(MmarcError, ValueError):
     """The aggregator component cannot be run; ``key`` is the pointer inside it."""
 
     def __init__(self, key: str, message: str) -> None:
