@@ -35,6 +35,9 @@ EXPECTED_EXIT = {
     **dict.fromkeys(
         [
             "PlanError",
+            "ResultRefused",
+            "FedOptSettingsError",
+            "StrategyConfigError",
             "PointerError",
             "PinMismatch",
             "PinStoreError",

@@ -184,11 +184,44 @@ def test_persistor_model_goes_to_the_catalog_reader_writer_stays_here() -> None:
 
 
 def test_unknown_component_lists_what_is_supported() -> None:
+    config = {"format_version": 1, "aggregator": {"name": "Krum"}}
+    (d,) = check(config, FileKind.FED_SERVER)
+    assert d.code == "F001" and d.severity is Severity.ERROR
+    assert d.hint == (
+        "supported aggregators: InTimeAccumulateWeightedAggregator, FedAdamAggregator, "
+        "FedYogiAggregator"
+    )
+    assert d.pointer == "/aggregator/name"
+
+
+def test_fedadam_fedyogi_and_fedprox_arguments_are_checked_where_written() -> None:
+    for name in ("FedAdamAggregator", "FedYogiAggregator"):
+        args = {"aggregation_weights": {"a": 1}, "eta": 0.1, "beta1": 0.9, "beta2": 0.99}
+        good = {"format_version": 1, "aggregator": {"name": name, "args": {**args, "tau": 1e-3}}}
+        assert check(good, FileKind.FED_SERVER) == []
+        bad = {"eta": 0, "beta1": 1.0, "tau": "small", "lr": 0.1}
+        config = {"format_version": 1, "aggregator": {"name": name, "args": bad}}
+        found = {d.pointer: (d.code, d.message) for d in check(config, FileKind.FED_SERVER)}
+        assert found == {
+            "/aggregator/args/eta": ("C004", f'{name} argument "eta" must be > 0, got 0'),
+            "/aggregator/args/beta1": ("C004", f'{name} argument "beta1" must be < 1, got 1.0'),
+            "/aggregator/args/tau": (
+                "C004",
+                f'{name} argument "tau" expects a number, got the string "small"',
+            ),
+            "/aggregator/args/lr": ("C002", f'{name} has no argument "lr"'),
+        }
+    assert check(client(trainer_args={"local_epochs": 1, "fedprox_mu": 0.01})) == []
+    (d,) = check(client(trainer_args={"fedprox_mu": -0.5}))
+    assert (d.code, d.pointer) == ("C004", "/client_trainer/args/fedprox_mu")
+    assert d.message == 'ClientTrainer argument "fedprox_mu" must be >= 0, got -0.5'
+
+
+def test_a_fedprox_aggregator_says_where_fedprox_is_set() -> None:
     config = {"format_version": 1, "aggregator": {"name": "FedProxAggregator"}}
     (d,) = check(config, FileKind.FED_SERVER)
     assert d.code == "F001" and d.severity is Severity.ERROR
-    assert d.hint == "supported aggregators: InTimeAccumulateWeightedAggregator"
-    assert d.pointer == "/aggregator/name"
+    assert "fedprox_mu" in d.message and "InTimeAccumulateWeightedAggregator" in d.message
 
 
 def test_misspelt_component_gets_did_you_mean() -> None:

@@ -57,6 +57,11 @@ CLIENT_VALUES: list[tuple[dict[str, Any], bool]] = [
     ({"local_epochs": True}, False),
     ({"steps_aggregation": -1}, False),
     ({"steps_aggregation": "5"}, False),
+    ({"local_epochs": 1, "fedprox_mu": 0.01}, True),
+    ({"local_epochs": 1, "fedprox_mu": 0}, True),
+    ({"local_epochs": 1, "fedprox_mu": -0.1}, False),
+    ({"local_epochs": 1, "fedprox_mu": "0.1"}, False),
+    ({"local_epochs": 1, "fedprox_mu": 1e7}, False),
 ]
 
 
@@ -144,7 +149,7 @@ def test_every_setting_has_a_row() -> None:
         if field.annotation in (int, float)
     }
     covered = {k for values, _ in SERVER_VALUES + CLIENT_VALUES for k in values}
-    assert len(numeric) == 8 and numeric <= covered, numeric - covered
+    assert len(numeric) == 9 and numeric <= covered, numeric - covered
 
 
 def test_the_runtime_reads_the_defaults_the_plan_holds() -> None:

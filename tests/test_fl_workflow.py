@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from helpers import sealed_fl_plan
 from mmarc.runtime.protocol import MessageKind
 from mmarc.runtime.server.admission import registration_meta
 from mmarc.runtime.server.persistor import GLOBAL_MODEL
@@ -33,9 +34,7 @@ from mmarc.runtime.server.workflow import (
 )
 from mmarc.runtime.transport import ClientEndpoint, RegistrationRefused
 
-from mmarc import __version__
 from mmarc.plan import Plan
-from mmarc.plan.fl import client_settings, server_settings
 
 SHAPES = {"w": (4, 3), "b": (3,), "steps": ()}
 
@@ -52,7 +51,7 @@ def make_plan(**server: Any) -> Plan:
     }
     weights = server.pop("aggregation_weights", {"c1": 1.0, "c2": 1.5, "c3": 0.8})
     entry.update(server)
-    return sealed(
+    return sealed_fl_plan(
         {
             "settings": {"learning_rate": 0.001},
             "train": {"model": {"path": "x.Net", "args": {"width": 4}}},
@@ -70,26 +69,6 @@ def make_plan(**server: Any) -> Plan:
             },
         }
     )
-
-
-def sealed(content: dict[str, Any]) -> Plan:
-    """A hashed plan of ``content``, FL settings derived as the compiler derives them."""
-    fl = content["fl"]
-    fl["server_settings"] = server_settings(fl["server"]).model_dump(mode="json")
-    fl["client_settings"] = client_settings(fl["client"]).model_dump(mode="json")
-    envelope = {
-        "plan_format": 1,
-        "mmar_name": "t",
-        "mmarc_version": __version__,
-        "clara_version": "4.1",
-        "catalog": {"monai": "1", "torch": "2", "ignite": None},
-        "variables": {},
-        "validate": {},
-        "evaluate": None,
-        "evaluate_settings": None,
-        "custom": {},
-    }
-    return Plan.sealed({**envelope, **content})
 
 
 def initial() -> dict[str, np.ndarray]:

@@ -51,13 +51,27 @@ class FLArg:
 
     ``types``: the JSON value types allowed (``bool`` never passes for ``int``/``float``
     unless listed). ``values``: for a mapping, the types of its values. ``component``:
-    the value is itself a component (``model``, ``model_reader_writer``).
+    the value is itself a component (``model``, ``model_reader_writer``). ``minimum`` /
+    ``maximum``: bounds of a number (``maximum`` excluded, ``minimum`` too when
+    ``exclusive``).
     """
 
     name: str
     types: tuple[type, ...] = ()
     values: tuple[type, ...] = ()
     component: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive: bool = False
+
+    def out_of_range(self, value: float) -> str | None:
+        """Why a number is outside the bounds (None: inside)."""
+        low, high = self.minimum, self.maximum
+        if low is not None and (value <= low if self.exclusive else value < low):
+            return f"must be {'>' if self.exclusive else '>='} {low:g}"
+        if high is not None and value >= high:
+            return f"must be < {high:g}"
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +112,16 @@ def _unsupported(name: str, role: str, note: str) -> FLComponent:
 
 _ADMIN = "mmarc's client answers admin requests itself"
 
+#: FedAdam/FedYogi: FedAvg's arguments plus the server optimiser's (Reddi et al. 2021).
+_FEDOPT_ARGS = (
+    FLArg("aggregation_weights", (dict,), _NUMBER),
+    _EXCLUDE,
+    FLArg("eta", _NUMBER, minimum=0.0, exclusive=True),
+    FLArg("beta1", _NUMBER, minimum=0.0, maximum=1.0),
+    FLArg("beta2", _NUMBER, minimum=0.0, maximum=1.0),
+    FLArg("tau", _NUMBER, minimum=0.0, exclusive=True),
+)
+
 #: THE alias table: every FL component name mmarc knows, supported or not.
 FL_COMPONENTS: tuple[FLComponent, ...] = (
     # -- server ---------------------------------------------------------------------------
@@ -106,6 +130,20 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
         "aggregator",
         "mmarc.runtime.aggregation.InTimeAccumulator",
         (FLArg("aggregation_weights", (dict,), _NUMBER), _EXCLUDE),
+    ),
+    FLComponent(
+        "FedAdamAggregator",
+        "aggregator",
+        "mmarc.runtime.aggregation.FedAdam",
+        _FEDOPT_ARGS,
+        note="FedAvg's average as the pseudo-gradient of Adam on the server (Reddi et al.)",
+    ),
+    FLComponent(
+        "FedYogiAggregator",
+        "aggregator",
+        "mmarc.runtime.aggregation.FedYogi",
+        _FEDOPT_ARGS,
+        note="FedAvg's average as the pseudo-gradient of Yogi on the server (Reddi et al.)",
     ),
     FLComponent(
         "PTFileModelPersistor",
@@ -136,6 +174,7 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
             FLArg("local_epochs", (int,)),
             FLArg("steps_aggregation", (int,)),
             FLArg("model_reader_writer", (dict,), component=True),
+            FLArg("fedprox_mu", _NUMBER, minimum=0.0),
         ),
         paths=("medl.apps.fed_learn.trainers.client_trainer.ClientTrainer",),
     ),
@@ -235,6 +274,12 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
     _unsupported("TFModelSaver", "persistor", "Clara 3.x (TensorFlow); use PTFileModelPersistor"),
     _unsupported(
         "ModelAggregator", "aggregator", "Clara 3.x; use InTimeAccumulateWeightedAggregator"
+    ),
+    _unsupported(
+        "FedProxAggregator",
+        "aggregator",
+        "FedProx aggregates as FedAvg: use InTimeAccumulateWeightedAggregator here and set "
+        '"fedprox_mu" in the client_trainer args of config_fed_client.json',
     ),
 )
 
@@ -417,6 +462,10 @@ def _type_problem(spec: FLArg, node: Node) -> str | None:
     value = node.to_plain()
     if not _fits(value, spec.types):
         return f"expects {_type_names(spec.types)}, got {_shown(value)}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        bound = spec.out_of_range(value)
+        if bound is not None:
+            return f"{bound}, got {_shown(value)}"
     if spec.values and isinstance(value, dict):
         for k, v in value.items():
             if not _fits(v, spec.values):

@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from annotated_types import Ge, Gt
+from annotated_types import Ge, Gt, Le, Lt
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
 from pydantic import model_validator as _model_validator
 from pydantic.fields import ComputedFieldInfo, FieldInfo
@@ -30,6 +30,7 @@ from pydantic.fields import ComputedFieldInfo, FieldInfo
 from mmarc.errors import MmarcError
 
 __all__ = [
+    "MAX_AGGREGATION_WEIGHT",
     "ClientCount",
     "EpochCount",
     "ExcludeVars",
@@ -57,8 +58,13 @@ Seconds = Annotated[float, Strict(), Ge(0), AllowInfNan(False)]
 PositiveSeconds = Annotated[float, Strict(), Gt(0), AllowInfNan(False)]
 #: Local epochs or steps per round (0: use the other one).
 EpochCount = Annotated[int, Strict(), Ge(0)]
+#: The largest aggregation weight a config may give a client (the aggregator bounds an
+#: update's weight, this times its local steps, again when it weighs the update).
+MAX_AGGREGATION_WEIGHT = 1e6
 #: A client's aggregation weight.
-Weight = Annotated[float, Strict(), Ge(0), AllowInfNan(False)]
+Weight = Annotated[float, Strict(), Ge(0), Le(MAX_AGGREGATION_WEIGHT), AllowInfNan(False)]
+#: FedProx's proximal weight mu (0: the plain local loss).
+ProximalMu = Annotated[float, Strict(), Ge(0), Lt(1e6), AllowInfNan(False)]
 #: Variables left out: a regular expression, a list of names, or none.
 ExcludeVars = str | list[str] | None
 #: A filter component as the plan holds it (``name``/``path``, ``args``).
@@ -154,6 +160,11 @@ class FLClientSettings(_Settings):
     cross_validate: bool = Field(True, description="Take part in cross-site validation.")
     cross_val_inbound_filters: list[FilterEntry] = Field(
         default_factory=list, description="Filters on models received for cross-validation."
+    )
+    fedprox_mu: ProximalMu = Field(
+        0.0,
+        description="FedProx: weight mu of the proximal term mu/2 ||w - w_global||^2 added "
+        "to the local loss (0: plain FedAvg training).",
     )
     cross_val_outbound_filters: list[FilterEntry] = Field(
         default_factory=list, description="Filters on the local model sent for cross-validation."
@@ -304,6 +315,9 @@ def client_settings(section: Mapping[str, Any], base: str = "/fl/client") -> FLC
             values[key] = early[key]
             locations[key] = f"{base}/client/{key}"
     locations[""] = locations.get("local_epochs", f"{base}/client_trainer/args/local_epochs")
+    if args.get("fedprox_mu") is not None:
+        values["fedprox_mu"] = args["fedprox_mu"]
+        locations["fedprox_mu"] = f"{base}/client_trainer/args/fedprox_mu"
     outbound = _filters(early.get("outbound_filters"), f"{base}/client/outbound_filters")
     exclude = early.get("exclude_vars")
     if exclude:

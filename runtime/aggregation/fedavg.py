@@ -22,6 +22,15 @@ booleans it is a weighted majority vote (ties give False).
 Updates are either full weights or differences (client weights minus the global model
 it started from). With ``diffs=True`` the averaged difference is added to the current
 global model, variable by variable, in the same blocked pass.
+
+Hostile updates: with a ``reference`` (the global model the round sent, see
+:meth:`InTimeAccumulator.reset`) every variable must be one of the reference's, with its
+shape and dtype, so the first sender of a round cannot decide a tensor's shape. Weights
+are bounded (:data:`MAX_LOCAL_STEPS`, :data:`MAX_WEIGHT`) and multiplied in float64, so a
+finite float32 (or narrower) update can never make a sum overflow; an integer average
+that would not fit its dtype is refused rather than wrapped around. A float average can
+still leave its dtype's range once added to the global model (``diffs=True``): it is
+then infinite, and the caller checks (the server never keeps a non-finite model).
 """
 
 from __future__ import annotations
@@ -33,25 +42,53 @@ from typing import Any
 import numpy as np
 
 from mmarc.errors import MmarcError
+from mmarc.plan.fl import MAX_AGGREGATION_WEIGHT
 
 from ..protocol import as_numpy
 from .selection import ExcludeSpec, VarSelector
 
 #: Elements per block of the float64 accumulation (512 KiB scratch, stays in L2 cache).
 BLOCK = 1 << 16
+#: The most local steps (or samples) one update may claim in a round.
+MAX_LOCAL_STEPS = 10**12
+#: The largest weight of one update: aggregation weight x local steps. With float32 values
+#: (|x| < 3.4e38) a weighted sum of a million updates stays below 1e60, far from float64's
+#: 1.8e308.
+MAX_WEIGHT = MAX_AGGREGATION_WEIGHT * MAX_LOCAL_STEPS
+
+Spec = tuple[tuple[int, ...], np.dtype[Any]]
 
 
 class AggregationError(MmarcError, ValueError):
     """An update cannot be aggregated (bad weight, shape/dtype mismatch, NaN/inf...)."""
 
 
+def _bounded(value: object, limit: float, what: str) -> float:
+    """``value`` as a float in ``[0, limit]``; checked before any conversion can overflow."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise AggregationError(f"{what} must be a number, got {type(value).__name__}")
+    if isinstance(value, int | np.integer) and not 0 <= value <= limit:
+        raise AggregationError(f"{what} {_short(value)} is outside [0, {limit:g}]")
+    number = float(value)
+    if not math.isfinite(number) or not 0 <= number <= limit:
+        raise AggregationError(f"{what} {_short(value)} is outside [0, {limit:g}]")
+    return number
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:10]}...({len(text)} digits)"
+
+
 def update_weight(aggregation_weight: float, local_steps: float) -> float:
     """Clara's weighting: the client's configured aggregation weight times its local steps
-    (or samples) of this round. A client that did no work contributes nothing."""
-    weight = float(aggregation_weight) * float(local_steps)
-    if not math.isfinite(weight) or weight < 0:
-        raise AggregationError(f"weight {aggregation_weight} x {local_steps} is not usable")
-    return weight
+    (or samples) of this round. A client that did no work contributes nothing.
+
+    Both factors come from outside (the config, the client's message): they are checked
+    to be finite, >= 0 and bounded, so the product is at most :data:`MAX_WEIGHT`."""
+    steps = _bounded(local_steps, MAX_LOCAL_STEPS, "local steps")
+    factor = _bounded(aggregation_weight, MAX_AGGREGATION_WEIGHT, "aggregation weight")
+    return factor * steps
 
 
 class InTimeAccumulator:
@@ -66,16 +103,29 @@ class InTimeAccumulator:
         self._check_finite = check_finite
         self._sums: dict[str, np.ndarray] = {}  # float64, flat
         self._weights: dict[str, float] = {}
-        self._specs: dict[str, tuple[tuple[int, ...], np.dtype[Any]]] = {}
+        self._specs: dict[str, Spec] = {}
+        self._reference: dict[str, Spec] | None = None
         self._spare: dict[str, np.ndarray] = {}  # sum buffers kept by reset() for reuse
         self._scratch = np.empty(BLOCK, dtype=np.float64)
         self.count = 0
         self.total_weight = 0.0
         self.sources: list[str] = []
 
-    def reset(self) -> None:
+    def reset(self, reference: Mapping[str, Any] | None = None) -> None:
         """Start a new round, keeping the float64 buffers: zeroing them in place is ~10x
-        cheaper than fresh memory, whose page faults dominate on VMs (~0.2 s per 200 MB)."""
+        cheaper than fresh memory, whose page faults dominate on VMs (~0.2 s per 200 MB).
+
+        ``reference``: the global model of the round; updates must then name only its
+        variables, with its shapes and dtypes (without it, the first update of a variable
+        sets what the others must match)."""
+        self._reference = (
+            None
+            if reference is None
+            else {
+                name: (array.shape, array.dtype)
+                for name, array in ((n, as_numpy(v)) for n, v in reference.items())
+            }
+        )
         self._spare.update(self._sums)
         self._sums.clear()
         self._weights.clear()
@@ -84,26 +134,44 @@ class InTimeAccumulator:
         self.total_weight = 0.0
         self.sources = []
 
-    def add(self, weights: Mapping[str, Any], weight: float, *, source: str = "") -> None:
-        """Add one client's update (name -> array or tensor) with its weight."""
+    def check(self, weights: Mapping[str, Any], *, source: str = "") -> dict[str, np.ndarray]:
+        """The update's arrays that count (excluded ones left out), each checked against
+        the reference (or the other updates): name, shape, dtype, finite values."""
         who = f" from {source!r}" if source else ""
-        weight = float(weight)
-        if not math.isfinite(weight) or weight < 0:
-            raise AggregationError(f"weight {weight} of the update{who} must be finite and >= 0")
         arrays: dict[str, np.ndarray] = {}
         for name, value in weights.items():
             if self._exclude and self._exclude(name):
                 continue
             array = as_numpy(value)
-            spec = self._specs.get(name)
+            if self._reference is not None:
+                spec = self._reference.get(name)
+                if spec is None:
+                    raise AggregationError(f"variable {name!r}{who} is not in the global model")
+                others = "the global model has"
+            else:
+                spec = self._specs.get(name)
+                others = "other updates sent"
             if spec is not None and (array.shape, array.dtype) != spec:
                 raise AggregationError(
-                    f"variable {name!r}{who} is {array.dtype}{list(array.shape)}, other updates "
-                    f"sent {spec[1]}{list(spec[0])}"
+                    f"variable {name!r}{who} is {array.dtype}{list(array.shape)}, {others} "
+                    f"{spec[1]}{list(spec[0])}"
                 )
             if self._check_finite and array.dtype.kind == "f" and not np.isfinite(array).all():
                 raise AggregationError(f"variable {name!r}{who} contains NaN or infinity")
             arrays[name] = array
+        return arrays
+
+    def add(self, weights: Mapping[str, Any], weight: float, *, source: str = "") -> None:
+        """Add one client's update (name -> array or tensor) with its weight."""
+        who = f" from {source!r}" if source else ""
+        try:
+            weight = _bounded(weight, MAX_WEIGHT, "weight")
+        except AggregationError:
+            raise AggregationError(
+                f"weight {_short(weight)} of the update{who} must be finite and >= 0 "
+                f"(at most {MAX_WEIGHT:g})"
+            ) from None
+        arrays = self.check(weights, source=source)
         self.count += 1
         self.total_weight += weight
         self.sources.append(source)
@@ -117,7 +185,8 @@ class InTimeAccumulator:
                 total = self._spare.pop(name, None)
                 if total is None or total.size != array.size:
                     total = np.empty(array.size, dtype=np.float64)
-                np.multiply(flat, weight, out=total)
+                total[...] = flat  # to float64 first: the multiply never runs in float32
+                total *= weight
                 self._sums[name] = total
                 self._weights[name] = weight
                 continue
@@ -129,12 +198,21 @@ class InTimeAccumulator:
         for start in range(0, flat.size, BLOCK):
             part = flat[start : start + BLOCK]
             tmp = scratch[: part.size]
-            np.multiply(part, weight, out=tmp)
+            tmp[...] = part  # to float64 first: the multiply never runs in float32
+            tmp *= weight
             total[start : start + BLOCK] += tmp
 
     def names(self) -> list[str]:
         """Variables that received a non-zero weight so far."""
         return list(self._sums)
+
+    def means(self) -> dict[str, np.ndarray]:
+        """The float64 weighted average of every variable received, in its shape (what a
+        server optimiser steps with; :meth:`result` casts to the variables' dtypes)."""
+        return {
+            name: (total / self._weights[name]).reshape(self._specs[name][0])
+            for name, total in self._sums.items()
+        }
 
     def result(
         self, global_model: Mapping[str, Any] | None = None, *, diffs: bool = False
@@ -194,10 +272,16 @@ class InTimeAccumulator:
                 np.rint(tmp, out=tmp)
             if base is not None:
                 tmp += base[start:stop]
+            if dtype.kind in "iu":
+                info = np.iinfo(dtype)
+                # float(info.max) + 1 is the first value out of range (2**63 for int64)
+                if tmp.size and (tmp.min() < info.min or tmp.max() >= float(info.max) + 1):
+                    raise AggregationError(f"the average does not fit {dtype}")
             if dtype.kind == "b":
                 out[start:stop] = tmp >= 0.5
             else:
-                out[start:stop] = tmp
+                with np.errstate(over="ignore"):  # the caller checks the result is finite
+                    out[start:stop] = tmp
         return out.reshape(shape)
 
 

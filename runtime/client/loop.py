@@ -44,7 +44,7 @@ from ..protocol import MessageKind
 from ..server.admission import registration_meta
 from ..server.config import filter_chain, server_config
 from ..server.events import EventLog, events_path_for
-from ..server.workflow import GLOBAL_OWNER, OWNER_SEP, TASK_SUBMIT, TASK_TRAIN, TASK_VALIDATE
+from ..server.tasks import GLOBAL_OWNER, OWNER_SEP, TASK_SUBMIT, TASK_TRAIN, TASK_VALIDATE
 from ..transport import ClientEndpoint, Message, SecurityConfig, TransportError
 from .config import ClientConfig, client_config
 from .site import with_datalist
@@ -174,7 +174,10 @@ class FederatedClient:
         self.training = build_training(site_plan, self.mmar_root, self.device)
         self.rw = ModelReaderWriter(self.training.network)
         self.trainer = ClientTrainer(
-            self.training, self.config.local_epochs, self.config.steps_aggregation
+            self.training,
+            self.config.local_epochs,
+            self.config.steps_aggregation,
+            fedprox_mu=self.config.fedprox_mu,
         )
         self.validator = ClientValidator(self.training, self.rw)
 

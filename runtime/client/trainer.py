@@ -8,6 +8,9 @@ did in Clara's client, whose MONAI trainer also lived for the whole run.
 ``local_epochs``: each round trains that many more epochs. ``steps_aggregation`` > 0:
 each round trains that many iterations instead, continuing mid-epoch next round (ignite's
 ``interrupt``/resume), which is Clara's "aggregate every N steps".
+
+``fedprox_mu`` > 0: FedProx; the trainer's loss gets the proximal term
+(:class:`~.proximal.ProximalLoss`), anchored at the weights each round starts from.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import torch
 from ..executor import ExecutorError
 from ..executor.local import Training
 from ..executor.metrics_log import scalars
+from .proximal import ProximalLoss
 
 Weights = dict[str, np.ndarray]
 
@@ -98,10 +102,17 @@ class LocalRound:
 class ClientTrainer:
     """Runs a round of local training (Clara's ``ClientTrainer`` arguments)."""
 
-    def __init__(self, training: Training, local_epochs: int = 1, steps_aggregation: int = 0):
+    def __init__(
+        self,
+        training: Training,
+        local_epochs: int = 1,
+        steps_aggregation: int = 0,
+        fedprox_mu: float = 0.0,
+    ):
         self.training = training
         self.local_epochs = local_epochs
         self.steps_aggregation = steps_aggregation
+        self.proximal = self._proximal(fedprox_mu) if fedprox_mu > 0 else None
         self._stop_at: int | None = None
         self._training = False
         self._validated: dict[str, float] = {}
@@ -111,6 +122,18 @@ class ClientTrainer:
             training.trainer.add_event_handler(Events.ITERATION_COMPLETED, self._maybe_stop)
         if training.evaluator is not None:
             training.evaluator.add_event_handler(Events.COMPLETED, self._on_validation)
+
+    def _proximal(self, mu: float) -> ProximalLoss:
+        trainer = self.training.trainer
+        loss = getattr(trainer, "loss_function", None)
+        if not callable(loss):
+            raise ExecutorError(
+                "fedprox_mu needs a trainer with a loss_function (a MONAI SupervisedTrainer)",
+                "/fl/client/client_trainer/args/fedprox_mu",
+            )
+        proximal = ProximalLoss(loss, self.training.network, mu)
+        trainer.loss_function = proximal
+        return proximal
 
     def _on_validation(self, engine: Any) -> None:
         """Keep the metrics of validations run *by training* (the plan's ValidationHandler),
@@ -155,6 +178,8 @@ class ClientTrainer:
         started = time.perf_counter()
         self._validated = {}
         self._training = True
+        if self.proximal is not None:
+            self.proximal.anchor()  # the weights this round starts from: the global model
         try:
             if self.steps_aggregation > 0:
                 self._stop_at = before + self.steps_aggregation

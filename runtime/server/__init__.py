@@ -2,7 +2,9 @@
 
 Public API (imported lazily, so reading a config does not import torch):
 
-* :func:`run_server` / :class:`FederatedServer` — the round workflow (:mod:`.workflow`);
+* :func:`run_server` / :class:`FederatedServer` — the round workflow (:mod:`.workflow`,
+  which puts together :mod:`.membership`, :mod:`.phases`, :mod:`.rounds`, :mod:`.crossval`
+  and :mod:`.records`; aggregation is a :mod:`mmarc.runtime.aggregation` strategy);
 * :func:`server_config` / :class:`ServerConfig` — ``fl.server_settings`` (:mod:`.config`);
 * :class:`ModelPersistor` — ``FL_global_model.pt`` and resuming (:mod:`.persistor`);
 * :class:`ServerError`, :class:`FLConfigError` — one-line errors for the CLI.

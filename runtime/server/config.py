@@ -3,7 +3,8 @@
 The settings, their constraints and their defaults are defined once, in
 :mod:`mmarc.plan.fl`; the compiler wrote their effective values into the plan and
 :func:`mmarc.plan.load_plan` validated them. What is left here is what only the runtime
-knows: which aggregator it can run, and how a filter component becomes a filter.
+knows: which aggregation strategy the ``aggregator`` component names
+(:func:`server_strategy`), and how a filter component becomes a filter.
 
 Nothing here imports torch: the CLI and the simulator's launcher read this to check a
 run before starting processes.
@@ -17,18 +18,17 @@ from typing import Any
 from mmarc.plan import FLConfigError, FLServerSettings, Plan
 from mmarc.plan.fl import merge_exclude
 
+from ..aggregation.registry import StrategyConfigError, StrategySpec, strategy_spec
 from ..filters import Filter, FilterConfigError, build_filter
 
 __all__ = [
-    "AGGREGATOR_TARGET",
     "FLConfigError",
     "ServerConfig",
     "filter_chain",
     "merge_exclude",
     "server_config",
+    "server_strategy",
 ]
-
-AGGREGATOR_TARGET = "mmarc.runtime.aggregation.InTimeAccumulator"
 
 #: The server's settings, validated (the plan model; rounds are Clara's 0-based numbers).
 ServerConfig = FLServerSettings
@@ -57,19 +57,24 @@ def filter_chain(entries: Any, pointer: str) -> list[Filter]:
     return chain
 
 
-def server_config(plan: Plan) -> ServerConfig:
-    """The plan's server settings; :class:`FLConfigError` when it cannot run federated."""
-    settings = plan.server_settings
+def server_strategy(plan: Plan) -> StrategySpec:
+    """The aggregation strategy the plan's ``aggregator`` component names (FedAvg when it
+    names none); :class:`FLConfigError` at the argument at fault."""
     section = plan.fl.server if plan.fl is not None else None
-    if settings is None or section is None:
+    aggregator = section.get("aggregator") if section is not None else None
+    try:
+        return strategy_spec(aggregator)
+    except StrategyConfigError as exc:
+        raise FLConfigError(str(exc), f"/fl/server/aggregator/{exc.key}") from None
+
+
+def server_config(plan: Plan) -> ServerConfig:
+    """The plan's server settings; :class:`FLConfigError` when it cannot run federated
+    (no ``config_fed_server.json``, or an aggregator mmarc does not run)."""
+    settings = plan.server_settings
+    if settings is None or plan.fl is None or plan.fl.server is None:
         raise FLConfigError(
             "the MMAR has no config_fed_server.json, so it cannot run federated", "/fl/server"
         )
-    aggregator = section.get("aggregator")
-    if isinstance(aggregator, Mapping) and aggregator.get("path") not in (None, AGGREGATOR_TARGET):
-        raise FLConfigError(
-            f"aggregator {aggregator.get('name') or aggregator.get('path')!r} is not one mmarc "
-            "runs; use InTimeAccumulateWeightedAggregator",
-            "/fl/server/aggregator",
-        )
+    server_strategy(plan)
     return settings

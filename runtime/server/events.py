@@ -22,6 +22,11 @@ client_compute    client  round, client, seconds = compute_s (validation of the 
 bytes             client  round, client, down, up (payload bytes of the task and result)
 aggregation_start server  round (the round's last awaited result is in)
 round_end         server  round, seconds (round wall time), bytes (moved in the round)
+rejected          server  round, client, task, reason: a client's result (an update, its
+                          metrics, validation results) the server refused; the round
+                          goes on without it
+aggregate_refused server  round, reason: the round's aggregate was not usable (not
+                          finite...); the global model stays as it was
 ================= ======= ===============================================================
 
 Where the file is: the ``events_path`` argument, else ``$MMARC_EVENTS`` when it names a
@@ -32,10 +37,17 @@ file, else ``$FL_BENCH_EVENTS`` (the benchmark driver's variable), else
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: A live view's callback: small dicts such as ``{"event": "round", ...}``.
+Progress = Callable[[dict[str, Any]], None]
 
 ENV_VARS = ("MMARC_EVENTS", "FL_BENCH_EVENTS")
 
@@ -70,3 +82,26 @@ class EventLog:
             os.write(fd, line)
         finally:
             os.close(fd)
+
+
+class Reporter:
+    """The server's two outlets: the progress callback (live views, on the workflow
+    thread) and the event log (a file). A broken view never stops the federation."""
+
+    def __init__(self, on_progress: Progress | None, events: EventLog) -> None:
+        self.on_progress = on_progress
+        self.events = events
+
+    def progress(self, **info: Any) -> None:
+        if self.on_progress is not None:
+            try:
+                self.on_progress(info)
+            except Exception as exc:
+                log.warning("progress callback failed: %s", exc)
+
+    def rejected(self, *, client: str, round: int, task: str, reason: str) -> None:
+        """A client's result refused: logged, in the event log, and shown."""
+        reason = reason[:500]
+        log.error("%s result of %s refused: %s", task, client, reason)
+        self.events.emit("rejected", round=round, client=client, task=task, reason=reason)
+        self.progress(event="client_error", client=client, detail=f"{task} refused: {reason}")

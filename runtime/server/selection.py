@@ -76,3 +76,12 @@ class BestModelSelector:
                 return None
         self.best = {"metric": name, "value": value, "round": int(round_)}
         return self.best
+
+
+def combined_metric(of_round: int, reports: Iterable[Report]) -> dict[str, Any] | None:
+    """``{"round", "metric", "value"}``: the combined report on the global model of
+    ``of_round``, as metrics.jsonl and the progress view show it (None: no report)."""
+    combined = combine(reports)
+    if combined is None:
+        return None
+    return {"round": of_round, "metric": combined[0], "value": combined[1]}
