@@ -269,7 +269,7 @@ def decode_body(
         return _decode_tensors(header, [_as_view(frame) for frame in frames], limits, into)
     except ProtocolError:
         raise
-    except Exception as exc:  # noqa: BLE001 - the backstop described above
+    except Exception as exc:  # the backstop described above
         raise ProtocolError(
             f"message could not be decoded ({type(exc).__name__}: {str(exc)[:200]})"
         ) from None

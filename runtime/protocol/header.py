@@ -82,6 +82,28 @@ class MessageKind(StrEnum):
     ERROR = "error"  # either way: meta["code"], meta["detail"]
 
 
+#: The kinds each side may send; anything else arriving is refused as a protocol error.
+SENT_BY_CLIENT = frozenset(
+    (
+        MessageKind.REGISTER,
+        MessageKind.RESULT,
+        MessageKind.HEARTBEAT,
+        MessageKind.BYE,
+        MessageKind.ERROR,
+    )
+)
+SENT_BY_SERVER = frozenset(
+    (
+        MessageKind.REGISTERED,
+        MessageKind.REFUSED,
+        MessageKind.TASK,
+        MessageKind.HEARTBEAT_ACK,
+        MessageKind.BYE,
+        MessageKind.ERROR,
+    )
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Upper bounds applied to every received message before anything is allocated.
@@ -367,7 +389,7 @@ def parse_header(raw: memoryview | bytes, limits: Limits = DEFAULT_LIMITS) -> He
         return _parse(raw, limits)
     except ProtocolError:
         raise
-    except Exception as exc:  # noqa: BLE001 - backstop: a gap in the checks stays a refusal
+    except Exception as exc:  # backstop: a gap in the checks stays a refusal
         raise ProtocolError(
             f"header could not be parsed ({type(exc).__name__}: {str(exc)[:200]})"
         ) from None

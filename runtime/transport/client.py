@@ -25,13 +25,14 @@ import zmq
 
 from ..protocol import (
     DEFAULT_LIMITS,
+    SENT_BY_SERVER,
     Header,
     Limits,
     MessageKind,
     Payload,
     ProtocolError,
     VersionMismatch,
-    decode,
+    decode_body,
     encode,
     is_valid_client_name,
 )
@@ -42,7 +43,9 @@ from .message import (
     Rejection,
     TransportError,
     payload_for,
+    routing_id,
 )
+from .receive import Received, read_message
 from .security import SecurityConfig
 from .server import HEARTBEAT_SUFFIX
 from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, client_socket, new_context
@@ -54,6 +57,20 @@ _AUTH_FAILURES = (
     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
 )
+
+
+def _decoded(
+    received: Received, limits: Limits, into: Mapping[str, np.ndarray] | None
+) -> tuple[Header, dict[str, np.ndarray]]:
+    """Header and tensors of a message from the server, or the ProtocolError refusing it."""
+    if received.error is not None:
+        raise received.error
+    assert received.header is not None
+    header = received.header
+    tensors = decode_body(header, received.frames, limits, into=into)
+    if header.kind not in SENT_BY_SERVER:
+        raise ProtocolError(f"a server cannot send {header.kind.value!r} messages")
+    return header, tensors
 
 
 class _Heartbeat(threading.Thread):
@@ -86,7 +103,7 @@ class _Heartbeat(threading.Thread):
         socket = client_socket(
             owner._context,
             self._connect,
-            identity=(owner.name + HEARTBEAT_SUFFIX).encode(),
+            identity=owner.routing_id + HEARTBEAT_SUFFIX.encode(),
             security=owner._security,
             options=owner._options,
             immediate=True,
@@ -124,11 +141,11 @@ class _Heartbeat(threading.Thread):
             del self._sent[next(iter(self._sent))]
 
     def _read_ack(self, socket: zmq.Socket[Any], control: zmq.Socket[Any]) -> None:
-        try:
-            frames = socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
-            header, _ = decode(frames, self._owner.limits)
-        except zmq.Again:
+        received = read_message(socket, self._owner.limits, routed=False)
+        if received is None:
             return
+        try:
+            header, _ = _decoded(received, self._owner.limits, None)
         except ProtocolError as exc:
             log.warning("heartbeat socket: bad message from server: %s", exc)
             return
@@ -182,8 +199,10 @@ class ClientEndpoint:
         self._own_context = context is None
         self._context = context if context is not None else new_context(options)
         self._ids = MessageIds()
+        #: this endpoint's routing id, unguessable by other peers (see ``routing_id``)
+        self.routing_id = routing_id(name)
         self._socket = client_socket(
-            self._context, connect, identity=name.encode(), security=security, options=options
+            self._context, connect, identity=self.routing_id, security=security, options=options
         )
         # Only to tell "the server rejected our key" from "the server is silent".
         self._monitor = self._socket.get_monitor_socket(_AUTH_FAILURES)
@@ -393,13 +412,12 @@ class ClientEndpoint:
                 return None
 
     def _receive_one(self, want_registration: bool) -> Message | None:
-        try:
-            frames = self._socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
-        except zmq.Again:
+        received = read_message(self._socket, self.limits, routed=False)
+        if received is None:
             return None
         now = time.monotonic()
         try:
-            header, tensors = decode(frames, self.limits, into=self._into)
+            header, tensors = _decoded(received, self.limits, self._into)
         except VersionMismatch as exc:
             # Nothing can be exchanged with this server; say so instead of timing out.
             self._registered = False

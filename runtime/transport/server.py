@@ -23,17 +23,27 @@ import zmq
 from ..protocol import (
     DEFAULT_LIMITS,
     PROTOCOL_VERSION,
+    SENT_BY_CLIENT,
     Header,
     Limits,
     MessageKind,
     Payload,
     ProtocolError,
     VersionMismatch,
-    decode,
+    decode_body,
     encode,
     is_valid_client_name,
 )
-from .message import ClientInfo, Message, MessageIds, Rejection, TransportError, payload_for
+from .message import (
+    ClientInfo,
+    Message,
+    MessageIds,
+    Rejection,
+    TransportError,
+    payload_for,
+    routing_name,
+)
+from .receive import Received, read_message
 from .security import SecurityConfig
 from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, new_context, server_socket
 
@@ -73,6 +83,7 @@ class ServerEndpoint:
         self.run_id = run_id
         self.plan_hash = plan_hash
         self.limits = limits
+        self._configured_limits = limits
         self._secure = security is not None
         self._admit = admit
         self._own_context = context is None
@@ -171,6 +182,16 @@ class ServerEndpoint:
                 failed[client] = exc
         return failed
 
+    def expect_payload(self, nbytes: int, tensors: int, margin: float = 0.25) -> None:
+        """Bound every message from now on by a payload of ``nbytes`` in ``tensors`` tensors.
+
+        The workflow calls it with its global model: no honest client sends much more
+        than the model, so a message is refused, and the rest of it dropped unread, once
+        it goes past the model's size plus ``margin`` (see :meth:`Limits.for_payload`).
+        Calling it again (a model of another size) starts from the configured limits.
+        """
+        self.limits = self._configured_limits.for_payload(nbytes, tensors, margin)
+
     def last_seen(self, client: str) -> float | None:
         """``time.monotonic()`` of the client's last valid message or heartbeat."""
         info = self._clients.get(client)
@@ -248,16 +269,30 @@ class ServerEndpoint:
         log.warning("rejected message from %r: %s", identity[:64], error)
 
     def _receive_one(self) -> None:
-        try:
-            frames = self._socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
-        except zmq.Again:
+        """Read, check and route one message; nothing a peer sends escapes from here."""
+        received = read_message(self._socket, self.limits, routed=True)
+        if received is None:
             return
-        now = time.monotonic()
-        identity = frames[0].bytes
+        identity = received.identity
         try:
-            if len(frames) < 2:
-                raise ProtocolError("message has no header frame")
-            header, tensors = decode(frames[1:], self.limits)
+            self._handle(received)
+        except Exception as exc:  # one message must never stop the server
+            log.exception("message from %r could not be handled", identity[:64])
+            self._reject(identity, ProtocolError(f"message could not be handled: {exc!r:.200}"))
+
+    def _handle(self, received: Received) -> None:
+        now = time.monotonic()
+        identity = received.identity
+        if received.dropped_bytes:
+            self.stats["dropped_bytes"] += received.dropped_bytes
+        try:
+            if received.error is not None:
+                raise received.error
+            assert received.header is not None
+            header = received.header
+            tensors = decode_body(header, received.frames, self.limits)
+            if header.kind not in SENT_BY_CLIENT:
+                raise ProtocolError(f"a client cannot send {header.kind.value!r} messages")
         except VersionMismatch as exc:
             self._reject(identity, exc)
             peer = f"{exc.peer[0]}.{exc.peer[1]}"
@@ -280,10 +315,8 @@ class ServerEndpoint:
                 identity, MessageKind.ERROR, "", meta={"code": "malformed", "detail": str(exc)}
             )
             return
-        user_id = ""
-        if self._secure:  # set by the ZAP handler: the participant bound to the client key
-            property_value = frames[1].get("User-Id")
-            user_id = property_value if isinstance(property_value, str) else ""
+        # set by the ZAP handler: the participant bound to the key of the connection
+        user_id = received.user_id if self._secure else ""
         message = Message(header, tensors, identity, user_id, now)
         self.stats[header.kind.value] += 1
         self._dispatch(message)
@@ -312,7 +345,7 @@ class ServerEndpoint:
         if kind is MessageKind.HEARTBEAT:
             known = info is not None and identity in (
                 info.identity,
-                (name + HEARTBEAT_SUFFIX).encode(),
+                info.identity + HEARTBEAT_SUFFIX.encode(),
             )
             if known and info is not None:
                 info.last_seen = message.received_at
@@ -353,8 +386,11 @@ class ServerEndpoint:
         reason = ""
         if not name:
             reason = "register carries no client name"
-        elif identity != name.encode():
-            reason = "register must come from the socket whose routing id is the client name"
+        elif routing_name(identity) != name:
+            reason = (
+                "register must come from a socket whose routing id is the client name "
+                "plus a random token (name/token)"
+            )
         elif header.run_id != self.run_id:
             reason = f"client joins run {header.run_id!r}, server runs {self.run_id!r}"
         elif self.plan_hash and header.plan_hash != self.plan_hash:
