@@ -30,6 +30,7 @@ from mmarc.runtime.protocol import (
     encode,
 )
 from mmarc.runtime.transport import (
+    DEFAULT_SOCKET_OPTIONS,
     ClientEndpoint,
     CurveKeyPair,
     SecurityConfig,
@@ -454,3 +455,24 @@ def test_client_routing_ids_are_fresh_per_endpoint() -> None:
         finally:
             one.close(bye=False)
             two.close(bye=False)
+
+
+def test_a_peer_flooding_a_busy_server_is_held_back_not_dropped() -> None:
+    """Per connection the server queues at most ``server_recv_hwm`` messages; the rest
+    wait in the peer's own queue (TCP backpressure) and all arrive once it reads."""
+    with ServerEndpoint(run_id=RUN) as server:
+        assert server._socket.getsockopt(zmq.RCVHWM) == DEFAULT_SOCKET_OPTIONS.server_recv_hwm
+        context = zmq.Context()
+        flood = dealer(context, server.endpoint, b"mallory")
+        count = 4 * DEFAULT_SOCKET_OPTIONS.server_recv_hwm
+        frame = memoryview(np.zeros(256 * 1024, np.uint8))
+        try:
+            for _ in range(count):  # the server is busy: it reads nothing meanwhile
+                flood.send_multipart([header_frame(), frame], copy=False)
+            deadline = time.monotonic() + 30
+            while server.stats["rejected"] < count and time.monotonic() < deadline:
+                server.recv(0.05)
+        finally:
+            flood.close()
+            context.term()
+        assert server.stats["rejected"] == count
