@@ -108,9 +108,12 @@ SENT_BY_SERVER = frozenset(
 class Limits:
     """Upper bounds applied to every received message before anything is allocated.
 
-    The defaults suit models up to tens of GB; lower them on servers that face many
-    untrusted peers. ``max_frame_bytes`` is also handed to ZeroMQ (``MAXMSGSIZE``), so an
-    oversized frame drops the connection before it is buffered.
+    The defaults suit models up to tens of GB; a server tightens them to its global model
+    with :meth:`for_payload`. ``max_frame_bytes`` is also handed to ZeroMQ
+    (``MAXMSGSIZE``), so an oversized frame drops the connection before it is buffered;
+    ``max_frames`` and ``max_total_bytes`` bound a message as it is read frame by frame
+    (see :func:`~.codec.frame_budget`). ``max_ndim`` bounds a shape's rank and
+    ``max_total_bytes`` also its element count; ``max_meta_depth`` the nesting of ``meta``.
     """
 
     max_header_bytes: int = 4 * 1024 * 1024

@@ -6,6 +6,14 @@ blocks in ``zmq_poll`` until a message or the timeout, never in a sleep loop) an
 registrations are admitted or refused, heartbeats are acknowledged and recorded,
 malformed messages are rejected (recorded in :attr:`ServerEndpoint.rejected`, answered
 with an ``error``) and never reach the caller or stop the endpoint.
+
+Every message is read frame by frame against what its header announces (see
+:mod:`.receive`) and against limits the workflow derives from its global model
+(:meth:`ServerEndpoint.expect_payload`); only the kinds a client may send are accepted;
+any failure while handling one message is contained to that message. A client is
+routed to by the ``name/token`` routing id of the connection it registered from (see
+:func:`.message.routing_id`), and with CurveZMQ only a connection authenticated with
+that site's key can register it.
 """
 
 from __future__ import annotations
@@ -49,11 +57,15 @@ from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, new_context, server_
 
 log = logging.getLogger(__name__)
 
-#: Suffix of the routing id of a client's heartbeat socket (client names cannot hold '/').
+#: Suffix of the routing id of a client's heartbeat socket: its data socket's routing id
+#: plus this (a registration can never come from it: see ``routing_name``).
 HEARTBEAT_SUFFIX = "/hb"
 
 #: ``admit(message) -> None`` to accept a registration, or a reason string to refuse it.
 AdmitHook = Callable[[Message], str | None]
+
+#: Rejections logged one by one before only every 1000th is (all are counted in ``stats``).
+_LOGGED_REJECTIONS = 100
 
 _VERSION_TEXT = f"{PROTOCOL_VERSION[0]}.{PROTOCOL_VERSION[1]}"
 
@@ -264,9 +276,13 @@ class ServerEndpoint:
             log.debug("reply %s to %r dropped: %s", kind, identity, exc)
 
     def _reject(self, identity: bytes, error: ProtocolError) -> None:
+        """Count and record a refused message; log the first ones and then one in 1000,
+        so that a flood of hostile messages cannot fill the server's disk with lines."""
         self.stats["rejected"] += 1
+        count = self.stats["rejected"]
         self.rejected.append(Rejection(identity, error, time.monotonic()))
-        log.warning("rejected message from %r: %s", identity[:64], error)
+        if count <= _LOGGED_REJECTIONS or count % 1000 == 0:
+            log.warning("rejected message #%d from %r: %s", count, identity[:64], error)
 
     def _receive_one(self) -> None:
         """Read, check and route one message; nothing a peer sends escapes from here."""
