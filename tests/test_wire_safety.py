@@ -402,7 +402,8 @@ def test_routing_id_is_bound_to_the_authenticated_site() -> None:
                 wait_event(monitor, zmq.EVENT_HANDSHAKE_SUCCEEDED)
                 socket.disable_monitor()
                 monitor.close()
-                assert reply(server, socket).kind is MessageKind.HEARTBEAT_ACK
+                answer = reply(server, socket)  # its routing id names another site
+                assert answer.kind is MessageKind.REFUSED and answer.meta["code"] == "identity"
             server.send("site-b", MessageKind.TASK, round=0, meta={"task": "train"})
             task = site_b.recv(timeout=10)
             assert task is not None and task.kind is MessageKind.TASK
@@ -410,7 +411,7 @@ def test_routing_id_is_bound_to_the_authenticated_site() -> None:
                 assert not socket.poll(300)
             # Registering as site-b with site-a's key, or as site-a from a routing id
             # that names site-b: both refused.
-            for socket, claim in ((hijackers[1], "site-b"), (hijackers[1], "site-a")):
+            for socket, claim in ((hijackers[1], "site-b"), (hijackers[0], "site-a")):
                 socket.send_multipart(
                     encode(Header(MessageKind.REGISTER, run_id=RUN, client=claim, msg_id="r"))
                 )

@@ -340,10 +340,16 @@ class ServerEndpoint:
     def _dispatch(self, message: Message) -> None:
         header, identity = message.header, message.identity
         name = header.client
-        if self._secure and name != message.user_id:
+        owner = routing_name(identity.removesuffix(HEARTBEAT_SUFFIX.encode()))
+        if self._secure and (name != message.user_id or owner != message.user_id):
+            # both the name the header claims and the one in the routing id must be the
+            # participant whose key authenticated the connection
             self._reject(
                 identity,
-                ProtocolError(f"client name {name!r} does not match its key ({message.user_id!r})"),
+                ProtocolError(
+                    f"client name {name!r} or routing id {identity[:64]!r} does not match "
+                    f"its key ({message.user_id!r})"
+                ),
             )
             self._reply(
                 identity,
