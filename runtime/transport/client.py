@@ -32,7 +32,6 @@ from ..protocol import (
     Payload,
     ProtocolError,
     VersionMismatch,
-    decode_body,
     encode,
     is_valid_client_name,
 )
@@ -45,7 +44,7 @@ from .message import (
     payload_for,
     routing_id,
 )
-from .receive import Received, read_message
+from .receive import decode_received, read_message
 from .security import SecurityConfig
 from .server import HEARTBEAT_SUFFIX
 from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, client_socket, new_context
@@ -57,20 +56,6 @@ _AUTH_FAILURES = (
     | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL
     | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
 )
-
-
-def _decoded(
-    received: Received, limits: Limits, into: Mapping[str, np.ndarray] | None
-) -> tuple[Header, dict[str, np.ndarray]]:
-    """Header and tensors of a message from the server, or the ProtocolError refusing it."""
-    if received.error is not None:
-        raise received.error
-    assert received.header is not None
-    header = received.header
-    tensors = decode_body(header, received.frames, limits, into=into)
-    if header.kind not in SENT_BY_SERVER:
-        raise ProtocolError(f"a server cannot send {header.kind.value!r} messages")
-    return header, tensors
 
 
 class _Heartbeat(threading.Thread):
@@ -145,7 +130,7 @@ class _Heartbeat(threading.Thread):
         if received is None:
             return
         try:
-            header, _ = _decoded(received, self._owner.limits, None)
+            header, _ = decode_received(received, self._owner.limits, SENT_BY_SERVER)
         except ProtocolError as exc:
             log.warning("heartbeat socket: bad message from server: %s", exc)
             return
@@ -417,7 +402,9 @@ class ClientEndpoint:
             return None
         now = time.monotonic()
         try:
-            header, tensors = _decoded(received, self.limits, self._into)
+            header, tensors = decode_received(
+                received, self.limits, SENT_BY_SERVER, into=self._into
+            )
         except VersionMismatch as exc:
             # Nothing can be exchanged with this server; say so instead of timing out.
             self._registered = False

@@ -19,14 +19,24 @@ exists, and that it is released as it is read rather than copied.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import zmq
 
-from ..protocol import Header, Limits, ProtocolError, frame_budget, parse_header
+from ..protocol import (
+    Header,
+    Limits,
+    MessageKind,
+    ProtocolError,
+    decode_body,
+    frame_budget,
+    parse_header,
+)
 
-__all__ = ["Received", "read_message"]
+__all__ = ["Received", "decode_received", "read_message"]
 
 
 @dataclass(slots=True)
@@ -115,3 +125,27 @@ def read_message(socket: zmq.Socket[Any], limits: Limits, *, routed: bool) -> Re
         out.frames.append(frame)
     out.header = header
     return out
+
+
+def decode_received(
+    received: Received,
+    limits: Limits,
+    kinds: Set[MessageKind],
+    *,
+    into: Mapping[str, np.ndarray] | None = None,
+) -> tuple[Header, dict[str, np.ndarray]]:
+    """Header and tensors of a message as read, or the :class:`ProtocolError` refusing it.
+
+    ``kinds``: what the other side may send (``SENT_BY_CLIENT`` on the server,
+    ``SENT_BY_SERVER`` on a client); any other kind is refused. ``into``: see
+    :func:`~..protocol.decode`.
+    """
+    if received.error is not None:
+        raise received.error
+    header = received.header
+    if header is None:
+        raise ProtocolError("message has no header frame")
+    tensors = decode_body(header, received.frames, limits, into=into)
+    if header.kind not in kinds:
+        raise ProtocolError(f"the other side cannot send {header.kind.value!r} messages")
+    return header, tensors

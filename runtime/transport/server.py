@@ -38,7 +38,6 @@ from ..protocol import (
     Payload,
     ProtocolError,
     VersionMismatch,
-    decode_body,
     encode,
     is_valid_client_name,
 )
@@ -51,7 +50,7 @@ from .message import (
     payload_for,
     routing_name,
 )
-from .receive import Received, read_message
+from .receive import Received, decode_received, read_message
 from .security import SecurityConfig
 from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, new_context, server_socket
 
@@ -302,13 +301,7 @@ class ServerEndpoint:
         if received.dropped_bytes:
             self.stats["dropped_bytes"] += received.dropped_bytes
         try:
-            if received.error is not None:
-                raise received.error
-            assert received.header is not None
-            header = received.header
-            tensors = decode_body(header, received.frames, self.limits)
-            if header.kind not in SENT_BY_CLIENT:
-                raise ProtocolError(f"a client cannot send {header.kind.value!r} messages")
+            header, tensors = decode_received(received, self.limits, SENT_BY_CLIENT)
         except VersionMismatch as exc:
             self._reject(identity, exc)
             peer = f"{exc.peer[0]}.{exc.peer[1]}"
