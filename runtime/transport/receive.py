@@ -118,7 +118,7 @@ def read_message(socket: zmq.Socket[Any], limits: Limits, *, routed: bool) -> Re
             out.error = ProtocolError(
                 f"message goes past the {max_frames} frame(s) / {max_bytes} bytes its header "
                 f"announces (limit {limits.max_frames} frames, {limits.max_total_bytes} bytes); "
-                "the rest was dropped unread"
+                "the rest was read and dropped, never kept"
             )
             return out
         total += size
