@@ -197,7 +197,7 @@ class ServerEndpoint:
         """Bound every message from now on by a payload of ``nbytes`` in ``tensors`` tensors.
 
         The workflow calls it with its global model: no honest client sends much more
-        than the model, so a message is refused, and the rest of it dropped unread, once
+        than the model, so a message is refused, and the rest of it dropped as it is read, once
         it goes past the model's size plus ``margin`` (see :meth:`Limits.for_payload`).
         Calling it again (a model of another size) starts from the configured limits.
         """
