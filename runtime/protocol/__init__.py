@@ -5,12 +5,24 @@ any problem is a :class:`ProtocolError`. See :mod:`.header` for the wire layout 
 compatibility rule, :mod:`.codec` for the zero-copy framing.
 """
 
-from .codec import DEFAULT_PACK_THRESHOLD, EMPTY_PAYLOAD, Payload, as_numpy, decode, encode, prepare
+from .codec import (
+    DEFAULT_PACK_THRESHOLD,
+    EMPTY_PAYLOAD,
+    Payload,
+    as_numpy,
+    decode,
+    decode_body,
+    encode,
+    frame_budget,
+    prepare,
+)
 from .errors import ProtocolError, VersionMismatch
 from .header import (
     DEFAULT_CHUNK_BYTES,
     DEFAULT_LIMITS,
     PROTOCOL_VERSION,
+    SENT_BY_CLIENT,
+    SENT_BY_SERVER,
     WIRE_DTYPES,
     Header,
     Limits,
@@ -26,6 +38,8 @@ __all__ = [
     "DEFAULT_PACK_THRESHOLD",
     "EMPTY_PAYLOAD",
     "PROTOCOL_VERSION",
+    "SENT_BY_CLIENT",
+    "SENT_BY_SERVER",
     "WIRE_DTYPES",
     "Header",
     "Limits",
@@ -36,7 +50,9 @@ __all__ = [
     "VersionMismatch",
     "as_numpy",
     "decode",
+    "decode_body",
     "encode",
+    "frame_budget",
     "is_valid_client_name",
     "parse_header",
     "prepare",

@@ -155,8 +155,30 @@ def _as_view(frame: Any) -> memoryview:
     return view
 
 
+def frame_budget(header: Header, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+    """How many data frames, and at most how many bytes, may follow ``header``.
+
+    Pure arithmetic on the validated manifest, so a receiver can stop reading a message
+    at the first frame past what its header announced, before it holds the excess: chunk
+    frames have exact sizes and a shared frame is at most one chunk (see :func:`prepare`).
+    """
+    chunk = header.chunk_bytes
+    frames = 0
+    chunked = 0
+    for spec in header.tensors:
+        if spec.nbytes > chunk:
+            frames = max(frames, spec.frame + math.ceil(spec.nbytes / chunk))
+            chunked += spec.nbytes
+        else:
+            frames = max(frames, spec.frame + 1)
+    frames = min(frames, limits.max_frames)
+    shared = max(0, frames - chunked // chunk)
+    return frames, min(chunked + shared * chunk, limits.max_total_bytes + frames * _ALIGN)
+
+
 def _check_layout(specs: Sequence[TensorSpec], sizes: Sequence[int], chunk: int) -> None:
-    """Every tensor inside its frames, no overlaps, chunk frames exact, no stray frames."""
+    """Every tensor inside its frames, no overlaps, chunk frames exact, shared frames at
+    most one chunk, no stray frames."""
     owner: dict[int, str] = {}  # frame -> name of the large tensor that owns it
     packed: dict[int, list[tuple[int, int, str]]] = {}
     for spec in specs:
@@ -180,6 +202,8 @@ def _check_layout(specs: Sequence[TensorSpec], sizes: Sequence[int], chunk: int)
     for index, parts in packed.items():
         if index in owner:
             raise ProtocolError(f"frame {index} is both a chunk of {owner[index]!r} and shared")
+        if sizes[index] > chunk:
+            raise ProtocolError(f"shared frame {index} is {sizes[index]} bytes, more than a chunk")
         parts.sort()
         end = 0
         for offset, nbytes, name in parts:
@@ -224,9 +248,41 @@ def decode(
     """
     if not frames:
         raise ProtocolError("empty message")
-    views = [_as_view(frame) for frame in frames]
-    header = parse_header(views[0], limits)
-    data = views[1:]
+    header = parse_header(_as_view(frames[0]), limits)
+    return header, decode_body(header, frames[1:], limits, into=into)
+
+
+def decode_body(
+    header: Header,
+    frames: Sequence[Any],
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    into: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """The tensors of a message whose header was already parsed (see :func:`decode`).
+
+    Every failure is a :class:`ProtocolError`, whatever raised it: the checks before the
+    allocations are meant to make the allocations safe, and this is the backstop that
+    keeps a gap in them from ever taking the receiving process down.
+    """
+    try:
+        return _decode_tensors(header, [_as_view(frame) for frame in frames], limits, into)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # the backstop described above
+        raise ProtocolError(
+            f"message could not be decoded ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
+
+
+def _decode_tensors(
+    header: Header,
+    data: list[memoryview],
+    limits: Limits,
+    into: Mapping[str, np.ndarray] | None,
+) -> dict[str, np.ndarray]:
+    if len(data) > limits.max_frames:
+        raise ProtocolError(f"message has {len(data)} tensor frames, limit {limits.max_frames}")
     for index, view in enumerate(data):
         if len(view) > limits.max_frame_bytes:
             raise ProtocolError(f"frame {index} is larger than {limits.max_frame_bytes} bytes")
@@ -258,4 +314,4 @@ def decode(
             if array.ctypes.data % dtype.alignment:
                 array = array.copy()
         out[spec.name] = array
-    return header, out
+    return out

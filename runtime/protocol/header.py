@@ -25,7 +25,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -82,22 +82,71 @@ class MessageKind(StrEnum):
     ERROR = "error"  # either way: meta["code"], meta["detail"]
 
 
+#: The kinds each side may send; anything else arriving is refused as a protocol error.
+SENT_BY_CLIENT = frozenset(
+    (
+        MessageKind.REGISTER,
+        MessageKind.RESULT,
+        MessageKind.HEARTBEAT,
+        MessageKind.BYE,
+        MessageKind.ERROR,
+    )
+)
+SENT_BY_SERVER = frozenset(
+    (
+        MessageKind.REGISTERED,
+        MessageKind.REFUSED,
+        MessageKind.TASK,
+        MessageKind.HEARTBEAT_ACK,
+        MessageKind.BYE,
+        MessageKind.ERROR,
+    )
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Upper bounds applied to every received message before anything is allocated.
 
-    The defaults suit models up to tens of GB; lower them on servers that face many
-    untrusted peers. ``max_frame_bytes`` is also handed to ZeroMQ (``MAXMSGSIZE``), so an
-    oversized frame drops the connection before it is buffered.
+    The defaults suit models up to tens of GB; a server tightens them to its global model
+    with :meth:`for_payload`. ``max_frame_bytes`` is also handed to ZeroMQ
+    (``MAXMSGSIZE``), so an oversized frame drops the connection before it is buffered;
+    ``max_frames`` and ``max_total_bytes`` bound a message as it is read frame by frame
+    (see :func:`~.codec.frame_budget`). ``max_ndim`` bounds a shape's rank and
+    ``max_total_bytes`` also its element count; ``max_meta_depth`` the nesting of ``meta``.
     """
 
     max_header_bytes: int = 4 * 1024 * 1024
     max_frame_bytes: int = 64 * 1024 * 1024
+    max_frames: int = 65_536
     max_tensors: int = 100_000
     max_total_bytes: int = 64 * 1024**3
     max_ndim: int = 32
     max_name_chars: int = 1024
     max_text_chars: int = 256
+    max_meta_depth: int = 8
+
+    def for_payload(self, nbytes: int, tensors: int, margin: float = 0.25) -> Limits:
+        """These limits tightened to messages of about ``nbytes`` in ``tensors`` tensors.
+
+        Why: a server knows its global model, and no honest message is much larger than
+        it (a client's update has the model's names and shapes). Deriving the per-message
+        bounds from it, plus ``margin`` and a small fixed allowance for metrics-only
+        messages, makes a hostile message stop being read at about the model's size
+        instead of at the configured ceiling. Never loosens a limit.
+        """
+        if nbytes < 0 or tensors < 0 or margin < 0:
+            raise ValueError("payload size, tensor count and margin must be non-negative")
+        total = int(nbytes * (1 + margin)) + 1024 * 1024
+        count = int(tensors * (1 + margin)) + 16
+        # chunk frames of the largest honest chunk size, plus one shared frame per chunk
+        frames = 2 * (total // min(DEFAULT_CHUNK_BYTES, self.max_frame_bytes) + count) + 16
+        return replace(
+            self,
+            max_total_bytes=min(self.max_total_bytes, total),
+            max_tensors=min(self.max_tensors, count),
+            max_frames=min(self.max_frames, frames),
+        )
 
 
 DEFAULT_LIMITS = Limits()
@@ -280,7 +329,14 @@ def _tensor_spec(entry: Any, index: int, limits: Limits) -> TensorSpec:
         raise ProtocolError(f"{where}: byte length must be a non-negative integer")
     if nbytes > limits.max_total_bytes:
         raise ProtocolError(f"{where}: {nbytes} bytes, limit {limits.max_total_bytes}")
-    if math.prod(shape) * WIRE_DTYPES[dtype].itemsize != nbytes:
+    # Bounded even when a zero dimension makes the tensor empty: numpy refuses shapes
+    # whose non-zero dimensions multiply past its index range ("array is too big").
+    itemsize = WIRE_DTYPES[dtype].itemsize
+    if math.prod(dim for dim in shape if dim) * itemsize > limits.max_total_bytes:
+        raise ProtocolError(
+            f"{where}: shape {shape[:8]} has more elements than {limits.max_total_bytes} bytes hold"
+        )
+    if math.prod(shape) * itemsize != nbytes:
         raise ProtocolError(
             f"{where}: shape {shape[:8]} x itemsize {WIRE_DTYPES[dtype].itemsize} "
             f"!= byte length {nbytes}"
@@ -290,13 +346,59 @@ def _tensor_spec(entry: Any, index: int, limits: Limits) -> TensorSpec:
     return TensorSpec(name, dtype, tuple(shape), nbytes, frame, offset)
 
 
+#: The keys a header of this protocol version may hold (a newer minor version may add
+#: keys; those are ignored, per the compatibility rule in the module docstring).
+HEADER_KEYS = frozenset(
+    ("v", "kind", "run", "round", "client", "plan", "id", "re", "meta", "chunk", "tensors")
+)
+
+#: Largest magnitude of an integer in ``meta``: int64/uint64 range, so no arithmetic on
+#: a peer's number (steps, sample counts, metrics) can overflow a float or an array.
+_META_INT_BOUND = 2**64
+
+
+def _check_meta(value: Any, limits: Limits, path: str = "meta", depth: int = 0) -> None:
+    """``meta`` holds only JSON objects, lists, strings, bounded ints, finite floats,
+    booleans and null, nested at most ``limits.max_meta_depth`` deep, with short
+    printable keys (the JSON parser already refused NaN and infinities)."""
+    if isinstance(value, dict):
+        if depth >= limits.max_meta_depth:
+            raise ProtocolError(f"header field {path!r} is nested too deeply")
+        for key, item in value.items():
+            if len(key) > limits.max_text_chars or not key.isprintable():
+                raise ProtocolError(f"header field {path!r} has a key that is too long or odd")
+            _check_meta(item, limits, f"{path}.{key}"[:120], depth + 1)
+    elif isinstance(value, list):
+        if depth >= limits.max_meta_depth:
+            raise ProtocolError(f"header field {path!r} is nested too deeply")
+        for item in value:
+            _check_meta(item, limits, f"{path}[]"[:120], depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not -_META_INT_BOUND < value < _META_INT_BOUND:
+            raise ProtocolError(f"header field {path!r} holds an integer beyond 64 bits")
+    elif not (value is None or isinstance(value, str | float | bool)):
+        raise ProtocolError(f"header field {path!r} holds a {type(value).__name__}")
+
+
 def parse_header(raw: memoryview | bytes, limits: Limits = DEFAULT_LIMITS) -> Header:
     """Parse and validate a header frame; raises :class:`ProtocolError` on anything odd.
 
-    Checks each field's type and range; the tensor manifest against the dtype allow-list
-    and ``shape x itemsize == nbytes``; count and total size against ``limits``. Frame
-    layout is checked against the actual frames by :func:`decode`.
+    Allow-lists the header's fields, checks each one's type and range (``meta`` too, see
+    :func:`_check_meta`); the tensor manifest against the dtype allow-list, bounded
+    dimensions and ``shape x itemsize == nbytes``; count and total size against
+    ``limits``. Frame layout is checked against the actual frames by :func:`decode`.
     """
+    try:
+        return _parse(raw, limits)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # backstop: a gap in the checks stays a refusal
+        raise ProtocolError(
+            f"header could not be parsed ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
+
+
+def _parse(raw: memoryview | bytes, limits: Limits) -> Header:
     obj = _load_json(raw, limits)
     version = _version(obj)
     if version[0] != PROTOCOL_VERSION[0]:
@@ -307,6 +409,9 @@ def parse_header(raw: memoryview | bytes, limits: Limits = DEFAULT_LIMITS) -> He
             msg_id=_short(obj, "id"),
             client=_short(obj, "client"),
         )
+    if version[1] <= PROTOCOL_VERSION[1] and not HEADER_KEYS.issuperset(obj):
+        unknown = sorted(set(obj) - HEADER_KEYS)
+        raise ProtocolError(f"header holds unknown field(s) {', '.join(unknown)[:80]!r}")
     kind_text = obj.get("kind")
     try:
         kind = MessageKind(kind_text if isinstance(kind_text, str) else "")
@@ -318,6 +423,7 @@ def parse_header(raw: memoryview | bytes, limits: Limits = DEFAULT_LIMITS) -> He
     meta = obj.get("meta", {})
     if not isinstance(meta, dict):
         raise ProtocolError("header field 'meta' must be a JSON object")
+    _check_meta(meta, limits)
     chunk = _int(obj, "chunk", 4096, limits.max_frame_bytes, DEFAULT_CHUNK_BYTES)
     entries = obj.get("tensors", [])
     if not isinstance(entries, list):

@@ -206,6 +206,8 @@ class FederatedServer:
         """Train all rounds, validate, tell the clients the run is over, return."""
         if not self.global_weights:
             self.load_or_build()
+        model = self.global_weights.values()
+        self.endpoint.expect_payload(sum(int(np.asarray(w).nbytes) for w in model), len(model))
         cfg = self.config
         self.membership.heart_beat_timeout = cfg.heart_beat_timeout
         self.membership.max_num_clients = cfg.max_num_clients

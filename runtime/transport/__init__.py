@@ -6,7 +6,15 @@ Socket setup lives in :mod:`.sockets` only; CurveZMQ is one argument
 
 from .client import ClientEndpoint
 from .memory import keep_freed_memory
-from .message import ClientInfo, Message, RegistrationRefused, Rejection, TransportError
+from .message import (
+    ClientInfo,
+    Message,
+    RegistrationRefused,
+    Rejection,
+    TransportError,
+    routing_id,
+    routing_name,
+)
 from .security import CurveKeyPair, ParticipantAuthenticator, SecurityConfig
 from .server import HEARTBEAT_SUFFIX, ServerEndpoint
 from .sockets import (
@@ -36,5 +44,7 @@ __all__ = [
     "client_socket",
     "keep_freed_memory",
     "new_context",
+    "routing_id",
+    "routing_name",
     "server_socket",
 ]

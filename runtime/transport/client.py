@@ -25,13 +25,13 @@ import zmq
 
 from ..protocol import (
     DEFAULT_LIMITS,
+    SENT_BY_SERVER,
     Header,
     Limits,
     MessageKind,
     Payload,
     ProtocolError,
     VersionMismatch,
-    decode,
     encode,
     is_valid_client_name,
 )
@@ -42,7 +42,9 @@ from .message import (
     Rejection,
     TransportError,
     payload_for,
+    routing_id,
 )
+from .receive import decode_received, read_message
 from .security import SecurityConfig
 from .server import HEARTBEAT_SUFFIX
 from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, client_socket, new_context
@@ -86,7 +88,7 @@ class _Heartbeat(threading.Thread):
         socket = client_socket(
             owner._context,
             self._connect,
-            identity=(owner.name + HEARTBEAT_SUFFIX).encode(),
+            identity=owner.routing_id + HEARTBEAT_SUFFIX.encode(),
             security=owner._security,
             options=owner._options,
             immediate=True,
@@ -124,11 +126,11 @@ class _Heartbeat(threading.Thread):
             del self._sent[next(iter(self._sent))]
 
     def _read_ack(self, socket: zmq.Socket[Any], control: zmq.Socket[Any]) -> None:
-        try:
-            frames = socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
-            header, _ = decode(frames, self._owner.limits)
-        except zmq.Again:
+        received = read_message(socket, self._owner.limits, routed=False)
+        if received is None:
             return
+        try:
+            header, _ = decode_received(received, self._owner.limits, SENT_BY_SERVER)
         except ProtocolError as exc:
             log.warning("heartbeat socket: bad message from server: %s", exc)
             return
@@ -182,8 +184,10 @@ class ClientEndpoint:
         self._own_context = context is None
         self._context = context if context is not None else new_context(options)
         self._ids = MessageIds()
+        #: this endpoint's routing id, unguessable by other peers (see ``routing_id``)
+        self.routing_id = routing_id(name)
         self._socket = client_socket(
-            self._context, connect, identity=name.encode(), security=security, options=options
+            self._context, connect, identity=self.routing_id, security=security, options=options
         )
         # Only to tell "the server rejected our key" from "the server is silent".
         self._monitor = self._socket.get_monitor_socket(_AUTH_FAILURES)
@@ -393,13 +397,14 @@ class ClientEndpoint:
                 return None
 
     def _receive_one(self, want_registration: bool) -> Message | None:
-        try:
-            frames = self._socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
-        except zmq.Again:
+        received = read_message(self._socket, self.limits, routed=False)
+        if received is None:
             return None
         now = time.monotonic()
         try:
-            header, tensors = decode(frames, self.limits, into=self._into)
+            header, tensors = decode_received(
+                received, self.limits, SENT_BY_SERVER, into=self._into
+            )
         except VersionMismatch as exc:
             # Nothing can be exchanged with this server; say so instead of timing out.
             self._registered = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +21,12 @@ from ..protocol import (
     MessageKind,
     Payload,
     ProtocolError,
+    is_valid_client_name,
     prepare,
 )
+
+#: A client's routing id: its name, '/', and 128 random bits in hex (see :func:`routing_id`).
+_ROUTING_ID = re.compile(rb"([^/]{1,128})/[0-9a-f]{32}")
 
 
 class TransportError(MmarcError, RuntimeError):
@@ -116,3 +121,27 @@ class MessageIds:
 
     def __call__(self) -> str:
         return f"{self._prefix}-{next(self._counter)}"
+
+
+def routing_id(name: str) -> bytes:
+    """A fresh routing id for a client endpoint: ``name/<128 random bits in hex>``.
+
+    Why random: a ROUTER sends to whichever connection last claimed a routing id
+    (``ROUTER_HANDOVER``, so a restarted client takes its old place at once). Were the id
+    the bare site name, any peer that can connect could claim another site's name and be
+    handed its tasks. The token travels only inside the (CurveZMQ-encrypted) connection,
+    and the server accepts a routing id for a site only in a registration whose
+    connection authenticated with that site's key, so no one else can hold it.
+    """
+    if not is_valid_client_name(name):
+        raise ValueError(f"invalid client name {name!r}")
+    return f"{name}/{os.urandom(16).hex()}".encode()
+
+
+def routing_name(identity: bytes) -> str | None:
+    """The client name inside a routing id made by :func:`routing_id`, else None."""
+    match = _ROUTING_ID.fullmatch(identity)
+    if match is None:
+        return None
+    name = match.group(1).decode("ascii", errors="replace")
+    return name if is_valid_client_name(name) else None

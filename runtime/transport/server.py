@@ -6,6 +6,14 @@ blocks in ``zmq_poll`` until a message or the timeout, never in a sleep loop) an
 registrations are admitted or refused, heartbeats are acknowledged and recorded,
 malformed messages are rejected (recorded in :attr:`ServerEndpoint.rejected`, answered
 with an ``error``) and never reach the caller or stop the endpoint.
+
+Every message is read frame by frame against what its header announces (see
+:mod:`.receive`) and against limits the workflow derives from its global model
+(:meth:`ServerEndpoint.expect_payload`); only the kinds a client may send are accepted;
+any failure while handling one message is contained to that message. A client is
+routed to by the ``name/token`` routing id of the connection it registered from (see
+:func:`.message.routing_id`), and with CurveZMQ only a connection authenticated with
+that site's key can register it.
 """
 
 from __future__ import annotations
@@ -23,27 +31,40 @@ import zmq
 from ..protocol import (
     DEFAULT_LIMITS,
     PROTOCOL_VERSION,
+    SENT_BY_CLIENT,
     Header,
     Limits,
     MessageKind,
     Payload,
     ProtocolError,
     VersionMismatch,
-    decode,
     encode,
     is_valid_client_name,
 )
-from .message import ClientInfo, Message, MessageIds, Rejection, TransportError, payload_for
+from .message import (
+    ClientInfo,
+    Message,
+    MessageIds,
+    Rejection,
+    TransportError,
+    payload_for,
+    routing_name,
+)
+from .receive import Received, decode_received, read_message
 from .security import SecurityConfig
 from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, new_context, server_socket
 
 log = logging.getLogger(__name__)
 
-#: Suffix of the routing id of a client's heartbeat socket (client names cannot hold '/').
+#: Suffix of the routing id of a client's heartbeat socket: its data socket's routing id
+#: plus this (a registration can never come from it: see ``routing_name``).
 HEARTBEAT_SUFFIX = "/hb"
 
 #: ``admit(message) -> None`` to accept a registration, or a reason string to refuse it.
 AdmitHook = Callable[[Message], str | None]
+
+#: Rejections logged one by one before only every 1000th is (all are counted in ``stats``).
+_LOGGED_REJECTIONS = 100
 
 _VERSION_TEXT = f"{PROTOCOL_VERSION[0]}.{PROTOCOL_VERSION[1]}"
 
@@ -73,6 +94,7 @@ class ServerEndpoint:
         self.run_id = run_id
         self.plan_hash = plan_hash
         self.limits = limits
+        self._configured_limits = limits
         self._secure = security is not None
         self._admit = admit
         self._own_context = context is None
@@ -171,6 +193,16 @@ class ServerEndpoint:
                 failed[client] = exc
         return failed
 
+    def expect_payload(self, nbytes: int, tensors: int, margin: float = 0.25) -> None:
+        """Bound every message from now on by a payload of ``nbytes`` in ``tensors`` tensors.
+
+        The workflow calls it with its global model: no honest client sends much more
+        than the model, so a message is refused, and the rest of it dropped as it is read, once
+        it goes past the model's size plus ``margin`` (see :meth:`Limits.for_payload`).
+        Calling it again (a model of another size) starts from the configured limits.
+        """
+        self.limits = self._configured_limits.for_payload(nbytes, tensors, margin)
+
     def last_seen(self, client: str) -> float | None:
         """``time.monotonic()`` of the client's last valid message or heartbeat."""
         info = self._clients.get(client)
@@ -243,21 +275,33 @@ class ServerEndpoint:
             log.debug("reply %s to %r dropped: %s", kind, identity, exc)
 
     def _reject(self, identity: bytes, error: ProtocolError) -> None:
+        """Count and record a refused message; log the first ones and then one in 1000,
+        so that a flood of hostile messages cannot fill the server's disk with lines."""
         self.stats["rejected"] += 1
+        count = self.stats["rejected"]
         self.rejected.append(Rejection(identity, error, time.monotonic()))
-        log.warning("rejected message from %r: %s", identity[:64], error)
+        if count <= _LOGGED_REJECTIONS or count % 1000 == 0:
+            log.warning("rejected message #%d from %r: %s", count, identity[:64], error)
 
     def _receive_one(self) -> None:
-        try:
-            frames = self._socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
-        except zmq.Again:
+        """Read, check and route one message; nothing a peer sends escapes from here."""
+        received = read_message(self._socket, self.limits, routed=True)
+        if received is None:
             return
-        now = time.monotonic()
-        identity = frames[0].bytes
+        identity = received.identity
         try:
-            if len(frames) < 2:
-                raise ProtocolError("message has no header frame")
-            header, tensors = decode(frames[1:], self.limits)
+            self._handle(received)
+        except Exception as exc:  # one message must never stop the server
+            log.exception("message from %r could not be handled", identity[:64])
+            self._reject(identity, ProtocolError(f"message could not be handled: {exc!r:.200}"))
+
+    def _handle(self, received: Received) -> None:
+        now = time.monotonic()
+        identity = received.identity
+        if received.dropped_bytes:
+            self.stats["dropped_bytes"] += received.dropped_bytes
+        try:
+            header, tensors = decode_received(received, self.limits, SENT_BY_CLIENT)
         except VersionMismatch as exc:
             self._reject(identity, exc)
             peer = f"{exc.peer[0]}.{exc.peer[1]}"
@@ -280,10 +324,8 @@ class ServerEndpoint:
                 identity, MessageKind.ERROR, "", meta={"code": "malformed", "detail": str(exc)}
             )
             return
-        user_id = ""
-        if self._secure:  # set by the ZAP handler: the participant bound to the client key
-            property_value = frames[1].get("User-Id")
-            user_id = property_value if isinstance(property_value, str) else ""
+        # set by the ZAP handler: the participant bound to the key of the connection
+        user_id = received.user_id if self._secure else ""
         message = Message(header, tensors, identity, user_id, now)
         self.stats[header.kind.value] += 1
         self._dispatch(message)
@@ -291,10 +333,16 @@ class ServerEndpoint:
     def _dispatch(self, message: Message) -> None:
         header, identity = message.header, message.identity
         name = header.client
-        if self._secure and name != message.user_id:
+        owner = routing_name(identity.removesuffix(HEARTBEAT_SUFFIX.encode()))
+        if self._secure and (name != message.user_id or owner != message.user_id):
+            # both the name the header claims and the one in the routing id must be the
+            # participant whose key authenticated the connection
             self._reject(
                 identity,
-                ProtocolError(f"client name {name!r} does not match its key ({message.user_id!r})"),
+                ProtocolError(
+                    f"client name {name!r} or routing id {identity[:64]!r} does not match "
+                    f"its key ({message.user_id!r})"
+                ),
             )
             self._reply(
                 identity,
@@ -312,7 +360,7 @@ class ServerEndpoint:
         if kind is MessageKind.HEARTBEAT:
             known = info is not None and identity in (
                 info.identity,
-                (name + HEARTBEAT_SUFFIX).encode(),
+                info.identity + HEARTBEAT_SUFFIX.encode(),
             )
             if known and info is not None:
                 info.last_seen = message.received_at
@@ -353,8 +401,11 @@ class ServerEndpoint:
         reason = ""
         if not name:
             reason = "register carries no client name"
-        elif identity != name.encode():
-            reason = "register must come from the socket whose routing id is the client name"
+        elif routing_name(identity) != name:
+            reason = (
+                "register must come from a socket whose routing id is the client name "
+                "plus a random token (name/token)"
+            )
         elif header.run_id != self.run_id:
             reason = f"client joins run {header.run_id!r}, server runs {self.run_id!r}"
         elif self.plan_hash and header.plan_hash != self.plan_hash:

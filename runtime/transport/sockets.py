@@ -23,6 +23,10 @@ class SocketOptions:
     """Socket settings shared by server and clients. Times in ms unless named ``_s``.
 
     - HWMs count whole messages, not bytes; 1000 queued models is far beyond any round.
+    - ``server_recv_hwm``: per connection, the server's ROUTER queues at most this many
+      whole messages from one peer; then libzmq stops reading that peer's TCP stream
+      (backpressure, nothing is dropped). It bounds what one peer can pile up while the
+      server is busy aggregating; an honest client has a message or two in flight.
     - ``linger_ms``: how long close() may wait to flush a last message (``bye``).
     - ``send_timeout_ms``: a send that cannot be queued in this time raises instead of
       blocking the round forever (e.g. a peer that stopped reading).
@@ -37,6 +41,7 @@ class SocketOptions:
 
     send_hwm: int = 1000
     recv_hwm: int = 1000
+    server_recv_hwm: int = 64
     linger_ms: int = 1000
     send_timeout_ms: int = 60_000
     max_frame_bytes: int = DEFAULT_LIMITS.max_frame_bytes
@@ -111,6 +116,7 @@ def server_socket(
     authenticator = None
     try:
         _common(socket, options)
+        socket.setsockopt(zmq.RCVHWM, options.server_recv_hwm)
         socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
         socket.setsockopt(zmq.ROUTER_HANDOVER, 1)
         if security is not None:
