@@ -45,12 +45,21 @@ def validate(
     return validate_target(Path(path), sets=sets, cwd=cwd)
 
 
-def lint(path: Path | str, sets: list[str] | None = None, cwd: Path | None = None) -> Validation:
-    """``validate`` plus the consistency rules across sections, files and data (``mmarc lint``)."""
+def lint(
+    path: Path | str,
+    sets: list[str] | None = None,
+    cwd: Path | None = None,
+    require_data: bool = False,
+) -> Validation:
+    """``validate`` plus the consistency rules across sections, files and data (``mmarc lint``).
+
+    Data folders that are not on this machine skip the data checks (one L010 note);
+    ``require_data`` makes their absence an error instead (a site's pre-flight check).
+    """
     from mmarc.compiler.consistency import lint as consistency_rules
 
     result = validate(path, sets=sets, cwd=cwd)
-    result.diagnostics.extend(consistency_rules(result))
+    result.diagnostics.extend(consistency_rules(result, require_data=require_data))
     return result
 
 

@@ -6,6 +6,8 @@ kind, bad options). Nothing here imports torch or MONAI unless the command train
 
 from __future__ import annotations
 
+import functools
+
 import os
 import sys
 from collections.abc import Callable
@@ -126,9 +128,16 @@ def lint(
     fmt: FormatOpt = OutputFormat.TEXT,
     sets: SetOpt = None,
     verbose: VerboseOpt = False,
+    require_data: Annotated[
+        bool,
+        typer.Option(
+            "--require-data",
+            help="Data folders missing on this machine are errors (default: checks skipped).",
+        ),
+    ] = False,
 ) -> None:
     """validate, plus consistency rules across sections, files and the data itself."""
-    raise _check(api.lint, path, fmt, sets, verbose)
+    raise _check(functools.partial(api.lint, require_data=require_data), path, fmt, sets, verbose)
 
 
 @app.command(name="compile")

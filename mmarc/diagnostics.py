@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "L007": "aggregation weight names an unknown client",
     "L008": "unused variable",
     "L009": "no determinism seed",
+    "L010": "data checks skipped (data not on this machine)",
 }
 
 

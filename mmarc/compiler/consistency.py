@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,12 @@ from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.mmar import LoadedFile
 from mmarc.compiler.pipeline import Validation
 from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SequenceNode
-from mmarc.compiler.substitute import RUNTIME_SETTINGS, Origin, mmar_path
+from mmarc.compiler.substitute import (
+    RUNTIME_SETTINGS,
+    Origin,
+    has_unresolved_variable,
+    mmar_path,
+)
 from mmarc.diagnostics import Diagnostic, Severity
 
 Parts = tuple[PointerPart, ...]
@@ -31,11 +36,17 @@ OUTPUT_CHANNEL_ARGS = ("out_channels", "num_classes", "n_classes", "out_classes"
 DATALIST_FILE_KEYS = ("image", "label")
 
 
-@dataclass(frozen=True)
+@dataclass
 class LintContext:
-    """What every rule may look at: the validation result and its MMAR root."""
+    """What every rule may look at: the validation result and its MMAR root.
+
+    ``require_data`` makes data that is not on this machine an error (a site's pre-flight
+    check); without it, such data is skipped and :attr:`data_skipped` says why, once.
+    """
 
     validation: Validation
+    require_data: bool = False
+    data_skipped: list[tuple[LoadedFile, Parts, str]] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -170,10 +181,13 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
         key_node = _node(tree, (*site.parts, "data_list_key"))
         base_node = _node(tree, (*site.parts, "data_file_base_dir"))
         path_value = _value(path_node)
-        if not isinstance(path_value, str):
-            continue
+        if not isinstance(path_value, str) or has_unresolved_variable(path_value):
+            continue  # an undefined {VAR} is already an X001 error
         datalist = mmar_path(path_value, ctx.root)
         parts = (*site.parts, "data_list_file_path")
+        if not datalist.parent.is_dir() and not ctx.require_data:
+            ctx.data_skipped.append((f, parts, f"{datalist.parent} is not on this machine"))
+            continue
         if not datalist.is_file():
             yield f.source.diagnostic(
                 "L003",
@@ -204,10 +218,16 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
             )
             continue
         base_value = _value(base_node)
+        if isinstance(base_value, str) and has_unresolved_variable(base_value):
+            continue
         base = mmar_path(base_value, ctx.root) if isinstance(base_value, str) else datalist.parent
         if (datalist, base) in checked:
             continue
         checked.add((datalist, base))
+        if not base.is_dir() and not ctx.require_data:
+            where = (*site.parts, "data_file_base_dir") if base_node is not None else parts
+            ctx.data_skipped.append((f, where, f"{base} is not on this machine"))
+            continue
         missing = list(_missing_files(data, base))
         if missing:
             shown = ", ".join(missing[:3]) + (
@@ -408,10 +428,36 @@ RULES: tuple[Callable[[LintContext], Iterator[Diagnostic]], ...] = (
 )
 
 
-def lint(validation: Validation) -> list[Diagnostic]:
-    """Every consistency diagnostic for an already validated target."""
-    ctx = LintContext(validation)
+def _data_skipped(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L010, once per run: the data checks that did not run because the data is elsewhere.
+
+    An MMAR names data that lives where it is trained (``/claraDevDay/...`` inside NVIDIA's
+    container, a site's disk); its absence on the machine that lints it is not a fault of
+    the MMAR. Where the data folder exists, every missing file stays an error.
+    """
+    if not ctx.data_skipped:
+        return
+    f, parts, reason = ctx.data_skipped[0]
+    reasons = sorted({r for _, _, r in ctx.data_skipped})
+    more = f" (and {len(reasons) - 1} more folder(s))" if len(reasons) > 1 else ""
+    yield f.source.diagnostic(
+        "L010",
+        f"data checks skipped: {reasons[0]}{more}",
+        parts,
+        severity=Severity.INFO,
+        hint="run lint where the data is, with --require-data, to check the datalist and files",
+    )
+
+
+def lint(validation: Validation, require_data: bool = False) -> list[Diagnostic]:
+    """Every consistency diagnostic for an already validated target.
+
+    ``require_data``: data folders that do not exist here are errors (L003/L004) instead
+    of one L010 note that the data checks were skipped.
+    """
+    ctx = LintContext(validation, require_data=require_data)
     out: list[Diagnostic] = []
     for rule in RULES:
         out.extend(rule(ctx))
+    out.extend(_data_skipped(ctx))
     return out

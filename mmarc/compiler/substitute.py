@@ -529,3 +529,8 @@ def mmar_path(value: str, mmar_root: Path) -> Path:
     """Where a path written in an MMAR points: relative paths are relative to the MMAR root."""
     path = Path(value)
     return path if path.is_absolute() else mmar_root / path
+
+
+def has_unresolved_variable(value: str) -> bool:
+    """Whether ``value`` still holds a ``{VAR}`` (substitution reported it as X001)."""
+    return _VAR.search(value) is not None

@@ -1,0 +1,167 @@
+"""Compatibility report over the real Clara/NVFlare corpus (``../shared/corpus``).
+
+Why: a checker that cries wolf is switched off, so what mmarc says about files nobody here
+wrote is measured, not guessed. :func:`corpus_targets` finds every MMAR folder (a folder
+with a ``config/`` folder) and every standalone file (a JSON/YAML file outside any
+``config/`` folder); :func:`report` runs ``lint`` (which includes ``validate``) on each, and
+``migrate`` + ``compile`` on each Clara 4.x MMAR, through the library API.
+
+``python benchmarks/realworld_report.py [CORPUS]`` prints each diagnostic and the figures.
+tests/test_realworld.py pins the same output per file.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mmarc import api
+from mmarc.diagnostics import Diagnostic, Severity
+
+__all__ = ["CorpusReport", "TargetResult", "corpus_targets", "find_corpus", "report"]
+
+#: Suffixes of the standalone files the report looks at.
+STANDALONE_SUFFIXES = (".json", ".yml", ".yaml")
+
+
+def find_corpus(start: Path) -> Path | None:
+    """``shared/corpus`` beside the checkout (CI puts ``shared`` beside the clone)."""
+    for parent in [start, *start.parents]:
+        candidate = parent / "shared" / "corpus"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def corpus_targets(corpus: Path) -> tuple[list[Path], list[Path]]:
+    """The MMAR folders and the standalone files under ``corpus``, sorted."""
+    mmars = sorted({p.parent for p in corpus.rglob("config") if p.is_dir()})
+    files = sorted(
+        p
+        for p in corpus.rglob("*")
+        if p.is_file() and p.suffix in STANDALONE_SUFFIXES and "config" not in p.parts
+    )
+    # a folder of loose configs (no config/ folder) is a target too: the clara/ corpus
+    return mmars, files
+
+
+def _is_clara4_mmar(result: api.Validation) -> bool:
+    detected = result.detected()
+    versions = {f.get("clara_version") for f in detected["files"]}
+    return bool(versions & {"4.0", "4.1", "4.0-ea"}) and "3.x" not in versions
+
+
+@dataclass
+class TargetResult:
+    """What mmarc said about one MMAR folder or standalone file."""
+
+    target: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    crash: str | None = None
+    clara4: bool = False
+    migrated: bool | None = None
+    compiled: bool | None = None
+    unmigrated: list[str] = field(default_factory=list)
+    after_migrate: list[Diagnostic] = field(default_factory=list)
+
+    def pins(self) -> list[tuple[str, str, str, int | None]]:
+        """(severity, code, file, line) of each warning and error, sorted."""
+        return sorted(
+            (str(d.severity), d.code, d.file, d.line)
+            for d in self.diagnostics
+            if d.severity is not Severity.INFO
+        )
+
+
+@dataclass
+class CorpusReport:
+    """Every target's result and the figures the closing note gives."""
+
+    results: list[TargetResult]
+
+    def figures(self) -> dict[str, int]:
+        mmars = [r for r in self.results if r.migrated is not None or r.clara4]
+        clara4 = [r for r in self.results if r.clara4]
+        return {
+            "targets": len(self.results),
+            "crashes": sum(r.crash is not None for r in self.results),
+            "diagnostics": sum(len(r.pins()) for r in self.results),
+            "errors": sum(p[0] == "error" for r in self.results for p in r.pins()),
+            "warnings": sum(p[0] == "warning" for r in self.results for p in r.pins()),
+            "targets_clean": sum(not r.pins() and r.crash is None for r in self.results),
+            "clara4_mmars": len(clara4),
+            "clara4_mmars_clean": sum(not r.pins() for r in clara4),
+            "compile_after_migrate": sum(bool(r.compiled) for r in mmars),
+        }
+
+
+def _lint(path: Path) -> list[Diagnostic]:
+    return sorted(api.lint(path).diagnostics, key=lambda d: d.sort_key())
+
+
+def _one(path: Path, corpus: Path, work: Path, is_mmar: bool) -> TargetResult:
+    result = TargetResult(path.relative_to(corpus).as_posix())
+    try:
+        validation = api.lint(path, cwd=corpus)
+        result.diagnostics = sorted(validation.diagnostics, key=lambda d: d.sort_key())
+        if is_mmar and _is_clara4_mmar(validation):
+            result.clara4 = True
+            out = work / result.target.replace("/", "_")
+            migrated = api.migrate(path, out)
+            result.migrated = migrated.complete
+            result.unmigrated = [f"{u.file}:{u.line}" for u in migrated.unmigrated]
+            compiled = api.compile_plan(out, cwd=work)
+            result.compiled = compiled.plan is not None
+            result.after_migrate = sorted(
+                compiled.validation.diagnostics.errors, key=lambda d: d.sort_key()
+            )
+    except Exception:  # noqa: BLE001 - a crash is what this report counts
+        result.crash = traceback.format_exc()
+    return result
+
+
+def iter_results(corpus: Path, work: Path) -> Iterator[TargetResult]:
+    mmars, files = corpus_targets(corpus)
+    for mmar in mmars:
+        yield _one(mmar, corpus, work, is_mmar=True)
+    for file in files:
+        yield _one(file, corpus, work, is_mmar=False)
+
+
+def report(corpus: Path, work: Path) -> CorpusReport:
+    """Lint every target of ``corpus``; migrate + compile each Clara 4.x MMAR into ``work``."""
+    return CorpusReport(list(iter_results(corpus, work)))
+
+
+def main(argv: list[str]) -> int:
+    corpus = Path(argv[0]) if argv else find_corpus(Path(__file__).resolve().parent)
+    if corpus is None:
+        print("no shared/corpus found; give its path", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as work:
+        rep = report(corpus, Path(work))
+    for r in rep.results:
+        flag = " CRASH" if r.crash else ""
+        mig = ""
+        if r.clara4:
+            mig = f" [migrate complete={r.migrated} compiled={r.compiled}]"
+        print(f"== {r.target}{flag}{mig}")
+        if r.crash:
+            print(r.crash)
+        for d in r.diagnostics:
+            print(f"  {d.severity} {d.code} {d.file}:{d.line}: {d.message}")
+        for u in r.unmigrated:
+            print(f"  unmigrated {u}")
+        for d in r.after_migrate:
+            print(f"  after-migrate {d.code} {d.file}:{d.line}: {d.message}")
+    for name, value in rep.figures().items():
+        print(f"{name}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
