@@ -7,7 +7,6 @@ kind, bad options). Nothing here imports torch or MONAI unless the command train
 from __future__ import annotations
 
 import functools
-
 import os
 import sys
 from collections.abc import Callable

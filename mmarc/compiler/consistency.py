@@ -438,11 +438,11 @@ def _data_skipped(ctx: LintContext) -> Iterator[Diagnostic]:
     if not ctx.data_skipped:
         return
     f, parts, reason = ctx.data_skipped[0]
-    reasons = sorted({r for _, _, r in ctx.data_skipped})
-    more = f" (and {len(reasons) - 1} more folder(s))" if len(reasons) > 1 else ""
+    others = {r for _, _, r in ctx.data_skipped} - {reason}
+    more = f" (and {len(others)} more folder(s))" if others else ""
     yield f.source.diagnostic(
         "L010",
-        f"data checks skipped: {reasons[0]}{more}",
+        f"data checks skipped: {reason}{more}",
         parts,
         severity=Severity.INFO,
         hint="run lint where the data is, with --require-data, to check the datalist and files",
