@@ -12,7 +12,7 @@ import fnmatch
 from enum import StrEnum
 from pathlib import Path
 
-from mmarc.compiler.source import MappingNode, Node
+from mmarc.compiler.source import MappingNode, Node, SequenceNode
 
 
 class FileKind(StrEnum):
@@ -94,7 +94,7 @@ def kind_from_content(root: Node | None) -> FileKind | None:
         return FileKind.DATALIST
     if "train" in keys:
         return FileKind.TRAIN
-    if "validate" in keys or ("model" in keys and "pre_transforms" in keys):
+    if "validate" in keys or ("pre_transforms" in keys and _EVALUATION_KEYS & keys):
         return FileKind.VALIDATION
     if (
         keys
@@ -107,6 +107,30 @@ def kind_from_content(root: Node | None) -> FileKind | None:
     return None
 
 
+#: Top-level keys beside ``pre_transforms`` that make a validation config: 4.x ``model``,
+#: 3.x ``model_loader``, either's ``inferer``.
+_EVALUATION_KEYS = frozenset({"model", "model_loader", "inferer"})
+
+
+def is_flat_settings(root: Node | None) -> bool:
+    """A mapping of scalars only: the settings file of a custom trainer, not a Clara config.
+
+    Every Clara train or validation config has sections (``train``, ``model``,
+    ``pre_transforms``...); NVFlare examples put a BYO trainer's plain settings
+    (``max_epochs``, ``val_interval``...) in ``config/config_train*.json``.
+    """
+    if not isinstance(root, MappingNode) or not root.entries:
+        return False
+    return not any(isinstance(e.value, MappingNode | SequenceNode) for e in root.entries.values())
+
+
 def detect_kind(path: Path, root: Node | None) -> FileKind | None:
-    """The kind of ``path``: by its name first, then by its content."""
-    return kind_from_name(path) or kind_from_content(root)
+    """The kind of ``path``: by its name first, then by its content.
+
+    A file named like a train or validation config that holds only flat settings has no
+    kind (see :func:`is_flat_settings`): it is read by custom code, not by Clara.
+    """
+    by_name = kind_from_name(path)
+    if by_name in (FileKind.TRAIN, FileKind.VALIDATION) and is_flat_settings(root):
+        return None
+    return by_name or kind_from_content(root)

@@ -1,0 +1,111 @@
+"""The compatibility report on real Clara/NVFlare files nobody here wrote (issue 11).
+
+``../shared/corpus`` (beside the checkout; CI puts ``shared`` beside the clone) holds
+NVIDIA's clara-train-examples at Clara 4.0 and 4.1, NVFlare 1.0 examples and MONAI's
+NVFlare 1.0 tutorial. Each test below pins what mmarc says about one real file, for one
+cause of a former false alarm, crash or miss; :func:`test_the_whole_corpus_report` pins
+every warning and error over the whole corpus, and the figures of the closing note.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from mmarc import api
+from mmarc.compiler.kinds import FileKind, detect_kind
+from mmarc.compiler.source import load_source
+from mmarc.diagnostics import Severity
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from realworld_report import find_corpus  # noqa: E402
+
+CORPUS = find_corpus(REPO)
+pytestmark = pytest.mark.skipif(
+    CORPUS is None, reason="../shared/corpus is not beside the checkout"
+)
+REAL = (CORPUS or Path()) / "realworld"
+CTE41 = REAL / "clara-train-examples" / "HEAD-4.1"
+CTE40 = REAL / "clara-train-examples" / "v4.0-3df8a31"
+NVF1 = REAL / "nvflare" / "v1-7228ec5" / "examples"
+SPLEEN = REAL / "monai-tutorials" / "nvflare1-9defeaac" / "federated_learning" / "nvflare"
+
+
+def codes(result: api.Validation, severity: Severity | None = None) -> list[tuple[str, str, int]]:
+    """(code, file name, line) of each diagnostic, errors and warnings unless told."""
+    return sorted(
+        (d.code, Path(d.file).name, d.line or 0)
+        for d in result.diagnostics
+        if (d.severity is severity if severity else d.severity is not Severity.INFO)
+    )
+
+
+# --- data that is not on this machine -----------------------------------------------------
+
+
+def test_data_not_on_this_machine_is_one_note_not_errors() -> None:
+    result = api.lint(CTE41 / "PyTorch" / "NoteBooks" / "GettingStarted")
+    assert not [d for d in result.diagnostics if d.code in ("L003", "L004")]
+    [note] = [d for d in result.diagnostics if d.code == "L010"]
+    assert note.severity is Severity.INFO
+    assert "/claraDevDay/Data/sampleData is not on this machine" in note.message
+
+
+def test_require_data_makes_absent_data_an_error() -> None:
+    result = api.lint(CTE41 / "PyTorch" / "NoteBooks" / "GettingStarted", require_data=True)
+    assert not [d for d in result.diagnostics if d.code == "L010"]
+    missing = [d for d in result.diagnostics.errors if d.code == "L003"]
+    assert missing and all(
+        "/claraDevDay/Data/sampleData/dataset.json" in d.message for d in missing
+    )
+
+
+def test_present_data_folder_with_missing_files_stays_an_error(tmp_path: Path) -> None:
+    """The spleen tutorial's datalists are in the corpus; its images are not."""
+    data = tmp_path / "data"
+    data.mkdir()
+    datalist = CTE41 / "PyTorch" / "NoteBooks" / "Data" / "sampleData" / "dataset.json"
+    (data / "dataset.json").write_bytes(datalist.read_bytes())
+    mmar = CTE41 / "PyTorch" / "NoteBooks" / "GettingStarted"
+    result = api.lint(mmar, sets=[f"DATA_ROOT={data}", f"DATASET_JSON={data}/dataset.json"])
+    assert not [d for d in result.diagnostics if d.code == "L010"]
+    assert {d.code for d in result.diagnostics.errors} >= {"L004"}
+
+
+# --- file kinds -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        SPLEEN / "nvflare_example" / "spleen_example" / "config" / "config_train_1.json",
+        CTE41
+        / "PyTorch"
+        / "NoteBooks"
+        / "FL"
+        / "adminMMAR_BYOT_monai"
+        / "config"
+        / "config_train.json",
+    ],
+    ids=["spleen_config_train_1", "byot_config_train"],
+)
+def test_a_custom_trainers_flat_settings_are_not_a_clara_config(path: Path) -> None:
+    source, _ = load_source(path)
+    assert detect_kind(path, source.root) is None
+    result = api.lint(path.parent.parent)
+    assert not [d for d in result.diagnostics if Path(d.file).name == path.name]
+
+
+def test_a_3x_validation_config_renamed_is_still_a_3x_verdict(tmp_path: Path) -> None:
+    original = (
+        CTE41 / "Tensorflow-Deprecated" / "GettingStarted" / "config" / "config_validation.json"
+    )
+    renamed = tmp_path / "evaluate_tf.json"
+    renamed.write_bytes(original.read_bytes())
+    source, _ = load_source(renamed)
+    assert detect_kind(renamed, source.root) is FileKind.VALIDATION
+    result = api.validate(renamed)
+    assert {d.code for d in result.diagnostics.errors} == {"V001"}
