@@ -20,9 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mmarc import api
+from mmarc.compiler.kinds import FileKind, kind_from_name
 from mmarc.diagnostics import Diagnostic, Severity
+from mmarc.errors import MmarcError
 
 __all__ = ["CorpusReport", "TargetResult", "corpus_targets", "find_corpus", "report"]
+
+#: The exceptions that are mmarc's clean one-line refusals (exit 2), not crashes.
+REFUSALS = (MmarcError, api.PlanError, api.UsageError, api.MigrationError)
 
 #: Suffixes of the standalone files the report looks at.
 STANDALONE_SUFFIXES = (".json", ".yml", ".yaml")
@@ -39,20 +44,35 @@ def find_corpus(start: Path) -> Path | None:
 
 def corpus_targets(corpus: Path) -> tuple[list[Path], list[Path]]:
     """The MMAR folders and the standalone files under ``corpus``, sorted."""
-    mmars = sorted({p.parent for p in corpus.rglob("config") if p.is_dir()})
+    mmars = {p.parent for p in corpus.rglob("config") if p.is_dir()}
+    # a folder of loose configs (no config/ folder) is an MMAR too, as validate reads it
+    mmars |= {
+        p.parent
+        for p in corpus.rglob("*.json")
+        if p.parent.name != "config"
+        and (p.name == "environment.json" or kind_from_name(p) is FileKind.TRAIN)
+    }
     files = sorted(
         p
         for p in corpus.rglob("*")
-        if p.is_file() and p.suffix in STANDALONE_SUFFIXES and "config" not in p.parts
+        if p.is_file()
+        and p.suffix in STANDALONE_SUFFIXES
+        and "config" not in p.parts
+        and p.parent not in mmars
     )
-    # a folder of loose configs (no config/ folder) is a target too: the clara/ corpus
-    return mmars, files
+    return sorted(mmars), files
 
 
 def _is_clara4_mmar(result: api.Validation) -> bool:
+    """A Clara 4.x training MMAR: a train config, and every versioned file 4.x.
+
+    NVFlare 1.0 apps with a BYO trainer have FL configs but no Clara train config: there is
+    nothing for ``compile`` to compile (it refuses them with a one-line PlanError).
+    """
     detected = result.detected()
     versions = {f.get("clara_version") for f in detected["files"]}
-    return bool(versions & {"4.0", "4.1", "4.0-ea"}) and "3.x" not in versions
+    has_train = any(f.get("kind") == "config_train" for f in detected["files"])
+    return has_train and bool(versions & {"4.0", "4.1", "4.0-ea"}) and "3.x" not in versions
 
 
 @dataclass
@@ -62,6 +82,8 @@ class TargetResult:
     target: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     crash: str | None = None
+    #: a clean one-line refusal (an MmarcError), which is not a crash
+    refused: str | None = None
     clara4: bool = False
     migrated: bool | None = None
     compiled: bool | None = None
@@ -119,6 +141,8 @@ def _one(path: Path, corpus: Path, work: Path, is_mmar: bool) -> TargetResult:
             result.after_migrate = sorted(
                 compiled.validation.diagnostics.errors, key=lambda d: d.sort_key()
             )
+    except REFUSALS as exc:
+        result.refused = " ".join(str(exc).split())
     except Exception:  # a crash is what this report counts
         result.crash = traceback.format_exc()
     return result
@@ -152,6 +176,8 @@ def main(argv: list[str]) -> int:
         print(f"== {r.target}{flag}{mig}")
         if r.crash:
             print(r.crash)
+        if r.refused:
+            print(f"  refused: {r.refused}")
         for d in r.diagnostics:
             print(f"  {d.severity} {d.code} {d.file}:{d.line}: {d.message}")
         for u in r.unmigrated:

@@ -109,3 +109,47 @@ def test_a_3x_validation_config_renamed_is_still_a_3x_verdict(tmp_path: Path) ->
     assert detect_kind(renamed, source.root) is FileKind.VALIDATION
     result = api.validate(renamed)
     assert {d.code for d in result.diagnostics.errors} == {"V001"}
+
+
+# --- AutoML search-space syntax -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("snapshot", [CTE41, CTE40], ids=["4.1", "4.0"])
+def test_automl_search_and_apply_are_not_references(snapshot: Path) -> None:
+    mmar = snapshot / "PyTorch" / "NoteBooks" / "AutoML"
+    result = api.validate(mmar)
+    assert not [d for d in result.diagnostics if d.code in ("R001", "V002")]
+    detected = {Path(f["file"]).name: f["clara_version"] for f in result.detected()["files"]}
+    expected = "4.1" if snapshot is CTE41 else "4.0"
+    assert detected["trn_autoML_Transform.json"] == expected
+    assert detected["trn_autoML_Loss_Optimizer.json"] == expected
+
+
+# --- federated learning ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("example", ["hello-numpy", "hello-pt", "hello-tf2"])
+def test_nvflare_10_apps_are_accepted(example: str) -> None:
+    """No servers in the client, no server name, "platform", AccumulateWeightedAggregator,
+    and BYO trainer/persistor classes from the app's custom/ folder."""
+    result = api.lint(NVF1 / example)
+    assert codes(result) == []
+
+
+def test_clara_he_components_are_valid_but_not_run() -> None:
+    result = api.validate(CTE41 / "PyTorch" / "NoteBooks" / "FL" / "adminMMAR_HE")
+    assert not [
+        d for d in result.diagnostics if d.code == "F001" and d.severity is not Severity.INFO
+    ]
+    he = [d for d in result.diagnostics if d.code == "F001"]
+    assert len(he) == 7 and all("homomorphic encryption" in d.message for d in he)
+
+
+def test_a_byo_aggregator_from_custom_is_accepted() -> None:
+    result = api.validate(CTE41 / "PyTorch" / "NoteBooks" / "FL" / "adminMMAR_privacy")
+    assert not [d for d in result.diagnostics if d.code == "F001"]
+
+
+def test_nvflare_10_project_file_with_config_validator_is_accepted() -> None:
+    path = SPLEEN / "nvflare_example" / "fl_utils" / "workspace_gen" / "project.yml"
+    assert codes(api.validate(path)) == []

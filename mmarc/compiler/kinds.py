@@ -107,6 +107,9 @@ def kind_from_content(root: Node | None) -> FileKind | None:
     return None
 
 
+#: Top-level settings only Clara's train configs have (a BYO trainer's settings say
+#: ``max_epochs``, ``val_interval``...).
+CLARA_SETTINGS = frozenset({"epochs", "num_interval_per_valid", "CLARA_TRAIN_VERSION"})
 #: Top-level keys beside ``pre_transforms`` that make a validation config: 4.x ``model``,
 #: 3.x ``model_loader``, either's ``inferer``.
 _EVALUATION_KEYS = frozenset({"model", "model_loader", "inferer"})
@@ -121,6 +124,8 @@ def is_flat_settings(root: Node | None) -> bool:
     """
     if not isinstance(root, MappingNode) or not root.entries:
         return False
+    if CLARA_SETTINGS & set(root.entries):
+        return False  # a Clara config that lacks its sections: the schema says which
     return not any(isinstance(e.value, MappingNode | SequenceNode) for e in root.entries.values())
 
 

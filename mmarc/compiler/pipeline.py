@@ -192,9 +192,7 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
             )
         )
         if f.kind in FL_KINDS:
-            diagnostics.extend(
-                check_fl_components(f.source, f.kind, f.substituted, target.root)
-            )
+            diagnostics.extend(check_fl_components(f.source, f.kind, f.substituted, target.root))
 
 
 def _stage_policy(target: Target, diagnostics: Diagnostics) -> None:

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from mmarc.compiler.automl import in_automl_search
 from mmarc.compiler.component_sites import TRAIN_SECTIONS, iter_components
 from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.source import (
@@ -293,7 +294,7 @@ def _wiring_evidence(root: MappingNode) -> list[Evidence]:
     expr: Evidence | None = None
     for parts, node in iter_nodes(root):
         value = node.value if isinstance(node, ScalarNode) else None
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or in_automl_search(parts):
             continue
         if at is None and value[0] == "@" and len(value) > 1:
             at = Evidence(f'"{value}" is a Clara 4.1 @ reference', parts)
