@@ -153,3 +153,12 @@ def test_a_byo_aggregator_from_custom_is_accepted() -> None:
 def test_nvflare_10_project_file_with_config_validator_is_accepted() -> None:
     path = SPLEEN / "nvflare_example" / "fl_utils" / "workspace_gen" / "project.yml"
     assert codes(api.validate(path)) == []
+
+
+# --- components ---------------------------------------------------------------------------
+
+
+def test_a_component_with_name_and_path_is_built_from_its_custom_path() -> None:
+    """deepgrow's "name": "ClickInteraction", "path": "deepgrow.interaction.ClickInteraction"."""
+    result = api.validate(CTE41 / "PyTorch" / "NoteBooks" / "AIAA" / "deepgrow_2D")
+    assert not [d for d in result.diagnostics if d.code == "C001"]
