@@ -162,3 +162,34 @@ def test_a_component_with_name_and_path_is_built_from_its_custom_path() -> None:
     """deepgrow's "name": "ClickInteraction", "path": "deepgrow.interaction.ClickInteraction"."""
     result = api.validate(CTE41 / "PyTorch" / "NoteBooks" / "AIAA" / "deepgrow_2D")
     assert not [d for d in result.diagnostics if d.code == "C001"]
+
+
+@pytest.mark.parametrize(
+    ("path", "component", "argument"),
+    [
+        (
+            CTE41 / "PyTorch/NoteBooks/DomainExamples/DigitalPathology/MMAR_DP/config"
+            "/config_train_smartcache.json",
+            "SmartCacheHandler",
+            "smartcacher",
+        ),
+        (
+            CTE40 / "PyTorch/NoteBooks/GettingStarted/config/config_train_segresnet.json",
+            "SupervisedTrainer",
+            "max_epochs",
+        ),
+    ],
+    ids=["SmartCacheHandler.smartcacher", "SupervisedTrainer.max_epochs"],
+)
+def test_clara40_implicit_wiring_is_not_missing(path: Path, component: str, argument: str) -> None:
+    result = api.validate(path)
+    missing = [d for d in result.diagnostics if d.code == "C003" and component in d.message]
+    assert missing == []
+
+
+def test_migrate_writes_clara40_implicit_wiring_in(tmp_path: Path) -> None:
+    mmar = CTE41 / "PyTorch/NoteBooks/DomainExamples/DigitalPathology/MMAR_DP"
+    report = api.migrate(mmar, tmp_path / "out")
+    text = (tmp_path / "out/config/config_train_smartcache.json").read_text(encoding="utf-8")
+    assert '"smartcacher": "@dataset"' in text
+    assert any("smartcacher" in line for line in report.lines())

@@ -122,6 +122,9 @@ IMPLICIT_ARGUMENTS: tuple[ImplicitArgument, ...] = (
         frozenset({"handlers"}), "lr_scheduler", "@lr_scheduler", frozenset({"LrScheduleHandler"})
     ),
     _wired(frozenset({"handlers"}), "validator", "@evaluator", frozenset({"ValidationHandler"})),
+    # SmartCacheHandler drives the SmartCacheDataset of its own section
+    _wired(frozenset({"handlers"}), "smartcacher", "@dataset", frozenset({"SmartCacheHandler"})),
+    _wired(_TRAINER, "max_epochs", "{epochs}", _TRAINERS),
     _wired(_TRAINER, "train_data_loader", "@dataloader", _TRAINERS),
     _wired(_TRAINER, "network", "@model", _TRAINERS),
     _wired(_TRAINER, "loss_function", "@loss", _TRAINERS),
