@@ -193,3 +193,25 @@ def test_migrate_writes_clara40_implicit_wiring_in(tmp_path: Path) -> None:
     text = (tmp_path / "out/config/config_train_smartcache.json").read_text(encoding="utf-8")
     assert '"smartcacher": "@dataset"' in text
     assert any("smartcacher" in line for line in report.lines())
+
+
+# --- versions -----------------------------------------------------------------------------
+
+
+def test_an_early_access_server_is_4_0_ea_like_its_client(tmp_path: Path) -> None:
+    """The 4.0 Early Access server kept 3.x's slots and ModelAggregator around PyTorch
+    components; the 3.x server of the corpus with its TFModelSaver swapped for the EA
+    PTModelSaver is the EA shape."""
+    assert CORPUS is not None
+    text = (CORPUS / "clara/fl/clara3x_config_fed_server.json").read_text(encoding="utf-8")
+    ea = tmp_path / "config_fed_server.json"
+    ea.write_text(text.replace('"TFModelSaver"', '"PTModelSaver"'), encoding="utf-8")
+    [entry] = api.validate(ea).detected()["files"]
+    assert entry["clara_version"] == "4.0-ea"
+    three = api.validate(CORPUS / "clara/fl/clara3x_config_fed_server.json")
+    assert three.detected()["files"][0]["clara_version"] == "3.x"
+
+
+def test_a_3x_mmar_gets_its_verdict_and_no_follow_on_warnings() -> None:
+    result = api.lint(CTE41 / "Tensorflow-Deprecated" / "GettingStarted")
+    assert {d.code for d in result.diagnostics if d.severity is not Severity.INFO} == {"V001"}

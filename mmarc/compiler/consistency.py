@@ -26,6 +26,7 @@ from mmarc.compiler.substitute import (
     has_unresolved_variable,
     mmar_path,
 )
+from mmarc.compiler.versions import ClaraVersion, VersionReport
 from mmarc.diagnostics import Diagnostic, Severity
 
 Parts = tuple[PointerPart, ...]
@@ -354,7 +355,8 @@ def rule_aggregation_weights(ctx: LintContext) -> Iterator[Diagnostic]:
 def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
     """L008: variables defined in environment.json or as config settings that nothing uses."""
     variables = ctx.validation.variables
-    if variables is None:
+    if variables is None or _has_3x_config(ctx):
+        # a Clara 3.x config got its verdict (V001) and was not read: its uses are unknown
         return
     for d in variables.definitions():
         if d.name in variables.used or d.source is None or isinstance(d.value, list | dict):
@@ -372,6 +374,14 @@ def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
             severity=Severity.WARNING,
             hint="remove it, or refer to it as {" + d.name + "}",
         )
+
+
+def _has_3x_config(ctx: LintContext) -> bool:
+    target = ctx.validation.target
+    return any(
+        isinstance(f.version, VersionReport) and f.version.version is ClaraVersion.V3X
+        for f in target.files + target.context
+    )
 
 
 #: Settings Clara's runtime (and mmarc's executor) read directly, not through {VAR}.

@@ -355,7 +355,10 @@ def _detect_fl(root: MappingNode, kind: FileKind) -> VersionReport:
             return VersionReport(ClaraVersion.V3X, [tf], kind, [problem])
         return VersionReport(ClaraVersion.UNKNOWN, [], kind, [problem])
 
-    if tf is not None:
+    # The Early Access server kept 3.x's slots and names (model_saver, ModelAggregator)
+    # around PyTorch components: only a TensorFlow component outweighs a PyTorch EA one.
+    tensorflow = any(_TF_NAME.match(site.class_name or "") for site in iter_components(kind, root))
+    if tf is not None and (ea is None or tensorflow):
         return VersionReport(ClaraVersion.V3X, [tf, *_fl_v3_layout(root, kind)], kind)
     client = root.get("client")
     trainer = root.get("client_trainer")
@@ -394,7 +397,7 @@ def _detect_fl(root: MappingNode, kind: FileKind) -> VersionReport:
         )
         return VersionReport(ClaraVersion.V40, [layout], kind, [missing])
     layout3 = _fl_v3_layout(root, kind)
-    if layout3:
+    if layout3 and ea is None:
         return VersionReport(ClaraVersion.V3X, layout3, kind)
     return VersionReport(ClaraVersion.UNKNOWN, [], kind)
 
