@@ -215,3 +215,46 @@ def test_an_early_access_server_is_4_0_ea_like_its_client(tmp_path: Path) -> Non
 def test_a_3x_mmar_gets_its_verdict_and_no_follow_on_warnings() -> None:
     result = api.lint(CTE41 / "Tensorflow-Deprecated" / "GettingStarted")
     assert {d.code for d in result.diagnostics if d.severity is not Severity.INFO} == {"V001"}
+
+
+NVFLARE2_SERVER = """{
+  "format_version": 2,
+  "min_clients": 2,
+  "num_rounds": 3,
+  "workflows": [
+    {"id": "sag", "path": "nvflare.app_common.workflows.scatter_and_gather.ScatterAndGather",
+     "args": {"min_clients": "{min_clients}", "num_rounds": "{num_rounds}"}}
+  ],
+  "components": [
+    {"id": "persistor", "path": "nvflare.app_opt.pt.file_model_persistor.PTFileModelPersistor"}
+  ]
+}
+"""
+
+NVFLARE24_AUTHORIZATION = """{
+  "format_version": "1.0",
+  "permissions": {
+    "project_admin": "any",
+    "org_admin": {"submit_job": "none", "manage_job": "o:submitter"},
+    "lead": {"submit_job": "any"}
+  }
+}
+"""
+
+
+def test_an_nvflare2_app_config_gets_one_verdict_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "config_fed_server.json"
+    path.write_text(NVFLARE2_SERVER, encoding="utf-8")
+    result = api.validate(path)
+    assert [d.code for d in result.diagnostics if d.severity is not Severity.INFO] == ["V003"]
+    assert "NVIDIA FLARE 2.x" in result.diagnostics.errors[0].message
+
+
+def test_nvflare24_authorization_json_is_not_a_clara_authz_file(tmp_path: Path) -> None:
+    path = tmp_path / "authorization.json"
+    path.write_text(NVFLARE24_AUTHORIZATION, encoding="utf-8")
+    source, _ = load_source(path)
+    assert detect_kind(path, source.root) is None
+    clara = CTE41 / "PyTorch/NoteBooks/FL/project1auth.json"
+    source, _ = load_source(clara)
+    assert detect_kind(clara, source.root) is FileKind.AUTHZ

@@ -138,4 +138,10 @@ def detect_kind(path: Path, root: Node | None) -> FileKind | None:
     by_name = kind_from_name(path)
     if by_name in (FileKind.TRAIN, FileKind.VALIDATION) and is_flat_settings(root):
         return None
+    if (
+        by_name is FileKind.AUTHZ
+        and isinstance(root, MappingNode)
+        and "permissions" in root.entries
+    ):
+        return None  # NVIDIA FLARE 2.x authorization.json (permissions by role), not Clara's
     return by_name or kind_from_content(root)

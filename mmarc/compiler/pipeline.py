@@ -97,8 +97,14 @@ def _is_3x(f: LoadedFile) -> bool:
     return isinstance(f.version, VersionReport) and f.version.version is ClaraVersion.V3X
 
 
+def _is_foreign(f: LoadedFile) -> bool:
+    return isinstance(f.version, VersionReport) and f.version.foreign
+
+
 def _checkable(f: LoadedFile) -> bool:
-    return f.source.root is not None and f.kind is not None and not _is_3x(f)
+    """Whether the later stages read ``f``: it parsed, has a kind, and no version verdict
+    (3.x, another tool's file) ended its analysis."""
+    return f.source.root is not None and f.kind is not None and not _is_3x(f) and not _is_foreign(f)
 
 
 def _stage_substitution(

@@ -68,6 +68,9 @@ class VersionReport:
     kind: FileKind | None = None
     #: version markers that are invalid or contradict the content (each becomes a V003)
     conflicts: list[Evidence] = field(default_factory=list)
+    #: the marker says the file belongs to another tool (an NVIDIA FLARE 2.x app): that
+    #: verdict ends its analysis, as V001 does for a 3.x file (no follow-on errors)
+    foreign: bool = False
 
 
 #: The train/validation version marker (4.1 configs only; not in environment.json).
@@ -353,7 +356,7 @@ def _detect_fl(root: MappingNode, kind: FileKind) -> VersionReport:
         )
         if tf is not None:
             return VersionReport(ClaraVersion.V3X, [tf], kind, [problem])
-        return VersionReport(ClaraVersion.UNKNOWN, [], kind, [problem])
+        return VersionReport(ClaraVersion.UNKNOWN, [], kind, [problem], foreign=True)
 
     # The Early Access server kept 3.x's slots and names (model_saver, ModelAggregator)
     # around PyTorch components: only a TensorFlow component outweighs a PyTorch EA one.
