@@ -9,6 +9,7 @@ every warning and error over the whole corpus, and the figures of the closing no
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -258,3 +259,46 @@ def test_nvflare24_authorization_json_is_not_a_clara_authz_file(tmp_path: Path) 
     clara = CTE41 / "PyTorch/NoteBooks/FL/project1auth.json"
     source, _ = load_source(clara)
     assert detect_kind(clara, source.root) is FileKind.AUTHZ
+
+
+# --- lint -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("saver_args", "warned"),
+    [
+        (
+            {
+                "save_dir": "{MMAR_CKPT_DIR}",
+                "save_dict": {"model": "@model"},
+                "epoch_level": True,
+                "save_interval": 10,
+            },
+            False,
+        ),
+        (
+            {
+                "save_dir": "{MMAR_CKPT_DIR}",
+                "save_dict": {"model": "@model"},
+                "save_key_metric": True,
+            },
+            True,
+        ),
+    ],
+    ids=["periodic", "on-metric"],
+)
+def test_handler_order_warns_only_for_a_saver_that_saves_on_the_metric(
+    tmp_path: Path, saver_args: dict[str, object], warned: bool
+) -> None:
+    """GettingStarted 4.1 with a CheckpointSaver moved in front of its ValidationHandler."""
+    src = CTE41 / "PyTorch/NoteBooks/GettingStarted/config"
+    config = json.loads((src / "config_train_Unet.json").read_text(encoding="utf-8"))
+    handlers = config["train"]["handlers"]
+    at = next(i for i, h in enumerate(handlers) if h.get("name") == "ValidationHandler")
+    handlers.insert(at, {"name": "CheckpointSaver", "args": saver_args})
+    dst = tmp_path / "mmar" / "config"
+    dst.mkdir(parents=True)
+    (dst / "config_train_Unet.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    (dst / "environment.json").write_bytes((src / "environment.json").read_bytes())
+    result = api.lint(tmp_path / "mmar")
+    assert bool([d for d in result.diagnostics if d.code == "L005"]) is warned

@@ -271,7 +271,7 @@ def rule_handler_order(ctx: LintContext) -> Iterator[Diagnostic]:
             if "ValidationHandler" in names and "CheckpointSaver" in names:
                 v = names.index("ValidationHandler")
                 c = names.index("CheckpointSaver")
-                if c < v:
+                if c < v and _saves_on_metric(handlers[c]):
                     yield f.source.diagnostic(
                         "L005",
                         "CheckpointSaver runs before ValidationHandler, so it saves before "
@@ -280,6 +280,17 @@ def rule_handler_order(ctx: LintContext) -> Iterator[Diagnostic]:
                         severity=Severity.WARNING,
                         hint="move the ValidationHandler entry above the CheckpointSaver",
                     )
+
+
+def _saves_on_metric(saver: ComponentSite) -> bool:
+    """Whether a CheckpointSaver saves on the validation metric (``save_key_metric``).
+
+    One that saves every N epochs or iterations, or the final model, reads no metric, so
+    its place in the handler list does not matter (MONAI's CheckpointSaver).
+    """
+    args = saver.args
+    flag = args.get("save_key_metric") if args is not None else None
+    return isinstance(flag, ScalarNode) and flag.value is True
 
 
 def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
