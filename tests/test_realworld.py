@@ -302,3 +302,29 @@ def test_handler_order_warns_only_for_a_saver_that_saves_on_the_metric(
     (dst / "environment.json").write_bytes((src / "environment.json").read_bytes())
     result = api.lint(tmp_path / "mmar")
     assert bool([d for d in result.diagnostics if d.code == "L005"]) is warned
+
+
+# --- false negatives ------------------------------------------------------------------------
+
+
+def test_pathology_patch_arguments_swallowed_by_kwargs_are_errors() -> None:
+    path = (
+        CTE41 / "PyTorch/NoteBooks/DomainExamples/DigitalPathology/MMAR_DP/config/config_train.json"
+    )
+    result = api.validate(path)
+    found = {
+        (d.code, d.line, d.severity)
+        for d in result.diagnostics
+        if "PatchWSIDataset" in d.message and d.code == "C005"
+    }
+    assert found == {("C005", line, Severity.ERROR) for line in (119, 120, 122, 240, 241, 243)}
+
+
+def test_reading_image_meta_dict_with_image_only_default_is_an_error() -> None:
+    config = CTE41 / "PyTorch/NoteBooks/GettingStarted/config"
+    reads = api.validate(config / "config_validation.json")
+    [d] = [d for d in reads.diagnostics if d.code == "C005" and "image_only" in d.message]
+    assert d.severity is Severity.ERROR and "image_meta_dict" in d.message
+    quiet = api.validate(config / "config_train_Unet.json")
+    [d] = [d for d in quiet.diagnostics if d.code == "C005" and "image_only" in d.message]
+    assert d.severity is Severity.INFO
