@@ -328,3 +328,11 @@ def test_reading_image_meta_dict_with_image_only_default_is_an_error() -> None:
     quiet = api.validate(config / "config_train_Unet.json")
     [d] = [d for d in quiet.diagnostics if d.code == "C005" and "image_only" in d.message]
     assert d.severity is Severity.INFO
+
+
+def test_aggregation_weights_are_checked_against_the_project_file_one_folder_up() -> None:
+    """FL/project1.yml provisions client1..client4; adminMMAR weights client0."""
+    result = api.lint(CTE41 / "PyTorch/NoteBooks/FL/adminMMAR")
+    [d] = [d for d in result.diagnostics if d.code == "L007"]
+    assert "'client0'" in d.message and Path(d.file).name == "config_fed_server.json"
+    assert d.line == 20

@@ -16,10 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from mmarc.compiler.component_sites import ComponentSite, iter_components
-from mmarc.compiler.kinds import FileKind
+from mmarc.compiler.kinds import FileKind, detect_kind, kind_from_name
 from mmarc.compiler.mmar import LoadedFile
 from mmarc.compiler.pipeline import Validation
-from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SequenceNode
+from mmarc.compiler.source import (
+    MappingNode,
+    Node,
+    PointerPart,
+    ScalarNode,
+    SequenceNode,
+    load_source,
+)
 from mmarc.compiler.substitute import (
     RUNTIME_SETTINGS,
     Origin,
@@ -323,13 +330,27 @@ def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
                 )
 
 
+def _project_data(ctx: LintContext) -> list[Any]:
+    """The project files that provision this MMAR's sites: the target's own, else those one
+    folder up (Clara's FL notebooks keep ``project1.yml`` beside the MMAR folders)."""
+    projects = [_value(p.substituted) for p in ctx.files(FileKind.PROJECT)]
+    if projects or ctx.validation.target.single_file:
+        return projects
+    for path in sorted(ctx.root.parent.glob("*.y*ml")):
+        if kind_from_name(path) is not FileKind.PROJECT or not path.is_file():
+            continue
+        source, diagnostics = load_source(path)
+        if not diagnostics and detect_kind(path, source.root) is FileKind.PROJECT:
+            projects.append(_value(source.root))
+    return projects
+
+
 def _provisioned_clients(ctx: LintContext) -> set[str] | None:
-    projects = ctx.files(FileKind.PROJECT)
+    projects = _project_data(ctx)
     if not projects:
         return None
     names: set[str] = set()
-    for p in projects:
-        data = _value(p.substituted)
+    for data in projects:
         if not isinstance(data, dict):
             continue
         for c in data.get("fl_clients") or []:
