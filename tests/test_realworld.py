@@ -336,3 +336,44 @@ def test_aggregation_weights_are_checked_against_the_project_file_one_folder_up(
     [d] = [d for d in result.diagnostics if d.code == "L007"]
     assert "'client0'" in d.message and Path(d.file).name == "config_fed_server.json"
     assert d.line == 20
+
+
+# --- migrate --------------------------------------------------------------------------------
+
+
+def test_a_renamed_component_takes_its_references_along(tmp_path: Path) -> None:
+    """deepgrow's {"ref": "AddChanneld"} follows AddChanneld -> EnsureChannelFirstd."""
+    report = api.migrate(CTE41 / "PyTorch/NoteBooks/AIAA/deepgrow_2D", tmp_path / "out")
+    assert any('ref "AddChanneld" -> "EnsureChannelFirstd"' in line for line in report.lines())
+    result = api.validate(tmp_path / "out")
+    assert not [d for d in result.diagnostics if d.code in ("R001", "R005")]
+
+
+@pytest.mark.parametrize(
+    "mmar",
+    [
+        CTE41 / "PyTorch/NoteBooks/AIAA/deepgrow_2D",
+        CTE41 / "PyTorch/NoteBooks/DomainExamples/DigitalPathology/MMAR_DP",
+        CTE40 / "PyTorch/NoteBooks/GettingStarted",
+    ],
+    ids=["deepgrow_2D", "MMAR_DP", "GettingStarted-4.0"],
+)
+def test_the_manual_fix_list_holds_every_error_validate_still_reports(
+    mmar: Path, tmp_path: Path
+) -> None:
+    report = api.migrate(mmar, tmp_path / "out")
+    result = api.validate(tmp_path / "out", cwd=tmp_path / "out")
+
+    def component(pointer: str) -> str:  # a component's name and path are one finding
+        return pointer.removesuffix("/name").removesuffix("/path")
+
+    listed = {(u.file, component(u.pointer)) for u in report.unmigrated}
+    for d in result.diagnostics.errors:
+        pointer = component(d.pointer or "")
+        assert any(
+            f == d.file
+            and (p == pointer or pointer.startswith(p + "/") or p.startswith(pointer + "/"))
+            for f, p in listed
+        ), d
+    for u in report.unmigrated:
+        assert u.line >= 1 and u.column >= 1 and u.file.startswith("config/")
