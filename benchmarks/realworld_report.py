@@ -136,16 +136,23 @@ def _one(path: Path, corpus: Path, work: Path, is_mmar: bool) -> TargetResult:
             migrated = api.migrate(path, out)
             result.migrated = migrated.complete
             result.unmigrated = [f"{u.file}:{u.line}" for u in migrated.unmigrated]
-            compiled = api.compile_plan(out, cwd=work)
-            result.compiled = compiled.plan is not None
-            result.after_migrate = sorted(
-                compiled.validation.diagnostics.errors, key=lambda d: d.sort_key()
-            )
+            # every train config of the MMAR, one plan each (compile asks which one)
+            result.compiled = True
+            for name in _train_configs(validation):
+                compiled = api.compile_plan(out, cwd=work, train_config=name)
+                result.compiled &= compiled.plan is not None
+                result.after_migrate.extend(
+                    sorted(compiled.validation.diagnostics.errors, key=lambda d: d.sort_key())
+                )
     except REFUSALS as exc:
         result.refused = " ".join(str(exc).split())
     except Exception:  # a crash is what this report counts
         result.crash = traceback.format_exc()
     return result
+
+
+def _train_configs(result: api.Validation) -> list[str]:
+    return [Path(f["file"]).name for f in result.detected()["files"] if f["kind"] == "config_train"]
 
 
 def iter_results(corpus: Path, work: Path) -> Iterator[TargetResult]:

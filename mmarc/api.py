@@ -72,13 +72,22 @@ class Compilation:
 
 
 def compile_plan(
-    path: Path | str, sets: list[str] | None = None, cwd: Path | None = None
+    path: Path | str,
+    sets: list[str] | None = None,
+    cwd: Path | None = None,
+    train_config: str | None = None,
 ) -> Compilation:
-    """Validate, then emit the hashed plan the runtime executes (``mmarc compile``)."""
+    """Validate, then emit the hashed plan the runtime executes (``mmarc compile``).
+
+    An MMAR with several train configs needs ``train_config`` (a file name); without it
+    :class:`UsageError` names them.
+    """
     from mmarc.catalog import load_catalog
     from mmarc.compiler.plan import build_plan
 
-    result = validate(path, sets=sets, cwd=cwd)
+    result = validate_target(
+        Path(path), sets=sets, cwd=cwd, train_config=train_config, one_train_config=True
+    )
     if result.diagnostics.has_errors():
         return Compilation(result, None)
     return Compilation(result, build_plan(result, load_catalog()))

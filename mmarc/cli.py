@@ -146,12 +146,16 @@ def compile_(
         Path | None, typer.Option("--output", "-o", help="Write the plan here (default: stdout).")
     ] = None,
     sets: SetOpt = None,
+    train_config: Annotated[
+        str | None,
+        typer.Option("--train-config", help="The train config to compile, when there are several."),
+    ] = None,
 ) -> None:
     """Compile an MMAR into the hashed plan the runtime executes."""
     from mmarc.compiler.plan import canonical_json, write_plan
 
     try:
-        compiled = api.compile_plan(path, sets=sets)
+        compiled = api.compile_plan(path, sets=sets, train_config=train_config)
     except api.UsageError as exc:
         raise _usage_error(str(exc)) from None
     except api.PlanError as exc:

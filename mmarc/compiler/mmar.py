@@ -134,6 +134,31 @@ def load_target(path: Path, cwd: Path | None = None) -> tuple[Target, list[Diagn
     return target, diagnostics
 
 
+def choose_train_config(target: Target, name: str | None) -> None:
+    """Keep one train config of an MMAR for ``compile``: the one named, or the only one.
+
+    An MMAR may hold several (``config_train_Unet.json``, ``config_train_segresnet.json``);
+    picking one silently would compile a model the user did not mean. Raises
+    :class:`UsageError` naming them when there are several and none was chosen, or when
+    the chosen one is not there.
+    """
+    trains = [f for f in target.files if f.kind is FileKind.TRAIN]
+    names = [f.source.path.name for f in trains]
+    if name is None:
+        if len(trains) > 1:
+            raise UsageError(
+                f"{target.path}: {len(trains)} train configs ({', '.join(names)}): choose "
+                "the one to compile with --train-config NAME"
+            )
+        return
+    chosen = [f for f in trains if f.source.path.name == name or f.source.path.stem == name]
+    if not chosen:
+        raise UsageError(
+            f"{target.path}: no train config {name!r} (it has: {', '.join(names) or 'none'})"
+        )
+    target.files = [f for f in target.files if f.kind is not FileKind.TRAIN or f is chosen[0]]
+
+
 def _find_environment(folder: Path) -> Path | None:
     for name in ("environment.json",):
         candidate = folder / name

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mmarc.compiler.kinds import FileKind
-from mmarc.compiler.mmar import LoadedFile, Target, load_target
+from mmarc.compiler.mmar import LoadedFile, Target, choose_train_config, load_target
 from mmarc.compiler.references import check_references
 from mmarc.compiler.schemas import check_schema
 from mmarc.compiler.source import SourceFile
@@ -146,14 +146,24 @@ def _stage_substitution(
 
 
 def validate_target(
-    path: Path, sets: list[str] | None = None, cwd: Path | None = None
+    path: Path,
+    sets: list[str] | None = None,
+    cwd: Path | None = None,
+    train_config: str | None = None,
+    one_train_config: bool = False,
 ) -> Validation:
-    """Run every front-end stage on ``path``; raises ``UsageError`` only for unusable targets."""
+    """Run every front-end stage on ``path``; raises ``UsageError`` only for unusable targets.
+
+    ``one_train_config`` (``compile``): keep only the train config named ``train_config``
+    (see :func:`mmarc.compiler.mmar.choose_train_config`).
+    """
     diagnostics = Diagnostics()
     overrides, set_diags = parse_set_overrides(list(sets or []))
     diagnostics.extend(set_diags)
     target, load_diags = load_target(path, cwd)
     diagnostics.extend(load_diags)
+    if one_train_config or train_config is not None:
+        choose_train_config(target, train_config)
     _stage_versions(target, diagnostics)
     for f in target.files:
         if _checkable(f):
