@@ -6,25 +6,35 @@ with a ``config/`` folder) and every standalone file (a JSON/YAML file outside a
 ``config/`` folder); :func:`report` runs ``lint`` (which includes ``validate``) on each, and
 ``migrate`` + ``compile`` on each Clara 4.x MMAR, through the library API.
 
-``python benchmarks/realworld_report.py [CORPUS]`` prints each diagnostic and the figures.
-tests/test_realworld.py pins the same output per file.
+``python benchmarks/realworld_report.py [--write-pins PINS.json] [CORPUS]`` prints each
+diagnostic and the figures; tests/test_realworld.py compares the same output with
+tests/fixtures/realworld_pins.json (rewrite it with ``--write-pins`` after a reviewed change).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mmarc import api
 from mmarc.compiler.kinds import FileKind, kind_from_name
 from mmarc.diagnostics import Diagnostic, Severity
 from mmarc.errors import MmarcError
 
-__all__ = ["CorpusReport", "TargetResult", "corpus_targets", "find_corpus", "report"]
+__all__ = [
+    "CorpusReport",
+    "TargetResult",
+    "corpus_targets",
+    "find_corpus",
+    "pins",
+    "report",
+]
 
 #: The exceptions that are mmarc's clean one-line refusals (exit 2), not crashes.
 REFUSALS = (MmarcError, api.PlanError, api.UsageError, api.MigrationError)
@@ -168,7 +178,23 @@ def report(corpus: Path, work: Path) -> CorpusReport:
     return CorpusReport(list(iter_results(corpus, work)))
 
 
+def pins(rep: CorpusReport) -> dict[str, Any]:
+    """What tests/fixtures/realworld_pins.json holds: per target, each warning and error as
+    ``"severity CODE file:line"``, and whether it compiles after migrate (None: not a Clara
+    4.x training MMAR)."""
+    return {
+        r.target: {
+            "diagnostics": [f"{sev} {code} {file}:{line}" for sev, code, file, line in r.pins()],
+            "compiled_after_migrate": r.compiled if r.clara4 else None,
+        }
+        for r in rep.results
+    }
+
+
 def main(argv: list[str]) -> int:
+    write = None
+    if argv[:1] == ["--write-pins"]:
+        write, argv = Path(argv[1]), argv[2:]
     corpus = Path(argv[0]) if argv else find_corpus(Path(__file__).resolve().parent)
     if corpus is None:
         print("no shared/corpus found; give its path", file=sys.stderr)
@@ -193,6 +219,8 @@ def main(argv: list[str]) -> int:
             print(f"  after-migrate {d.code} {d.file}:{d.line}: {d.message}")
     for name, value in rep.figures().items():
         print(f"{name}: {value}")
+    if write is not None:
+        write.write_text(json.dumps(pins(rep), indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0
 
 
