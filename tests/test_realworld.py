@@ -403,3 +403,15 @@ def test_the_manual_fix_list_holds_every_error_validate_still_reports(
         ), d
     for u in report.unmigrated:
         assert u.line >= 1 and u.column >= 1 and u.file.startswith("config/")
+
+
+def test_an_undefined_variable_in_a_disabled_component_is_not_an_error() -> None:
+    """FL adminMMAR: CheckpointLoader {MMAR_CKPT} with "disabled": "{dont_load_ckpt_model}"
+    (true); the enabled TorchScript loader's {MMAR_TORCHSCRIPT} stays an error."""
+    config = CTE41 / "PyTorch/NoteBooks/FL/adminMMAR/config"
+    train = api.validate(config / "config_train.json")
+    [d] = [d for d in train.diagnostics if d.code == "X001"]
+    assert d.severity is Severity.INFO and "disabled component" in d.message
+    validation = api.validate(config / "config_validation.json")
+    errors = [(d.code, d.line) for d in validation.diagnostics.errors if d.code == "X001"]
+    assert errors == [("X001", 8)]

@@ -311,6 +311,17 @@ RENAMES: tuple[Rename, ...] = (
     ),
     # -- arguments ---------------------------------------------------------------------
     *_argument(
+        ("FindDiscrepancyRegionsd", "AddRandomGuidanced", "AddGuidanceSignald"),
+        "batched",
+        None,
+        "after 0.5",
+        False,
+        "MONAI's deepgrow transforms now take one sample (its Interaction decollates the "
+        "batch before calling them): remove batched, and make sure the interaction that "
+        "calls them (a custom/ one too) passes single samples, not a batch.",
+        semantics_differ=True,
+    ),
+    *_argument(
         ("PatchWSIDataset",),
         "region_size",
         None,
