@@ -415,3 +415,15 @@ def test_an_undefined_variable_in_a_disabled_component_is_not_an_error() -> None
     validation = api.validate(config / "config_validation.json")
     errors = [(d.code, d.line) for d in validation.diagnostics.errors if d.code == "X001"]
     assert errors == [("X001", 8)]
+
+
+def test_clara_train_version_is_never_an_unused_variable(tmp_path: Path) -> None:
+    src = CTE41 / "PyTorch/NoteBooks/GettingStarted/config"
+    dst = tmp_path / "mmar" / "config"
+    dst.mkdir(parents=True)
+    (dst / "config_train_Unet.json").write_bytes((src / "config_train_Unet.json").read_bytes())
+    env = json.loads((src / "environment.json").read_text(encoding="utf-8"))
+    env["CLARA_TRAIN_VERSION"] = "4.1.0"
+    (dst / "environment.json").write_text(json.dumps(env), encoding="utf-8")
+    result = api.lint(tmp_path / "mmar")
+    assert not [d for d in result.diagnostics if d.code == "L008"]

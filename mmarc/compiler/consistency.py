@@ -33,7 +33,7 @@ from mmarc.compiler.substitute import (
     has_unresolved_variable,
     mmar_path,
 )
-from mmarc.compiler.versions import ClaraVersion, VersionReport
+from mmarc.compiler.versions import VERSION_KEY, ClaraVersion, VersionReport
 from mmarc.diagnostics import Diagnostic, Severity
 
 Parts = tuple[PointerPart, ...]
@@ -398,6 +398,8 @@ def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         if d.origin is Origin.ENVIRONMENT and d.name in _ENV_READ_BY_RUNTIME:
             continue
+        if d.name == VERSION_KEY:
+            continue  # a version marker wherever it is written, never a {VAR}
         yield d.source.diagnostic(
             "L008",
             f"variable {d.name!r} is defined but never used",
