@@ -94,6 +94,7 @@ class TargetResult:
     crash: str | None = None
     #: a clean one-line refusal (an MmarcError), which is not a crash
     refused: str | None = None
+    mmar: bool = False
     clara4: bool = False
     migrated: bool | None = None
     compiled: bool | None = None
@@ -116,7 +117,7 @@ class CorpusReport:
     results: list[TargetResult]
 
     def figures(self) -> dict[str, int]:
-        mmars = [r for r in self.results if r.migrated is not None or r.clara4]
+        mmars = [r for r in self.results if r.mmar]
         clara4 = [r for r in self.results if r.clara4]
         return {
             "targets": len(self.results),
@@ -125,9 +126,12 @@ class CorpusReport:
             "errors": sum(p[0] == "error" for r in self.results for p in r.pins()),
             "warnings": sum(p[0] == "warning" for r in self.results for p in r.pins()),
             "targets_clean": sum(not r.pins() and r.crash is None for r in self.results),
+            "mmars": len(mmars),
+            "mmars_clean": sum(not r.pins() and r.crash is None for r in mmars),
             "clara4_mmars": len(clara4),
             "clara4_mmars_clean": sum(not r.pins() for r in clara4),
-            "compile_after_migrate": sum(bool(r.compiled) for r in mmars),
+            "compile_after_migrate": sum(bool(r.compiled) for r in clara4),
+            "migrate_lists_the_rest": sum(bool(not r.compiled and r.unmigrated) for r in clara4),
         }
 
 
@@ -136,7 +140,7 @@ def _lint(path: Path) -> list[Diagnostic]:
 
 
 def _one(path: Path, corpus: Path, work: Path, is_mmar: bool) -> TargetResult:
-    result = TargetResult(path.relative_to(corpus).as_posix())
+    result = TargetResult(path.relative_to(corpus).as_posix(), mmar=is_mmar)
     try:
         validation = api.lint(path, cwd=corpus)
         result.diagnostics = sorted(validation.diagnostics, key=lambda d: d.sort_key())
