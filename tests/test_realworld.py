@@ -124,6 +124,8 @@ def test_a_custom_trainers_flat_settings_are_not_a_clara_config(path: Path) -> N
     assert detect_kind(path, source.root) is None
     result = api.lint(path.parent.parent)
     assert not [d for d in result.diagnostics if Path(d.file).name == path.name]
+    with pytest.raises(api.UsageError, match="flat settings read by custom code"):
+        api.validate(path)
 
 
 def test_a_3x_validation_config_renamed_is_still_a_3x_verdict(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mmarc.compiler.kinds import CONFIG_SUFFIXES, FileKind, detect_kind
+from mmarc.compiler.kinds import CONFIG_SUFFIXES, FileKind, detect_kind, kind_from_name
 from mmarc.compiler.source import Node, SourceFile, load_source
 from mmarc.diagnostics import Diagnostic
 
@@ -93,6 +93,12 @@ def load_target(path: Path, cwd: Path | None = None) -> tuple[Target, list[Diagn
                 "and MMAR folders)"
             )
         loaded = load(path)
+        if loaded.kind is None and not diagnostics and kind_from_name(path) is not None:
+            raise UsageError(
+                f"{path}: named like a {kind_from_name(path)} file but it is not one (flat "
+                "settings read by custom code, or another tool's file), so mmarc does not "
+                "check it"
+            )
         if loaded.kind is None and not diagnostics:
             kinds = ", ".join(k.value for k in FileKind)
             raise UsageError(
