@@ -356,7 +356,8 @@ def _detect_fl(root: MappingNode, kind: FileKind) -> VersionReport:
         )
         if tf is not None:
             return VersionReport(ClaraVersion.V3X, [tf], kind, [problem])
-        return VersionReport(ClaraVersion.UNKNOWN, [], kind, [problem], foreign=True)
+        nvflare2 = isinstance(value, int) and not isinstance(value, bool) and value >= 2
+        return VersionReport(ClaraVersion.UNKNOWN, [], kind, [problem], foreign=nvflare2)
 
     # The Early Access server kept 3.x's slots and names (model_saver, ModelAggregator)
     # around PyTorch components: only a TensorFlow component outweighs a PyTorch EA one.
