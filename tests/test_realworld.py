@@ -235,8 +235,13 @@ def test_an_early_access_server_is_4_0_ea_like_its_client(tmp_path: Path) -> Non
     text = (CORPUS / "clara/fl/clara3x_config_fed_server.json").read_text(encoding="utf-8")
     ea = tmp_path / "config_fed_server.json"
     ea.write_text(text.replace('"TFModelSaver"', '"PTModelSaver"'), encoding="utf-8")
-    [entry] = api.validate(ea).detected()["files"]
+    result = api.validate(ea)
+    [entry] = result.detected()["files"]
     assert entry["clara_version"] == "4.0-ea"
+    # the admin command modules are EA internals mmarc ignores; what it cannot run as
+    # written is the EA aggregator and model saver, each with the 4.0 replacement
+    refused = sorted((d.code, d.line) for d in result.diagnostics.errors)
+    assert refused == [("F001", 23), ("F001", 56)]
     three = api.validate(CORPUS / "clara/fl/clara3x_config_fed_server.json")
     assert three.detected()["files"][0]["clara_version"] == "3.x"
 

@@ -240,6 +240,21 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
             "RestartClientProcessor",
         )
     ),
+    # the Early Access server's admin command modules and result processors
+    *(
+        _ignored(name, "processor", "mmarc's server answers admin commands itself")
+        for name in (
+            "TrainingCommandModule",
+            "ValidationCommandModule",
+            "SystemCommandModule",
+            "ValidateResultProcessor",
+        )
+    ),
+    _ignored(
+        "ShellCommandModule",
+        "processor",
+        "mmarc runs no remote shell commands; the admin console's shell commands are refused",
+    ),
     _ignored(
         "ShellCommandProcessor",
         "processor",
@@ -265,7 +280,9 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
     _unsupported("TFModelValidator", "validator", "Clara 3.x (TensorFlow); use ClientValidator"),
     _unsupported("TFModelSaver", "persistor", "Clara 3.x (TensorFlow); use PTFileModelPersistor"),
     _unsupported(
-        "ModelAggregator", "aggregator", "Clara 3.x; use InTimeAccumulateWeightedAggregator"
+        "ModelAggregator",
+        "aggregator",
+        "the Clara 3.x and 4.0 Early Access aggregator; use InTimeAccumulateWeightedAggregator",
     ),
 )
 
@@ -285,6 +302,8 @@ SLOT_ROLES: Mapping[str, str] = MappingProxyType(
         "pre_processors": "processor",
         "post_processors": "processor",
         "req_processors": "processor",
+        "admin_cmd_modules": "processor",
+        "result_processors": "processor",
     }
 )
 
