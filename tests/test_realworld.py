@@ -207,8 +207,13 @@ def test_a_component_with_name_and_path_is_built_from_its_custom_path() -> None:
             "SupervisedTrainer",
             "max_epochs",
         ),
+        (
+            CTE41 / "PyTorch/NoteBooks/AIAA/deepgrow_2D/config/config_train.json",
+            "PersistentDataset",
+            "cache_dir",
+        ),
     ],
-    ids=["SmartCacheHandler.smartcacher", "SupervisedTrainer.max_epochs"],
+    ids=["SmartCacheHandler.smartcacher", "SupervisedTrainer.max_epochs", "cache_dir"],
 )
 def test_clara40_implicit_wiring_is_not_missing(path: Path, component: str, argument: str) -> None:
     result = api.validate(path)

@@ -114,6 +114,17 @@ IMPLICIT_ARGUMENTS: tuple[ImplicitArgument, ...] = (
         when_attribute="data_list_file_path",
     ),
     # -- wired implicitly by Clara 4.0 ---------------------------------------------------
+    ImplicitArgument(
+        frozenset({"dataset"}),
+        "cache_dir",
+        None,
+        None,
+        False,
+        "Clara 4.0 chose PersistentDataset's cache folder itself (MONAI has always required "
+        "cache_dir; NVIDIA's 4.0 deepgrow MMARs leave it out); a 4.1 config must write it, "
+        "so migrate lists it",
+        frozenset({"PersistentDataset"}),
+    ),
     _wired(frozenset({"dataset"}), "transform", "@pre_transforms"),
     _wired(frozenset({"dataloader"}), "dataset", "@dataset"),
     _wired(frozenset({"optimizer"}), "params", "#@model.parameters()"),
