@@ -37,6 +37,25 @@ SPLEEN = REAL / "monai-tutorials" / "nvflare1-9defeaac" / "federated_learning" /
 
 PINS = REPO / "tests" / "fixtures" / "realworld_pins.json"
 
+#: Why each code still reported on the corpus is true, from MONAI's or Clara's own source.
+#: A code without a reason here fails the whole-corpus test: defend it or fix its cause.
+DEFENDED = {
+    "C005": "an argument the installed MONAI renamed, removed, re-typed or re-defaulted "
+    "(UNet/BasicUNet dimensions -> spatial_dims and AsDiscreted's n_classes/threshold_values/"
+    "logit_thresh/to_onehot: MONAI 1.0; deepgrow batched; PatchWSIDataset region_size/"
+    "grid_shape/image_reader_name; LoadImaged image_only=True while the file reads "
+    "image_meta_dict): each checked against the installed signature by test_catalog.py",
+    "C006": "a class the installed MONAI no longer has (AddChanneld, SegmentationSaver, "
+    "TorchVisionFullyConvModel, the MONAI 0.5 pathology datasets)",
+    "V001": "a Clara 3.x (TensorFlow) file: TF components, image_pipeline, fields",
+    "X001": "an enabled component names a variable no environment.json, setting or --set "
+    "defines (clara/mmar-4.0 is a config copied without its environment.json; FL "
+    "adminMMARs' validation configs load {MMAR_TORCHSCRIPT} with dont_load_ts_model false)",
+    "X004": "clara/mmar-4.0 has no environment.json beside its config",
+    "L007": "aggregation_weights name client0; FL/project1.yml provisions client1-client4, so "
+    "that weight never applies",
+}
+
 
 def test_the_whole_corpus_report(tmp_path: Path) -> None:
     """Every MMAR folder and standalone file of the corpus: lint's warnings and errors
@@ -52,6 +71,8 @@ def test_the_whole_corpus_report(tmp_path: Path) -> None:
     assert figures["crashes"] == 0, [r.crash for r in rep.results if r.crash]
     expected = json.loads(PINS.read_text(encoding="utf-8"))
     got = pins(rep)
+    codes_left = {line.split()[1] for entry in got.values() for line in entry["diagnostics"]}
+    assert codes_left <= set(DEFENDED), codes_left - set(DEFENDED)
     assert sorted(got) == sorted(expected)
     for target, pinned in expected.items():
         assert got[target] == pinned, target
