@@ -90,6 +90,15 @@ def compile_plan(
     )
     if result.diagnostics.has_errors():
         return Compilation(result, None)
+    from mmarc.compiler.fl_runtime import runtime_refusals
+
+    refusals = runtime_refusals(
+        (f.source, f.kind, f.substituted)
+        for f in result.target.files
+        if f.kind is not None and f.substituted is not None
+    )
+    if refusals:
+        raise PlanError("cannot compile components mmarc does not run: " + "; ".join(refusals))
     return Compilation(result, build_plan(result, load_catalog()))
 
 

@@ -462,3 +462,18 @@ def test_clara_train_version_is_never_an_unused_variable(tmp_path: Path) -> None
     (dst / "environment.json").write_text(json.dumps(env), encoding="utf-8")
     result = api.lint(tmp_path / "mmar")
     assert not [d for d in result.diagnostics if d.code == "L008"]
+
+
+def test_compile_refuses_the_he_components_validate_accepts(tmp_path: Path) -> None:
+    """The 4.1 GettingStarted configs with adminMMAR_HE's server: valid, but not runnable."""
+    config = tmp_path / "mmar" / "config"
+    config.mkdir(parents=True)
+    src = CTE41 / "PyTorch/NoteBooks/GettingStarted/config"
+    for name in ("config_train_Unet.json", "config_validation.json", "environment.json"):
+        (config / name).write_bytes((src / name).read_bytes())
+    he = CTE41 / "PyTorch/NoteBooks/FL/adminMMAR_HE/config/config_fed_server.json"
+    (config / "config_fed_server.json").write_bytes(he.read_bytes())
+    api.migrate(tmp_path / "mmar", tmp_path / "out")
+    assert not [d for d in api.validate(tmp_path / "out").diagnostics.errors if d.code == "F001"]
+    with pytest.raises(api.PlanError, match="HEInTimeAccumulateWeightedAggregator"):
+        api.compile_plan(tmp_path / "out")
