@@ -86,6 +86,11 @@ CODES: dict[str, str] = {
 }
 
 
+#: Info-level codes that text output shows even without ``-v``: they say what was NOT
+#: checked (data not on this machine), which a clean-looking report must not hide.
+ALWAYS_SHOWN_NOTES = frozenset({"L010"})
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One located problem, with a fix where mmarc knows one.

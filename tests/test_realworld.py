@@ -477,3 +477,17 @@ def test_compile_refuses_the_he_components_validate_accepts(tmp_path: Path) -> N
     assert not [d for d in api.validate(tmp_path / "out").diagnostics.errors if d.code == "F001"]
     with pytest.raises(api.PlanError, match="HEInTimeAccumulateWeightedAggregator"):
         api.compile_plan(tmp_path / "out")
+
+
+def test_the_data_skip_note_is_shown_without_verbose() -> None:
+    from mmarc.report import OutputFormat, render
+
+    result = api.lint(CTE41 / "PyTorch/NoteBooks/GettingStarted")
+    text = render(
+        OutputFormat.TEXT,
+        "GettingStarted",
+        result.detected(),
+        list(result.diagnostics),
+        result.sources,
+    )
+    assert text.count("data checks skipped") == 1
