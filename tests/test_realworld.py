@@ -491,3 +491,16 @@ def test_the_data_skip_note_is_shown_without_verbose() -> None:
         result.sources,
     )
     assert text.count("data checks skipped") == 1
+
+
+def test_clara40_train_conf_in_save_dict_becomes_the_conf_reference(tmp_path: Path) -> None:
+    """Clara 4.0 saved its training config as "train_conf"; 4.1 writes "@conf"."""
+    api.migrate(CTE40 / "PyTorch/NoteBooks/GettingStarted", tmp_path / "out")
+    config = json.loads((tmp_path / "out/config/config_train_Unet.json").read_text("utf-8"))
+    saved = [
+        h["args"]["save_dict"]
+        for section in ("train", "validate")
+        for h in config[section]["handlers"]
+        if h.get("name") == "CheckpointSaver"
+    ]
+    assert {"model": "@model", "train_conf": "@conf"} in saved

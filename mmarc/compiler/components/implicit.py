@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from mmarc.compiler.component_sites import TRAIN_SECTIONS, ComponentSite, sections
 from mmarc.compiler.kinds import FileKind
@@ -18,6 +19,7 @@ from mmarc.compiler.versions import ClaraVersion
 __all__ = [
     "CLARA40_METRICS_SLOT",
     "CLARA40_NAME_LISTS",
+    "CLARA40_NAME_LIST_OBJECTS",
     "IMPLICIT_ARGUMENTS",
     "IMPLICIT_WIRING_VERSIONS",
     "ImplicitArgument",
@@ -161,6 +163,10 @@ IMPLICIT_ARGUMENTS: tuple[ImplicitArgument, ...] = (
 CLARA40_NAME_LISTS: frozenset[tuple[str, str]] = frozenset(
     {("CheckpointLoader", "load_dict"), ("CheckpointSaver", "save_dict")}
 )
+
+#: Names in those 4.0 lists that are not slots but objects Clara 4.0 supplied, with the
+#: 4.1 reference for each (Clara 4.1's GettingStarted writes ``"train_conf": "@conf"``).
+CLARA40_NAME_LIST_OBJECTS: Mapping[str, str] = MappingProxyType({"train_conf": "@conf"})
 
 #: The 4.0 ``metrics`` list, which 4.1 splits into ``key_metric`` + ``additional_metrics``.
 CLARA40_METRICS_SLOT = "metrics"
