@@ -80,12 +80,21 @@ def validate(
     return validate_target(Path(path), sets=sets, cwd=cwd)
 
 
-def lint(path: Path | str, sets: list[str] | None = None, cwd: Path | None = None) -> Validation:
-    """``validate`` plus the consistency rules across sections, files and data (``mmarc lint``)."""
+def lint(
+    path: Path | str,
+    sets: list[str] | None = None,
+    cwd: Path | None = None,
+    require_data: bool = False,
+) -> Validation:
+    """``validate`` plus the consistency rules across sections, files and data (``mmarc lint``).
+
+    Data folders that are not on this machine skip the data checks (one L010 note);
+    ``require_data`` makes their absence an error instead (a site's pre-flight check).
+    """
     from mmarc.compiler.consistency import lint as consistency_rules
 
     result = validate(path, sets=sets, cwd=cwd)
-    result.diagnostics.extend(consistency_rules(result))
+    result.diagnostics.extend(consistency_rules(result, require_data=require_data))
     return result
 
 
@@ -101,19 +110,34 @@ def compile_plan(
     path: Path | str,
     sets: list[str] | None = None,
     cwd: Path | None = None,
+    train_config: str | None = None,
     *,
     server_overrides: dict[str, Any] | None = None,
 ) -> Compilation:
     """Validate, then emit the hashed plan the runtime executes (``mmarc compile``).
 
-    ``server_overrides``: FL server settings that replace the config's before hashing
-    (``{"num_rounds": R}`` for ``--rounds R``); raises ``FLConfigError`` if refused."""
+    An MMAR with several train configs needs ``train_config`` (a file name); without it
+    :class:`UsageError` names them. ``server_overrides``: FL server settings that replace
+    the config's before hashing (``{"num_rounds": R}`` for ``--rounds R``); raises
+    ``FLConfigError`` if refused.
+    """
     from mmarc.catalog import load_catalog
     from mmarc.compiler.plan import build_plan
 
-    result = validate(path, sets=sets, cwd=cwd)
+    result = validate_target(
+        Path(path), sets=sets, cwd=cwd, train_config=train_config, one_train_config=True
+    )
     if result.diagnostics.has_errors():
         return Compilation(result, None)
+    from mmarc.compiler.fl_runtime import runtime_refusals
+
+    refusals = runtime_refusals(
+        (f.source, f.kind, f.substituted)
+        for f in result.target.files
+        if f.kind is not None and f.substituted is not None
+    )
+    if refusals:
+        raise PlanError("cannot compile components mmarc does not run: " + "; ".join(refusals))
     plan = build_plan(result, load_catalog(), server_overrides=server_overrides)
     return Compilation(result, plan)
 
@@ -143,10 +167,15 @@ def compiled_or_raise(
     cwd: Path | None = None,
     *,
     server_overrides: dict[str, Any] | None = None,
+    train_config: str | None = None,
 ) -> tuple[Compilation, Plan]:
     """Compile ``path`` for the runtime; raise :class:`CompileErrors` when it has errors."""
     compiled = compile_plan(
-        path, sets=list(sets) if sets else None, cwd=cwd, server_overrides=server_overrides
+        path,
+        sets=list(sets) if sets else None,
+        cwd=cwd,
+        train_config=train_config,
+        server_overrides=server_overrides,
     )
     if compiled.plan is None:
         count = len(compiled.validation.diagnostics.errors)

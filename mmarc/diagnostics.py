@@ -82,7 +82,13 @@ CODES: dict[str, str] = {
     "L007": "aggregation weight names an unknown client",
     "L008": "unused variable",
     "L009": "no determinism seed",
+    "L010": "data checks skipped (data not on this machine)",
 }
+
+
+#: Info-level codes that text output shows even without ``-v``: they say what was NOT
+#: checked (data not on this machine), which a clean-looking report must not hide.
+ALWAYS_SHOWN_NOTES = frozenset({"L010"})
 
 
 @dataclass(frozen=True, slots=True)

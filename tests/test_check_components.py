@@ -110,7 +110,7 @@ CORPUS_EXPECTED: dict[str, list[tuple[str, Severity, int, int]]] = {
         ("C009", INFO, 2, 3),
     ],
     "mmar-4.1/config_validation.json": [
-        ("C005", INFO, 20, 15),
+        ("C005", E, 20, 15),  # image_only default, and the file reads image_meta_dict
         ("C005", W, 136, 10),
         ("C009", INFO, 2, 3),
     ],

@@ -189,7 +189,7 @@ def test_unknown_component_lists_what_is_supported() -> None:
     assert d.code == "F001" and d.severity is Severity.ERROR
     assert d.hint == (
         "supported aggregators: InTimeAccumulateWeightedAggregator, FedAdamAggregator, "
-        "FedYogiAggregator"
+        "FedYogiAggregator, AccumulateWeightedAggregator"
     )
     assert d.pointer == "/aggregator/name"
 
@@ -222,6 +222,7 @@ def test_a_fedprox_aggregator_says_where_fedprox_is_set() -> None:
     (d,) = check(config, FileKind.FED_SERVER)
     assert d.code == "F001" and d.severity is Severity.ERROR
     assert "fedprox_mu" in d.message and "InTimeAccumulateWeightedAggregator" in d.message
+    assert d.pointer == "/aggregator/name"
 
 
 def test_misspelt_component_gets_did_you_mean() -> None:

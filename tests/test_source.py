@@ -111,3 +111,54 @@ def test_every_corpus_file_loads_exactly_like_the_stdlib() -> None:
             assert source.to_plain() == json.loads(path.read_text()), path
         else:
             assert source.to_plain() == yaml.safe_load(path.read_text()), path
+
+
+MERGED_PROJECT = """\
+api_version: 2
+name: merged
+servers: &servers
+  - name: server1
+    org: nvidia
+server_defaults: &server_defaults
+  type: server
+  fed_learn_port: 8002
+  admin_port: 8003
+participants:
+  - name: server1
+    <<: *server_defaults
+    admin_port: 9003
+  - name: site-1
+    <<: [{type: client}, {org: nvidia}]
+"""
+
+
+def test_yaml_merge_keys_take_the_anchored_entries_where_they_are_written() -> None:
+    source, diags = parse_text(MERGED_PROJECT, Path("project.yml"))
+    assert diags == []
+    root = source.root
+    assert isinstance(root, MappingNode)
+    plain = root.to_plain()
+    assert plain == yaml.safe_load(MERGED_PROJECT)
+    assert plain["participants"][0]["admin_port"] == 9003  # written key wins
+    assert plain["participants"][1] == {"name": "site-1", "type": "client", "org": "nvidia"}
+    # a merged value is located where the anchored mapping writes it (line 8)
+    participants = root.get("participants")
+    assert participants is not None
+    server = participants.items[0]  # type: ignore[attr-defined]
+    port = server.get("fed_learn_port")
+    assert MERGED_PROJECT[: port.start].count("\n") + 1 == 8
+
+
+def test_yaml_merge_key_on_a_list_of_scalars_is_a_located_error() -> None:
+    found = errors("base: &b [1, 2]\nuse:\n  <<: *b\n", "project.yml")
+    assert [(code, line) for code, line, _, _ in found] == [("P001", 1)]
+    assert "merge key" in found[0][3]
+
+
+def test_a_project_file_with_merge_keys_validates_without_a_traceback(tmp_path: Path) -> None:
+    from mmarc import api
+
+    path = tmp_path / "project.yml"
+    path.write_text(MERGED_PROJECT, encoding="utf-8")
+    result = api.validate(path)
+    assert all(d.code != "P001" for d in result.diagnostics)

@@ -73,6 +73,9 @@ class Rename:
     semantics_differ: bool = False
     old_value: Any = None
     new_value: Any = None
+    #: where the installed class passes an unknown keyword on (its ``**kwargs`` go to the
+    #: WSI reader...), so the old argument fails there instead of being ignored
+    forwarded_to: str | None = None
 
     @property
     def is_component_change(self) -> bool:
@@ -114,10 +117,22 @@ def _argument(
     fix: str,
     *,
     semantics_differ: bool = False,
+    forwarded_to: str | None = None,
 ) -> list[Rename]:
     kind = ChangeKind.ARGUMENT_RENAMED if new else ChangeKind.ARGUMENT_REMOVED
     return [
-        Rename(kind, c, old, c, new, changed_in, certain, fix, semantics_differ=semantics_differ)
+        Rename(
+            kind,
+            c,
+            old,
+            c,
+            new,
+            changed_in,
+            certain,
+            fix,
+            semantics_differ=semantics_differ,
+            forwarded_to=forwarded_to,
+        )
         for c in components
     ]
 
@@ -180,6 +195,13 @@ _THRESHOLD_FIX = (
 )
 
 #: Every known change, in the order a reader would look for them (components first).
+_WSI_GRID_FIX = (
+    "MONAI 0.5's PatchWSIDataset read a region_size region and cut it into a grid_shape "
+    "grid of patch_size patches; the installed one reads one patch_size patch at each "
+    "location of the datalist (patch_level for the resolution). Delete region_size and "
+    "grid_shape, and list one location per patch (or split regions with GridPatchDataset)."
+)
+
 RENAMES: tuple[Rename, ...] = (
     # -- components --------------------------------------------------------------------
     *(
@@ -270,7 +292,62 @@ RENAMES: tuple[Rename, ...] = (
         arg_map={"n_classes": "num_classes", "pool_size": None, "pool_stride": None},
         semantics_differ=True,
     ),
+    _component(
+        "SmartCachePatchWSIDataset",
+        None,
+        "1.0",
+        False,
+        "the MONAI 0.5 pathology dataset is gone: build the patch records with "
+        "PatchWSIDataset (patch_size, patch_level) and cache them with SmartCacheDataset.",
+    ),
+    _component(
+        "MaskedInferenceWSIDataset",
+        "MaskedPatchWSIDataset",
+        "1.0",
+        False,
+        "use MaskedPatchWSIDataset (patch_size, patch_level, mask_level); its records and "
+        "output keys differ from the MONAI 0.5 dataset, so review the post-processing.",
+        semantics_differ=True,
+    ),
     # -- arguments ---------------------------------------------------------------------
+    *_argument(
+        ("FindDiscrepancyRegionsd", "AddRandomGuidanced", "AddGuidanceSignald"),
+        "batched",
+        None,
+        "after 0.5",
+        False,
+        "MONAI's deepgrow transforms now take one sample (its Interaction decollates the "
+        "batch before calling them): remove batched, and make sure the interaction that "
+        "calls them (a custom/ one too) passes single samples, not a batch.",
+        semantics_differ=True,
+    ),
+    *_argument(
+        ("PatchWSIDataset",),
+        "region_size",
+        None,
+        "1.0",
+        False,
+        _WSI_GRID_FIX,
+        forwarded_to="the WSI reader",
+    ),
+    *_argument(
+        ("PatchWSIDataset",),
+        "grid_shape",
+        None,
+        "1.0",
+        False,
+        _WSI_GRID_FIX,
+        forwarded_to="the WSI reader",
+    ),
+    *_argument(
+        ("PatchWSIDataset",),
+        "image_reader_name",
+        "reader",
+        "1.0",
+        False,
+        'rename image_reader_name to reader (same value, e.g. "cuCIM").',
+        forwarded_to="the WSI reader",
+    ),
     *_argument(
         ("UNet", "BasicUNet", "AutoEncoder", "VarAutoEncoder"),
         "dimensions",

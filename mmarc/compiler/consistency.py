@@ -11,16 +11,29 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mmarc.compiler.component_sites import ComponentSite, iter_components
-from mmarc.compiler.kinds import FileKind
+from mmarc.compiler.kinds import FileKind, detect_kind, kind_from_name
 from mmarc.compiler.mmar import LoadedFile
 from mmarc.compiler.pipeline import Validation
-from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SequenceNode
-from mmarc.compiler.substitute import RUNTIME_SETTINGS, Origin, mmar_path
+from mmarc.compiler.source import (
+    MappingNode,
+    Node,
+    PointerPart,
+    ScalarNode,
+    SequenceNode,
+    load_source,
+)
+from mmarc.compiler.substitute import (
+    RUNTIME_SETTINGS,
+    Origin,
+    has_unresolved_variable,
+    mmar_path,
+)
+from mmarc.compiler.versions import VERSION_KEY, ClaraVersion, VersionReport
 from mmarc.diagnostics import Diagnostic, Severity
 
 Parts = tuple[PointerPart, ...]
@@ -31,11 +44,17 @@ OUTPUT_CHANNEL_ARGS = ("out_channels", "num_classes", "n_classes", "out_classes"
 DATALIST_FILE_KEYS = ("image", "label")
 
 
-@dataclass(frozen=True)
+@dataclass
 class LintContext:
-    """What every rule may look at: the validation result and its MMAR root."""
+    """What every rule may look at: the validation result and its MMAR root.
+
+    ``require_data`` makes data that is not on this machine an error (a site's pre-flight
+    check); without it, such data is skipped and :attr:`data_skipped` says why, once.
+    """
 
     validation: Validation
+    require_data: bool = False
+    data_skipped: list[tuple[LoadedFile, Parts, str]] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -170,10 +189,13 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
         key_node = _node(tree, (*site.parts, "data_list_key"))
         base_node = _node(tree, (*site.parts, "data_file_base_dir"))
         path_value = _value(path_node)
-        if not isinstance(path_value, str):
-            continue
+        if not isinstance(path_value, str) or has_unresolved_variable(path_value):
+            continue  # an undefined {VAR} is already an X001 error
         datalist = mmar_path(path_value, ctx.root)
         parts = (*site.parts, "data_list_file_path")
+        if not datalist.parent.is_dir() and not ctx.require_data:
+            ctx.data_skipped.append((f, parts, f"{datalist.parent} is not on this machine"))
+            continue
         if not datalist.is_file():
             yield f.source.diagnostic(
                 "L003",
@@ -204,10 +226,16 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
             )
             continue
         base_value = _value(base_node)
+        if isinstance(base_value, str) and has_unresolved_variable(base_value):
+            continue
         base = mmar_path(base_value, ctx.root) if isinstance(base_value, str) else datalist.parent
         if (datalist, base) in checked:
             continue
         checked.add((datalist, base))
+        if not base.is_dir() and not ctx.require_data:
+            where = (*site.parts, "data_file_base_dir") if base_node is not None else parts
+            ctx.data_skipped.append((f, where, f"{base} is not on this machine"))
+            continue
         missing = list(_missing_files(data, base))
         if missing:
             shown = ", ".join(missing[:3]) + (
@@ -250,7 +278,7 @@ def rule_handler_order(ctx: LintContext) -> Iterator[Diagnostic]:
             if "ValidationHandler" in names and "CheckpointSaver" in names:
                 v = names.index("ValidationHandler")
                 c = names.index("CheckpointSaver")
-                if c < v:
+                if c < v and _saves_on_metric(handlers[c]):
                     yield f.source.diagnostic(
                         "L005",
                         "CheckpointSaver runs before ValidationHandler, so it saves before "
@@ -259,6 +287,17 @@ def rule_handler_order(ctx: LintContext) -> Iterator[Diagnostic]:
                         severity=Severity.WARNING,
                         hint="move the ValidationHandler entry above the CheckpointSaver",
                     )
+
+
+def _saves_on_metric(saver: ComponentSite) -> bool:
+    """Whether a CheckpointSaver saves on the validation metric (``save_key_metric``).
+
+    One that saves every N epochs or iterations, or the final model, reads no metric, so
+    its place in the handler list does not matter (MONAI's CheckpointSaver).
+    """
+    args = saver.args
+    flag = args.get("save_key_metric") if args is not None else None
+    return isinstance(flag, ScalarNode) and flag.value is True
 
 
 def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
@@ -282,13 +321,27 @@ def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
                 )
 
 
+def _project_data(ctx: LintContext) -> list[Any]:
+    """The project files that provision this MMAR's sites: the target's own, else those one
+    folder up (Clara's FL notebooks keep ``project1.yml`` beside the MMAR folders)."""
+    projects = [_value(p.substituted) for p in ctx.files(FileKind.PROJECT)]
+    if projects or ctx.validation.target.single_file:
+        return projects
+    for path in sorted(ctx.root.parent.glob("*.y*ml")):
+        if kind_from_name(path) is not FileKind.PROJECT or not path.is_file():
+            continue
+        source, diagnostics = load_source(path)
+        if not diagnostics and detect_kind(path, source.root) is FileKind.PROJECT:
+            projects.append(_value(source.root))
+    return projects
+
+
 def _provisioned_clients(ctx: LintContext) -> set[str] | None:
-    projects = ctx.files(FileKind.PROJECT)
+    projects = _project_data(ctx)
     if not projects:
         return None
     names: set[str] = set()
-    for p in projects:
-        data = _value(p.substituted)
+    for data in projects:
         if not isinstance(data, dict):
             continue
         for c in data.get("fl_clients") or []:
@@ -325,7 +378,8 @@ def rule_aggregation_weights(ctx: LintContext) -> Iterator[Diagnostic]:
 def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
     """L008: variables defined in environment.json or as config settings that nothing uses."""
     variables = ctx.validation.variables
-    if variables is None:
+    if variables is None or _has_3x_config(ctx):
+        # a Clara 3.x config got its verdict (V001) and was not read: its uses are unknown
         return
     for d in variables.definitions():
         if d.name in variables.used or d.source is None or isinstance(d.value, list | dict):
@@ -335,6 +389,8 @@ def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         if d.origin is Origin.ENVIRONMENT and d.name in _ENV_READ_BY_RUNTIME:
             continue
+        if d.name == VERSION_KEY:
+            continue  # a version marker wherever it is written, never a {VAR}
         yield d.source.diagnostic(
             "L008",
             f"variable {d.name!r} is defined but never used",
@@ -343,6 +399,14 @@ def rule_unused_variables(ctx: LintContext) -> Iterator[Diagnostic]:
             severity=Severity.WARNING,
             hint="remove it, or refer to it as {" + d.name + "}",
         )
+
+
+def _has_3x_config(ctx: LintContext) -> bool:
+    target = ctx.validation.target
+    return any(
+        isinstance(f.version, VersionReport) and f.version.version is ClaraVersion.V3X
+        for f in target.files + target.context
+    )
 
 
 #: Settings Clara's runtime (and mmarc's executor) read directly, not through {VAR}.
@@ -399,10 +463,36 @@ RULES: tuple[Callable[[LintContext], Iterator[Diagnostic]], ...] = (
 )
 
 
-def lint(validation: Validation) -> list[Diagnostic]:
-    """Every consistency diagnostic for an already validated target."""
-    ctx = LintContext(validation)
+def _data_skipped(ctx: LintContext) -> Iterator[Diagnostic]:
+    """L010, once per run: the data checks that did not run because the data is elsewhere.
+
+    An MMAR names data that lives where it is trained (``/claraDevDay/...`` inside NVIDIA's
+    container, a site's disk); its absence on the machine that lints it is not a fault of
+    the MMAR. Where the data folder exists, every missing file stays an error.
+    """
+    if not ctx.data_skipped:
+        return
+    f, parts, reason = ctx.data_skipped[0]
+    others = {r for _, _, r in ctx.data_skipped} - {reason}
+    more = f" (and {len(others)} more folder(s))" if others else ""
+    yield f.source.diagnostic(
+        "L010",
+        f"data checks skipped: {reason}{more}",
+        parts,
+        severity=Severity.INFO,
+        hint="run lint where the data is, with --require-data, to check the datalist and files",
+    )
+
+
+def lint(validation: Validation, require_data: bool = False) -> list[Diagnostic]:
+    """Every consistency diagnostic for an already validated target.
+
+    ``require_data``: data folders that do not exist here are errors (L003/L004) instead
+    of one L010 note that the data checks were skipped.
+    """
+    ctx = LintContext(validation, require_data=require_data)
     out: list[Diagnostic] = []
     for rule in RULES:
         out.extend(rule(ctx))
+    out.extend(_data_skipped(ctx))
     return out

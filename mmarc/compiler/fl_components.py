@@ -23,10 +23,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from types import MappingProxyType
 
 from mmarc.compiler.component_sites import ComponentSite, is_component, iter_components
 from mmarc.compiler.kinds import FileKind
+from mmarc.compiler.resolve import custom_module_file
 from mmarc.compiler.source import MappingNode, Node, PointerPart, ScalarNode, SourceFile
 from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Diagnostic, Severity
@@ -43,6 +45,9 @@ class Support(StrEnum):
     SUPPORTED = "supported"  # built as ``target``
     IGNORED = "ignored"  # accepted, not built; an info says why that is safe
     UNSUPPORTED = "unsupported"  # an error: mmarc cannot do what it asks
+    #: a real Clara/NVFlare component (a valid config) that mmarc's runtime does not
+    #: provide: an F001 info at validate; the plan has no runtime class for it
+    EXTERNAL = "external"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,17 @@ def _unsupported(name: str, role: str, note: str) -> FLComponent:
     return FLComponent(name, role, None, (), Support.UNSUPPORTED, (), note)
 
 
+def _external(name: str, role: str, note: str) -> FLComponent:
+    return FLComponent(name, role, None, (), Support.EXTERNAL, (), note)
+
+
+_HE = (
+    "homomorphic encryption (NVFlare's experimental TenSEAL components, provisioned with "
+    "the project's he context); mmarc's runtime encrypts connections, not model payloads, "
+    "so it cannot run this configuration"
+)
+
+
 _ADMIN = "mmarc's client answers admin requests itself"
 
 #: FedAdam/FedYogi: FedAvg's arguments plus the server optimiser's (Reddi et al. 2021).
@@ -144,6 +160,13 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
         "mmarc.runtime.aggregation.FedYogi",
         _FEDOPT_ARGS,
         note="FedAvg's average as the pseudo-gradient of Yogi on the server (Reddi et al.)",
+    ),
+    FLComponent(
+        # NVFlare 1.0's name: the same weighted average, computed when the round closes
+        "AccumulateWeightedAggregator",
+        "aggregator",
+        "mmarc.runtime.aggregation.InTimeAccumulator",
+        (FLArg("aggregation_weights", (dict,), _NUMBER), _EXCLUDE),
     ),
     FLComponent(
         "PTFileModelPersistor",
@@ -209,6 +232,14 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
         ),
     ),
     FLComponent("ExcludeVars", "filter", "mmarc.runtime.filters.ExcludeVars", (_EXCLUDE,)),
+    # -- homomorphic encryption (Clara 4.0 adminMMAR_HE, NVFlare 1.0 experimental) ----------
+    _external("HEInTimeAccumulateWeightedAggregator", "aggregator", _HE),
+    _external("HEPTFileModelPersistor", "persistor", _HE),
+    _external("HEModelShareableGenerator", "shareable_generator", _HE),
+    _external("HEModelEncryptor", "filter", _HE),
+    _external("HEModelDecryptor", "filter", _HE),
+    _external("HEEvalDecryptor", "filter", _HE),
+    _external("HEPTModelReaderWriter", "model_reader_writer", _HE),
     # -- Clara internals of the 4.0 Early Access client -------------------------------------
     _ignored(
         "IteratorNumberGenerator",
@@ -248,6 +279,21 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
             "RestartClientProcessor",
         )
     ),
+    # the Early Access server's admin command modules and result processors
+    *(
+        _ignored(name, "processor", "mmarc's server answers admin commands itself")
+        for name in (
+            "TrainingCommandModule",
+            "ValidationCommandModule",
+            "SystemCommandModule",
+            "ValidateResultProcessor",
+        )
+    ),
+    _ignored(
+        "ShellCommandModule",
+        "processor",
+        "mmarc runs no remote shell commands; the admin console's shell commands are refused",
+    ),
     _ignored(
         "ShellCommandProcessor",
         "processor",
@@ -273,7 +319,9 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
     _unsupported("TFModelValidator", "validator", "Clara 3.x (TensorFlow); use ClientValidator"),
     _unsupported("TFModelSaver", "persistor", "Clara 3.x (TensorFlow); use PTFileModelPersistor"),
     _unsupported(
-        "ModelAggregator", "aggregator", "Clara 3.x; use InTimeAccumulateWeightedAggregator"
+        "ModelAggregator",
+        "aggregator",
+        "the Clara 3.x and 4.0 Early Access aggregator; use InTimeAccumulateWeightedAggregator",
     ),
     _unsupported(
         "FedProxAggregator",
@@ -299,6 +347,8 @@ SLOT_ROLES: Mapping[str, str] = MappingProxyType(
         "pre_processors": "processor",
         "post_processors": "processor",
         "req_processors": "processor",
+        "admin_cmd_modules": "processor",
+        "result_processors": "processor",
     }
 )
 
@@ -366,8 +416,14 @@ def handled_by_fl(site: ComponentSite) -> bool:
 Parts = tuple[PointerPart, ...]
 
 
-def check_fl_components(source: SourceFile, kind: FileKind, tree: Node) -> list[Diagnostic]:
-    """F001 (and C002-C004 for their arguments) for the FL components of one file."""
+def check_fl_components(
+    source: SourceFile, kind: FileKind, tree: Node, mmar_root: Path | None = None
+) -> list[Diagnostic]:
+    """F001 (and C002-C004 for their arguments) for the FL components of one file.
+
+    A class of the MMAR's ``custom/`` folder (a BYO aggregator, trainer or persistor) is
+    accepted in an FL slot as it is anywhere else in an MMAR.
+    """
     if kind not in FL_KINDS:
         return []
     out: list[Diagnostic] = []
@@ -380,7 +436,20 @@ def check_fl_components(source: SourceFile, kind: FileKind, tree: Node) -> list[
         found = fl_component(name)
         role = SLOT_ROLES.get(site.slot)
         if found is None:
-            out.append(_unknown(source, name, role, at))
+            if mmar_root is None or custom_module_file(name, mmar_root) is None:
+                out.append(_unknown(source, name, role, at))
+            continue
+        if found.support is Support.EXTERNAL:
+            out.append(
+                source.diagnostic(
+                    "F001",
+                    f'"{found.name}" is a valid Clara/NVFlare {_label(found.role)}, but: '
+                    f"{found.note}",
+                    at,
+                    severity=Severity.INFO,
+                    hint=_supported_hint(role or found.role),
+                )
+            )
             continue
         if found.support is Support.IGNORED:
             out.append(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mmarc.compiler.source import MappingNode, Node
+from mmarc.compiler.source import MappingNode, Node, SequenceNode
 from mmarc.file_kinds import CONFIG_SUFFIXES, FileKind, kind_from_name
 
 __all__ = ["CONFIG_SUFFIXES", "FileKind", "detect_kind", "kind_from_content", "kind_from_name"]
@@ -37,7 +37,7 @@ def kind_from_content(root: Node | None) -> FileKind | None:
         return FileKind.DATALIST
     if "train" in keys:
         return FileKind.TRAIN
-    if "validate" in keys or ("model" in keys and "pre_transforms" in keys):
+    if "validate" in keys or ("pre_transforms" in keys and _EVALUATION_KEYS & keys):
         return FileKind.VALIDATION
     if (
         keys
@@ -50,6 +50,41 @@ def kind_from_content(root: Node | None) -> FileKind | None:
     return None
 
 
+#: Top-level settings only Clara's train configs have (a BYO trainer's settings say
+#: ``max_epochs``, ``val_interval``...).
+CLARA_SETTINGS = frozenset({"epochs", "num_interval_per_valid", "CLARA_TRAIN_VERSION"})
+#: Top-level keys beside ``pre_transforms`` that make a validation config: 4.x ``model``,
+#: 3.x ``model_loader``, either's ``inferer``.
+_EVALUATION_KEYS = frozenset({"model", "model_loader", "inferer"})
+
+
+def is_flat_settings(root: Node | None) -> bool:
+    """A mapping of scalars only: the settings file of a custom trainer, not a Clara config.
+
+    Every Clara train or validation config has sections (``train``, ``model``,
+    ``pre_transforms``...); NVFlare examples put a BYO trainer's plain settings
+    (``max_epochs``, ``val_interval``...) in ``config/config_train*.json``.
+    """
+    if not isinstance(root, MappingNode) or not root.entries:
+        return False
+    if CLARA_SETTINGS & set(root.entries):
+        return False  # a Clara config that lacks its sections: the schema says which
+    return not any(isinstance(e.value, MappingNode | SequenceNode) for e in root.entries.values())
+
+
 def detect_kind(path: Path, root: Node | None) -> FileKind | None:
-    """The kind of ``path``: by its name first, then by its content."""
-    return kind_from_name(path) or kind_from_content(root)
+    """The kind of ``path``: by its name first, then by its content.
+
+    A file named like a train or validation config that holds only flat settings has no
+    kind (see :func:`is_flat_settings`): it is read by custom code, not by Clara.
+    """
+    by_name = kind_from_name(path)
+    if by_name in (FileKind.TRAIN, FileKind.VALIDATION) and is_flat_settings(root):
+        return None
+    if (
+        by_name is FileKind.AUTHZ
+        and isinstance(root, MappingNode)
+        and "permissions" in root.entries
+    ):
+        return None  # NVIDIA FLARE 2.x authorization.json (permissions by role), not Clara's
+    return by_name or kind_from_content(root)

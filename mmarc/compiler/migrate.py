@@ -33,7 +33,7 @@ from mmarc.compiler.kinds import CONFIG_SUFFIXES, FileKind, detect_kind
 from mmarc.compiler.migration.clara41 import migrate_to_clara41
 from mmarc.compiler.migration.context import Change, FileMigration, Unmigrated
 from mmarc.compiler.migration.monai_renames import apply_monai_renames
-from mmarc.compiler.source import MappingNode, load_source
+from mmarc.compiler.source import MappingNode, SourceFile, from_pointer, load_source
 from mmarc.compiler.versions import ClaraVersion, detect_version
 from mmarc.errors import EXIT_USAGE, MmarcError
 
@@ -108,9 +108,57 @@ def migrate(mmar_dir: Path, out_dir: Path, catalog: Catalog | None = None) -> Mi
     for rel_path, text in rewritten.items():
         (dst / rel_path).write_text(text, encoding="utf-8")
         report.files.append(rel_path.as_posix())
+    _still_wrong(src, dst, report)
     report.changes.sort(key=lambda c: (c.file, c.line, c.column))
     report.unmigrated.sort(key=lambda u: (u.file, u.line, u.column))
     return report
+
+
+def _still_wrong(src: Path, dst: Path, report: MigrationReport) -> None:
+    """Add every error ``validate`` still reports on the output to ``report.unmigrated``.
+
+    So the manual-fix list is complete: what the rules did not rewrite (an argument MONAI
+    removed that no table row covers, a class without a replacement) is listed too, at
+    its place in the original file when the path still exists there.
+    """
+    from mmarc.compiler.pipeline import validate_target
+
+    result = validate_target(dst, cwd=dst)
+    listed = {(u.file, _component_pointer(u.pointer)) for u in report.unmigrated}
+    whole_files = {u.file for u in report.unmigrated if not u.pointer}
+    originals: dict[str, SourceFile | None] = {}
+    for d in result.diagnostics.errors:
+        rel = Path(d.file).as_posix()
+        pointer = _component_pointer(d.pointer or "")
+        if rel in whole_files or any(
+            f == rel
+            and (pointer == p or pointer.startswith(p + "/") or p.startswith(pointer + "/"))
+            for f, p in listed
+        ):
+            continue  # a rule already listed it (or something inside or around it)
+        if rel not in originals:
+            original = src / rel
+            originals[rel] = load_source(original, rel)[0] if original.is_file() else None
+        line, column, where = d.line or 1, d.column or 1, " (at this line of the output)"
+        source = originals[rel]
+        if source is not None:
+            # the same path in the original; a path migrate created is located at the
+            # deepest part that exists there
+            parts = [int(t) if t.isdigit() else t for t in from_pointer(d.pointer or "")]
+            line, column = source.line_col(source.span_of(parts)[0])
+            where = ""
+        listed.add((rel, pointer))
+        report.unmigrated.append(
+            Unmigrated(rel, line, column, d.pointer or "", f"{d.code} {d.message}{where}", d.hint)
+        )
+
+
+def _component_pointer(pointer: str) -> str:
+    """A component's ``name`` and ``path`` are the same finding: compare the component."""
+    for suffix in ("/name", "/path"):
+        if pointer.endswith(suffix):
+            return pointer[: -len(suffix)]
+    return pointer
 
 
 def _config_dir(root: Path) -> Path:

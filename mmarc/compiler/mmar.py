@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mmarc.compiler.kinds import CONFIG_SUFFIXES, FileKind, detect_kind
+from mmarc.compiler.kinds import CONFIG_SUFFIXES, FileKind, detect_kind, kind_from_name
 from mmarc.compiler.source import Node, SourceFile, load_source
 from mmarc.diagnostics import Diagnostic
 from mmarc.errors import EXIT_USAGE, MmarcError
@@ -96,6 +96,12 @@ def load_target(path: Path, cwd: Path | None = None) -> tuple[Target, list[Diagn
                 "and MMAR folders)"
             )
         loaded = load(path)
+        if loaded.kind is None and not diagnostics and kind_from_name(path) is not None:
+            raise UsageError(
+                f"{path}: named like a {kind_from_name(path)} file but it is not one (flat "
+                "settings read by custom code, or another tool's file), so mmarc does not "
+                "check it"
+            )
         if loaded.kind is None and not diagnostics:
             kinds = ", ".join(k.value for k in FileKind)
             raise UsageError(
@@ -135,6 +141,31 @@ def load_target(path: Path, cwd: Path | None = None) -> tuple[Target, list[Diagn
             "config/environment.json, config_fed_*.json, project.yml ...)"
         )
     return target, diagnostics
+
+
+def choose_train_config(target: Target, name: str | None) -> None:
+    """Keep one train config of an MMAR for ``compile``: the one named, or the only one.
+
+    An MMAR may hold several (``config_train_Unet.json``, ``config_train_segresnet.json``);
+    picking one silently would compile a model the user did not mean. Raises
+    :class:`UsageError` naming them when there are several and none was chosen, or when
+    the chosen one is not there.
+    """
+    trains = [f for f in target.files if f.kind is FileKind.TRAIN]
+    names = [f.source.path.name for f in trains]
+    if name is None:
+        if len(trains) > 1:
+            raise UsageError(
+                f"{target.path}: {len(trains)} train configs ({', '.join(names)}): choose "
+                "the one to compile with --train-config NAME"
+            )
+        return
+    chosen = [f for f in trains if f.source.path.name == name or f.source.path.stem == name]
+    if not chosen:
+        raise UsageError(
+            f"{target.path}: no train config {name!r} (it has: {', '.join(names) or 'none'})"
+        )
+    target.files = [f for f in target.files if f.kind is not FileKind.TRAIN or f is chosen[0]]
 
 
 def _find_environment(folder: Path) -> Path | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mmarc.compiler.kinds import FileKind
-from mmarc.compiler.mmar import LoadedFile, Target, load_target
+from mmarc.compiler.mmar import LoadedFile, Target, choose_train_config, load_target
 from mmarc.compiler.references import check_references
 from mmarc.compiler.schemas import check_schema
 from mmarc.compiler.source import SourceFile
@@ -97,8 +97,14 @@ def _is_3x(f: LoadedFile) -> bool:
     return isinstance(f.version, VersionReport) and f.version.version is ClaraVersion.V3X
 
 
+def _is_foreign(f: LoadedFile) -> bool:
+    return isinstance(f.version, VersionReport) and f.version.foreign
+
+
 def _checkable(f: LoadedFile) -> bool:
-    return f.source.root is not None and f.kind is not None and not _is_3x(f)
+    """Whether the later stages read ``f``: it parsed, has a kind, and no version verdict
+    (3.x, another tool's file) ended its analysis."""
+    return f.source.root is not None and f.kind is not None and not _is_3x(f) and not _is_foreign(f)
 
 
 def _stage_substitution(
@@ -140,14 +146,24 @@ def _stage_substitution(
 
 
 def validate_target(
-    path: Path, sets: list[str] | None = None, cwd: Path | None = None
+    path: Path,
+    sets: list[str] | None = None,
+    cwd: Path | None = None,
+    train_config: str | None = None,
+    one_train_config: bool = False,
 ) -> Validation:
-    """Run every front-end stage on ``path``; raises ``UsageError`` only for unusable targets."""
+    """Run every front-end stage on ``path``; raises ``UsageError`` only for unusable targets.
+
+    ``one_train_config`` (``compile``): keep only the train config named ``train_config``
+    (see :func:`mmarc.compiler.mmar.choose_train_config`).
+    """
     diagnostics = Diagnostics()
     overrides, set_diags = parse_set_overrides(list(sets or []))
     diagnostics.extend(set_diags)
     target, load_diags = load_target(path, cwd)
     diagnostics.extend(load_diags)
+    if one_train_config or train_config is not None:
+        choose_train_config(target, train_config)
     _stage_versions(target, diagnostics)
     for f in target.files:
         if _checkable(f):
@@ -208,7 +224,7 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
             )
         )
         if f.kind in FL_KINDS:
-            diagnostics.extend(check_fl_components(f.source, f.kind, f.substituted))
+            diagnostics.extend(check_fl_components(f.source, f.kind, f.substituted, target.root))
 
 
 def _stage_policy(target: Target, diagnostics: Diagnostics) -> None:

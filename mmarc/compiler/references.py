@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mmarc.compiler.automl import in_automl_search
 from mmarc.compiler.component_sites import (
     COMPONENT_KINDS,
     TRAIN_SECTIONS,
@@ -250,7 +251,8 @@ class _Checker:
             if parts in self.refs:
                 self.ref(self.refs[parts], owner)
             for key, entry in node.entries.items():
-                self.walk(entry.value, (*parts, key), owner)
+                if not in_automl_search((*parts, key)):
+                    self.walk(entry.value, (*parts, key), owner)
         elif isinstance(node, SequenceNode):
             for i, item in enumerate(node.items):
                 self.walk(item, (*parts, i), owner)

@@ -363,13 +363,18 @@ class _Substitution:
         self.variables = variables
         self.scope = variables.scope(source)
         self.diagnostics: list[Diagnostic] = []
+        #: inside a component whose "disabled" is true: Clara never builds it
+        self.disabled = False
 
     def copy(self, node: Node, parts: tuple[PointerPart, ...]) -> Node:
         if isinstance(node, MappingNode):
             out = MappingNode(node.start, node.end)
+            outer = self.disabled
+            self.disabled = outer or self.is_disabled(node)
             for key, entry in node.entries.items():
                 child = self.copy(entry.value, (*parts, key))
                 out.entries[key] = Entry(entry.key_start, entry.key_end, child)
+            self.disabled = outer
             return out
         if isinstance(node, SequenceNode):
             return SequenceNode(
@@ -380,6 +385,18 @@ class _Substitution:
         if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value:
             return self.string(node, parts)
         return ScalarNode(node.start, node.end, node.to_plain())
+
+    def is_disabled(self, node: MappingNode) -> bool:
+        """``"disabled": true``, or a ``{VAR}`` that is true (``{dont_load_ckpt_model}``)."""
+        flag = node.get("disabled")
+        if not isinstance(flag, ScalarNode):
+            return False
+        value = flag.value
+        if isinstance(value, str):
+            whole = _VAR.fullmatch(value)
+            definition = self.scope.get(whole.group(1)) if whole else None
+            value = definition.value if definition is not None else None
+        return value is True
 
     def string(self, node: ScalarNode, parts: tuple[PointerPart, ...]) -> Node:
         value: str = node.value
@@ -394,7 +411,9 @@ class _Substitution:
             definition = self.scope.get(m.group(1))
             if definition is None:
                 self.diagnostics.append(
-                    _undefined(self.source, node, value, m, parts, list(self.scope), code)
+                    _undefined(
+                        self.source, node, value, m, parts, list(self.scope), code, self.disabled
+                    )
                 )
                 continue
             self.variables._mark_used(definition.name, self.source.display)
@@ -494,6 +513,7 @@ def _undefined(
     parts: tuple[PointerPart, ...],
     candidates: list[str],
     code: bool = False,
+    disabled: bool = False,
 ) -> Diagnostic:
     name = match.group(1)
     span = string_span(source.text, node, value, match.start(), match.end())
@@ -512,6 +532,10 @@ def _undefined(
         # inside Python code, {name} may be a set literal: say so instead of failing
         severity = Severity.WARNING
         message += " (if this is a Python set literal, ignore this warning)"
+    if disabled:
+        # Clara skips a disabled component before filling in its variables
+        severity = Severity.INFO
+        message += " in a disabled component (not built, so not needed while it stays disabled)"
     return source.diagnostic("X001", message, parts, span=span, hint=hint, severity=severity)
 
 
@@ -529,3 +553,8 @@ def mmar_path(value: str, mmar_root: Path) -> Path:
     """Where a path written in an MMAR points: relative paths are relative to the MMAR root."""
     path = Path(value)
     return path if path.is_absolute() else mmar_root / path
+
+
+def has_unresolved_variable(value: str) -> bool:
+    """Whether ``value`` still holds a ``{VAR}`` (substitution reported it as X001)."""
+    return _VAR.search(value) is not None

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from mmarc.compiler.automl import in_automl_search
 from mmarc.compiler.component_sites import TRAIN_SECTIONS, iter_components
 from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.source import (
@@ -67,6 +68,9 @@ class VersionReport:
     kind: FileKind | None = None
     #: version markers that are invalid or contradict the content (each becomes a V003)
     conflicts: list[Evidence] = field(default_factory=list)
+    #: the marker says the file belongs to another tool (an NVIDIA FLARE 2.x app): that
+    #: verdict ends its analysis, as V001 does for a 3.x file (no follow-on errors)
+    foreign: bool = False
 
 
 #: The train/validation version marker (4.1 configs only; not in environment.json).
@@ -293,7 +297,7 @@ def _wiring_evidence(root: MappingNode) -> list[Evidence]:
     expr: Evidence | None = None
     for parts, node in iter_nodes(root):
         value = node.value if isinstance(node, ScalarNode) else None
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or in_automl_search(parts):
             continue
         if at is None and value[0] == "@" and len(value) > 1:
             at = Evidence(f'"{value}" is a Clara 4.1 @ reference', parts)
@@ -352,9 +356,13 @@ def _detect_fl(root: MappingNode, kind: FileKind) -> VersionReport:
         )
         if tf is not None:
             return VersionReport(ClaraVersion.V3X, [tf], kind, [problem])
-        return VersionReport(ClaraVersion.UNKNOWN, [], kind, [problem])
+        nvflare2 = isinstance(value, int) and not isinstance(value, bool) and value >= 2
+        return VersionReport(ClaraVersion.UNKNOWN, [], kind, [problem], foreign=nvflare2)
 
-    if tf is not None:
+    # The Early Access server kept 3.x's slots and names (model_saver, ModelAggregator)
+    # around PyTorch components: only a TensorFlow component outweighs a PyTorch EA one.
+    tensorflow = any(_TF_NAME.match(site.class_name or "") for site in iter_components(kind, root))
+    if tf is not None and (ea is None or tensorflow):
         return VersionReport(ClaraVersion.V3X, [tf, *_fl_v3_layout(root, kind)], kind)
     client = root.get("client")
     trainer = root.get("client_trainer")
@@ -393,7 +401,7 @@ def _detect_fl(root: MappingNode, kind: FileKind) -> VersionReport:
         )
         return VersionReport(ClaraVersion.V40, [layout], kind, [missing])
     layout3 = _fl_v3_layout(root, kind)
-    if layout3:
+    if layout3 and ea is None:
         return VersionReport(ClaraVersion.V3X, layout3, kind)
     return VersionReport(ClaraVersion.UNKNOWN, [], kind)
 

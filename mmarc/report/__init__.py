@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from mmarc.compiler.source import SourceFile
-from mmarc.diagnostics import Diagnostic, Severity
+from mmarc.diagnostics import ALWAYS_SHOWN_NOTES, Diagnostic, Severity
 from mmarc.report.contract import to_contract
 from mmarc.report.sarif import to_sarif
 from mmarc.report.text import render_text, summary_line
@@ -42,8 +42,12 @@ def render(
         return json.dumps(to_sarif(ordered), indent=2) + "\n"
     errors = sum(d.severity is Severity.ERROR for d in ordered)
     warnings = sum(d.severity is Severity.WARNING for d in ordered)
-    notes = sum(d.severity is Severity.INFO for d in ordered)
-    shown = ordered if show_info else [d for d in ordered if d.severity is not Severity.INFO]
+    shown = (
+        ordered
+        if show_info
+        else [d for d in ordered if d.severity is not Severity.INFO or d.code in ALWAYS_SHOWN_NOTES]
+    )
+    notes = len(ordered) - len(shown)  # the info notes left out
     summary = summary_line(errors, warnings, target)
     if notes and not show_info:
         summary += f" ({notes} note{'s' if notes != 1 else ''} hidden; -v shows them)"

@@ -3,6 +3,7 @@ migrate, schema, and ``catalog build`` (which introspects the installed MONAI on
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -36,9 +37,16 @@ def lint(
     fmt: FormatOpt = OutputFormat.TEXT,
     sets: SetOpt = None,
     verbose: VerboseOpt = False,
+    require_data: Annotated[
+        bool,
+        typer.Option(
+            "--require-data",
+            help="Data folders missing on this machine are errors (default: checks skipped).",
+        ),
+    ] = False,
 ) -> None:
     """validate, plus consistency rules across sections, files and the data itself."""
-    _check(api.lint, path, fmt, sets, verbose)
+    _check(functools.partial(api.lint, require_data=require_data), path, fmt, sets, verbose)
 
 
 def _check(
@@ -75,11 +83,15 @@ def compile_(
         Path | None, typer.Option("--output", "-o", help="Write the plan here (default: stdout).")
     ] = None,
     sets: SetOpt = None,
+    train_config: Annotated[
+        str | None,
+        typer.Option("--train-config", help="The train config to compile, when there are several."),
+    ] = None,
 ) -> None:
     """Compile an MMAR into the hashed plan the runtime executes."""
     from mmarc.plan import write_plan
 
-    _, plan = api.compiled_or_raise(path, sets)
+    _, plan = api.compiled_or_raise(path, sets, train_config=train_config)
     if output is None:
         sys.stdout.write(plan.to_json().decode("utf-8") + "\n")
         return

@@ -134,14 +134,19 @@ class ArgumentChecker:
             message = f'"{key}" of {entry.name} was renamed "{change.new_argument}" {when}'
         else:
             message = f'"{key}" of {entry.name} was removed {when}'
-        if accepted:
+        if accepted and change.forwarded_to:
+            message += (
+                f"; the installed MONAI passes it through **kwargs to {change.forwarded_to}, "
+                "which does not take it"
+            )
+        elif accepted:
             message += "; the installed MONAI takes it through **kwargs and ignores it"
         self.report.add(
             "C005",
             message,
             parts,
             key=True,
-            severity=Severity.WARNING if accepted else Severity.ERROR,
+            severity=Severity.WARNING if accepted and not change.forwarded_to else Severity.ERROR,
             hint=change.fix,
             site=site,
         )
@@ -205,16 +210,18 @@ class ArgumentChecker:
             if change.kind is not ChangeKind.DEFAULT_CHANGED or change.argument in provided:
                 continue
             parts, span = self.report.name_parts(site)
-            self.report.add(
-                "C005",
+            message = (
                 f"{entry.name}'s {change.argument} now defaults to "
                 f"{json_literal(change.new_value)} (it was {json_literal(change.old_value)}) "
-                f"{changed_when(change)}",
-                parts,
-                span=span,
-                severity=Severity.INFO,
-                hint=change.fix,
+                f"{changed_when(change)}"
             )
+            severity = Severity.INFO
+            read = _meta_dict_read(site, self.report.source.text)
+            if change.argument == "image_only" and read is not None:
+                # image_only: true returns the image alone: no "<key>_meta_dict" entry
+                message += f', and this file reads "{read}", which it no longer creates'
+                severity = Severity.ERROR
+            self.report.add("C005", message, parts, span=span, severity=severity, hint=change.fix)
 
     def check_value(
         self, site: ComponentSite, entry: ComponentEntry, param: Param, node: Node, parts: Parts
@@ -298,3 +305,20 @@ def _holds(node: Node, old: object) -> bool:
     if isinstance(node, SequenceNode):
         return any(_holds(item, old) for item in node.items)
     return False
+
+
+def _meta_dict_read(site: ComponentSite, text: str) -> str | None:
+    """The ``<key>_meta_dict`` of a loader's keys that the file's text names, if any.
+
+    Clara-era configs read the loader's metadata dictionary by that name (a handler's
+    ``batch_transform: lambda x: x['image_meta_dict']``, ``meta_keys``).
+    """
+    args = site.args
+    node = args.get("keys") if args is not None else None
+    plain = node.to_plain() if node is not None else "image"
+    keys = [plain] if isinstance(plain, str) else [k for k in plain or [] if isinstance(k, str)]
+    for key in keys:
+        name = f"{key}_meta_dict"
+        if name in text:
+            return name
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from mmarc.compiler.component_sites import TRAIN_SECTIONS, ComponentSite, sections
 from mmarc.compiler.kinds import FileKind
@@ -18,6 +19,7 @@ from mmarc.compiler.versions import ClaraVersion
 __all__ = [
     "CLARA40_METRICS_SLOT",
     "CLARA40_NAME_LISTS",
+    "CLARA40_NAME_LIST_OBJECTS",
     "IMPLICIT_ARGUMENTS",
     "IMPLICIT_WIRING_VERSIONS",
     "ImplicitArgument",
@@ -114,6 +116,17 @@ IMPLICIT_ARGUMENTS: tuple[ImplicitArgument, ...] = (
         when_attribute="data_list_file_path",
     ),
     # -- wired implicitly by Clara 4.0 ---------------------------------------------------
+    ImplicitArgument(
+        frozenset({"dataset"}),
+        "cache_dir",
+        None,
+        None,
+        False,
+        "Clara 4.0 chose PersistentDataset's cache folder itself (MONAI has always required "
+        "cache_dir; NVIDIA's 4.0 deepgrow MMARs leave it out); a 4.1 config must write it, "
+        "so migrate lists it",
+        frozenset({"PersistentDataset"}),
+    ),
     _wired(frozenset({"dataset"}), "transform", "@pre_transforms"),
     _wired(frozenset({"dataloader"}), "dataset", "@dataset"),
     _wired(frozenset({"optimizer"}), "params", "#@model.parameters()"),
@@ -122,6 +135,9 @@ IMPLICIT_ARGUMENTS: tuple[ImplicitArgument, ...] = (
         frozenset({"handlers"}), "lr_scheduler", "@lr_scheduler", frozenset({"LrScheduleHandler"})
     ),
     _wired(frozenset({"handlers"}), "validator", "@evaluator", frozenset({"ValidationHandler"})),
+    # SmartCacheHandler drives the SmartCacheDataset of its own section
+    _wired(frozenset({"handlers"}), "smartcacher", "@dataset", frozenset({"SmartCacheHandler"})),
+    _wired(_TRAINER, "max_epochs", "{epochs}", _TRAINERS),
     _wired(_TRAINER, "train_data_loader", "@dataloader", _TRAINERS),
     _wired(_TRAINER, "network", "@model", _TRAINERS),
     _wired(_TRAINER, "loss_function", "@loss", _TRAINERS),
@@ -147,6 +163,10 @@ IMPLICIT_ARGUMENTS: tuple[ImplicitArgument, ...] = (
 CLARA40_NAME_LISTS: frozenset[tuple[str, str]] = frozenset(
     {("CheckpointLoader", "load_dict"), ("CheckpointSaver", "save_dict")}
 )
+
+#: Names in those 4.0 lists that are not slots but objects Clara 4.0 supplied, with the
+#: 4.1 reference for each (Clara 4.1's GettingStarted writes ``"train_conf": "@conf"``).
+CLARA40_NAME_LIST_OBJECTS: Mapping[str, str] = MappingProxyType({"train_conf": "@conf"})
 
 #: The 4.0 ``metrics`` list, which 4.1 splits into ``key_metric`` + ``additional_metrics``.
 CLARA40_METRICS_SLOT = "metrics"

@@ -49,8 +49,10 @@ class ClassResolver:
         """The class a component names (reporting C001/C006/C007/C008), or None."""
         class_name = site.class_name or ""
         parts, span = self.report.name_parts(site)
-        path = site.path if site.declared_name is None else None
+        # with both, Clara imports "path" (a custom/ class) and "name" is its label
+        path = site.path
         if path is not None:
+            parts, span = (*site.parts, "path"), None
             entry = self.report.catalog.by_path(path.strip())
             if entry is not None:
                 self.deprecated_class(site, entry, parts, span)

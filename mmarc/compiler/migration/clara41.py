@@ -16,6 +16,7 @@ from typing import Any
 from mmarc.compiler.component_sites import TRAIN_SECTIONS, ComponentSite, sections
 from mmarc.compiler.components.implicit import (
     CLARA40_METRICS_SLOT,
+    CLARA40_NAME_LIST_OBJECTS,
     CLARA40_NAME_LISTS,
     IMPLICIT_WIRING_VERSIONS,
     implicit_wiring,
@@ -148,7 +149,11 @@ class _Clara41Rules:
             if not all(isinstance(n, str) for n in names):
                 self.file.cannot(parts, f"{arg} is a list that is not all slot names", None)
                 continue
-            missing = [n for n in names if not self._has(str(n), site.section)]
+            missing = [
+                n
+                for n in names
+                if n not in CLARA40_NAME_LIST_OBJECTS and not self._has(str(n), site.section)
+            ]
             if missing:
                 self.file.cannot(
                     parts,
@@ -157,7 +162,12 @@ class _Clara41Rules:
                     f'write {arg} as {{"name": "@slot"}} by hand',
                 )
                 continue
-            mapping = {str(n): f"@{n}" for n in names}
+            mapping = {
+                str(n): f"@{n}"
+                if self._has(str(n), site.section)
+                else CLARA40_NAME_LIST_OBJECTS[str(n)]
+                for n in names
+            }
             self.file.editor.set_value(parts, mapping)
             self.file.changed(parts, f"{cls}.{arg}: list of names -> {json.dumps(mapping)}")
 

@@ -10,6 +10,7 @@ have rules of their own here.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from mmarc.catalog import SLOT_CATEGORIES
@@ -18,7 +19,7 @@ from mmarc.compiler.component_sites import TRAIN_SECTIONS, ComponentSite, is_com
 from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.migration.context import FileMigration
 from mmarc.compiler.migration.text_editor import Parts
-from mmarc.compiler.source import MappingNode, Node
+from mmarc.compiler.source import MappingNode, Node, ScalarNode, iter_nodes
 
 __all__ = ["apply_monai_renames"]
 
@@ -32,6 +33,27 @@ def apply_monai_renames(file: FileMigration) -> None:
     for site in file.sites:
         if site.ref is None and (site.declared_name or site.path):
             rules.renames(site)
+    for old, new in sorted(rules.renamed.items()):
+        _update_references(file, old, new)
+
+
+def _update_references(file: FileMigration, old: str, new: str) -> None:
+    """Point every reference to a renamed component's class at its new class name:
+    ``{"ref": "AddChanneld"}``, ``"@AddChanneld"`` and ``@AddChanneld`` inside ``#`` code."""
+    pattern = re.compile(rf"@{re.escape(old)}(?![A-Za-z0-9_])")
+    for site in file.sites:
+        if site.ref == old:
+            file.editor.set_value((*site.parts, "ref"), new)
+            file.changed((*site.parts, "ref"), f'ref "{old}" -> "{new}" (the class was renamed)')
+    for parts, node in iter_nodes(file.root):
+        if not isinstance(node, ScalarNode) or not isinstance(node.value, str):
+            continue
+        if parts and parts[-1] == "ref":
+            continue
+        value = node.value
+        if value[:1] in "@#" and pattern.search(value):
+            file.editor.set_value(parts, pattern.sub(f"@{new}", value))
+            file.changed(parts, f"@{old} -> @{new} (the class was renamed)")
 
 
 class _MonaiRenames:
@@ -39,6 +61,9 @@ class _MonaiRenames:
 
     def __init__(self, file: FileMigration) -> None:
         self.file = file
+        #: old class name -> new, for the references that name the class (an alias, which
+        #: stays, is the other name a reference may use)
+        self.renamed: dict[str, str] = {}
 
     def renames(self, site: ComponentSite) -> None:
         name = site.class_name
@@ -71,6 +96,7 @@ class _MonaiRenames:
         if key == "name":
             alias = f"#{site.alias}" if site.alias else ""
             self.file.editor.set_value(parts, f"{new}{alias}")
+            self.renamed[change.component] = new
         else:
             self.file.editor.set_value(parts, entry.path)
         args = site.args

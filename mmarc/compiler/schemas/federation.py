@@ -52,7 +52,12 @@ def _setting(model: type[FLServerSettings | FLClientSettings], name: str) -> Any
 class ServerEntry(SchemaModel):
     """One FL server: its name (the study) and round settings."""
 
-    name: Str = Field(min_length=1, description="Name of the FL study this server runs.")
+    name: Str | None = Field(
+        None,
+        min_length=1,
+        description="Name of the FL study this server runs (NVFlare 1.0 apps leave it out: "
+        "the deployed app names the run).",
+    )
     min_num_clients: Var[ClientCount] | None = _setting(FLServerSettings, "min_num_clients")
     max_num_clients: Var[ClientCount] | None = _setting(FLServerSettings, "max_num_clients")
     wait_after_min_clients: Var[Seconds] | None = _setting(
@@ -171,7 +176,14 @@ class FedClientV1(Document):
     """Federated client configuration, Clara 4.0 (format_version 1)."""
 
     format_version: Literal[1] = Field(description="Version of this file's form; 1 in Clara 4.0.")
-    servers: Servers = Field(description="The FL server to join, by study name.")
+    servers: Servers | None = Field(
+        None,
+        description="The FL server to join, by study name (NVFlare 1.0 apps leave it out: "
+        "the startup kit names the server).",
+    )
+    platform: Str | None = Field(
+        None, description='NVFlare 1.0: the framework of the client\'s trainer ("PT", "TF").'
+    )
     client: ClientFilters | None = Field(None, description="Message filters.")
     client_trainer: OneComponent | None = Field(
         None, description="Runs local training for each round."

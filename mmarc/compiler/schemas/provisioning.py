@@ -64,6 +64,11 @@ class Clara40Server(SchemaModel):
     min_num_clients: PositiveInt | None = Field(None, description="Clients needed to start.")
     max_num_clients: PositiveInt | None = Field(None, description="Most clients accepted.")
     auth: Bool | None = Field(None, description="Generate the authorization policy.")
+    config_validator: Any = Field(
+        None,
+        description="NVFlare 1.0: the server's check of uploaded app configs (a component; "
+        "empty for none).",
+    )
 
 
 class Clara40FlClient(SchemaModel):

@@ -12,7 +12,11 @@ from mmarc.compiler.source.pointers import PointerPart
 from mmarc.compiler.source.source_file import SourceFile, duplicate_key
 from mmarc.diagnostics import Diagnostic
 
-__all__ = ["compose_yaml"]
+__all__ = ["MERGE_TAG", "compose_yaml"]
+
+#: The tag PyYAML gives a ``<<`` key (YAML 1.1 merge: the mapping takes the anchored
+#: mapping's entries, except the keys it writes itself).
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
 def compose_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
@@ -54,18 +58,52 @@ def compose_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
             source.offset_of(node.end_mark.line, node.end_mark.column),
         )
 
+    def merge_entries(
+        value_node: yaml.Node, path: list[PointerPart], depth: int
+    ) -> list[tuple[str, Entry]]:
+        """The entries a ``<<`` merge key brings: one mapping, or a list of mappings."""
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        entries: list[tuple[str, Entry]] = []
+        for merged_node in sources:
+            converted = convert(merged_node, path, depth + 1)
+            if not isinstance(converted, MappingNode):
+                ms, me = start_end(merged_node)
+                diagnostics.append(
+                    source.diagnostic(
+                        "P001",
+                        "invalid YAML: a merge key (<<) takes a mapping or a list of mappings",
+                        path,
+                        span=(ms, me),
+                        hint="point << at an anchored mapping (&name), e.g. <<: *defaults",
+                    )
+                )
+                return entries  # one error per merge key
+            entries.extend(converted.entries.items())
+        return entries
+
     def convert(node: yaml.Node, path: list[PointerPart], depth: int) -> Node:
         start, end = start_end(node)
         if depth > 200:
             return ScalarNode(start, end, None)
         if isinstance(node, yaml.MappingNode):
             out = MappingNode(start, end)
+            merged: list[tuple[str, Entry]] = []
             for key_node, value_node in node.value:
-                key_value = (
-                    constructor.construct_object(key_node, deep=True)
-                    if isinstance(key_node, yaml.ScalarNode)
-                    else None
-                )
+                if key_node.tag == MERGE_TAG:
+                    merged.extend(merge_entries(value_node, path, depth))
+                    continue
+                try:
+                    key_value = (
+                        constructor.construct_object(key_node, deep=True)
+                        if isinstance(key_node, yaml.ScalarNode)
+                        else None
+                    )
+                except yaml.YAMLError as exc:
+                    ks, ke = start_end(key_node)
+                    diagnostics.append(
+                        source.diagnostic("P001", f"invalid YAML key: {exc}", path, span=(ks, ke))
+                    )
+                    continue
                 key = "" if key_value is None else str(key_value)
                 ks, ke = start_end(key_node)
                 child = convert(value_node, [*path, key], depth + 1)
@@ -74,6 +112,9 @@ def compose_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
                     first = out.entries[key]
                     diagnostics.append(duplicate_key(source, [*path, key], first, entry))
                 out.entries[key] = entry
+            for key, entry in merged:
+                # keys written in the mapping win over merged ones; earlier merges win
+                out.entries.setdefault(key, entry)
             return out
         if isinstance(node, yaml.SequenceNode):
             seq = SequenceNode(start, end)
