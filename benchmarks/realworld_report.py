@@ -7,7 +7,7 @@ with a ``config/`` folder) and every standalone file (a JSON/YAML file outside a
 ``migrate`` + ``compile`` on each Clara 4.x MMAR, through the library API.
 
 ``python benchmarks/realworld_report.py [--write-pins PINS.json] [CORPUS]`` prints each
-diagnostic and the figures; tests/test_realworld.py compares the same output with
+diagnostic and the figures; tests/compiler/test_realworld.py compares the same output with
 tests/fixtures/realworld_pins.json (rewrite it with ``--write-pins`` after a reviewed change).
 """
 

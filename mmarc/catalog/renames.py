@@ -7,7 +7,7 @@ lets ``mmarc validate`` say "``dimensions`` was renamed ``spatial_dims`` in MONA
 instead of "unknown argument", and what ``mmarc migrate`` rewrites from. It is data, not
 code, so that the checker and the migrator read the same facts.
 
-Each :class:`Rename` is checked by ``tests/test_catalog.py`` against the installed MONAI:
+Each :class:`Rename` is checked by ``tests/compiler/test_catalog.py`` against the installed MONAI:
 the old name is absent and the new one present (for default changes: the new default is
 in force). ``changed_in`` is the MONAI release that removed or changed the old form.
 Where the release notes or the MONAI pull request were found, ``version_certain`` is

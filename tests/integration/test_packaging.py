@@ -1,0 +1,41 @@
+"""The package list in pyproject.toml covers every package folder; runtime/ is mmarc.runtime;
+the ``mmarc`` console script resolves to the CLI package."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_package_folder_is_listed() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    found = set()
+    for top, name in (("mmarc", "mmarc"), ("runtime", "mmarc.runtime")):
+        for init in (ROOT / top).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / top).parts
+            found.add(".".join((name, *rel)))
+    assert found == listed, (
+        f"pyproject packages differ: missing {found - listed}, extra {listed - found}"
+    )
+
+
+def test_runtime_installs_as_mmarc_runtime_not_bare_runtime() -> None:
+    spec = importlib.util.find_spec("mmarc.runtime")
+    assert spec is not None and spec.origin is not None
+    assert Path(spec.origin).parent == ROOT / "runtime"
+    assert importlib.util.find_spec("runtime") is None
+
+
+def test_console_script_resolves_to_the_cli_package() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, _, attr = config["mmarc"].partition(":")
+    assert (module, attr) == ("mmarc.cli", "main")
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    assert Path(spec.origin) == ROOT / "mmarc" / "cli" / "__init__.py"  # a package now
+    assert callable(getattr(importlib.import_module(module), attr))
