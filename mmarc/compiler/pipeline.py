@@ -201,8 +201,9 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
     """Stage 5: every component against the catalog (MONAI/torch) or the FL alias table."""
     from mmarc.catalog import load_catalog
     from mmarc.compiler.check_components import check_components
+    from mmarc.compiler.check_fl_components import check_fl_components
     from mmarc.compiler.component_sites import COMPONENT_KINDS
-    from mmarc.compiler.fl_components import FL_KINDS, check_fl_components
+    from mmarc.compiler.fl_components import FL_KINDS
 
     files = [
         f

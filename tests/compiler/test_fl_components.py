@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from mmarc.compiler.check_fl_components import check_fl_components
 from mmarc.compiler.component_sites import iter_components
 from mmarc.compiler.fl_components import (
     FL_COMPONENTS,
     SLOT_ROLES,
     Support,
-    check_fl_components,
     fl_component,
     handled_by_fl,
     runtime_path,
