@@ -74,6 +74,41 @@ def sealed_fl_plan(content: dict[str, Any]) -> Plan:
     return Plan.sealed({**envelope, **content})
 
 
+def fl_test_plan(**server: Any) -> Plan:
+    """A sealed FL plan for hand-driven servers and clients: three rounds of FedAvg, clients
+    c1-c3 weighted 1.0/1.5/0.8; ``server`` overrides ``servers[0]`` settings and
+    ``aggregation_weights``."""
+    entry = {
+        "name": "t",
+        "min_num_clients": 2,
+        "max_num_clients": 10,
+        "wait_after_min_clients": 30,
+        "heart_beat_timeout": 30,
+        "start_round": 0,
+        "num_rounds": 3,
+    }
+    weights = server.pop("aggregation_weights", {"c1": 1.0, "c2": 1.5, "c3": 0.8})
+    entry.update(server)
+    return sealed_fl_plan(
+        {
+            "settings": {"learning_rate": 0.001},
+            "train": {"model": {"path": "x.Net", "args": {"width": 4}}},
+            "fl": {
+                "server": {
+                    "format_version": 1,
+                    "servers": [entry],
+                    "aggregator": {
+                        "name": "InTimeAccumulateWeightedAggregator",
+                        "path": "mmarc.runtime.aggregation.InTimeAccumulator",
+                        "args": {"aggregation_weights": weights},
+                    },
+                },
+                "client": {"format_version": 1, "client_trainer": {"args": {"local_epochs": 1}}},
+            },
+        }
+    )
+
+
 def with_epochs(plan: dict[str, Any], epochs: int) -> dict[str, Any]:
     """A copy of ``plan`` that trains for ``epochs`` epochs."""
     plan = copy.deepcopy(plan)

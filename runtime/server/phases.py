@@ -34,6 +34,7 @@ from ..transport import Message, ServerEndpoint, TransportError
 from .events import Reporter
 from .membership import Membership
 from .records import ServerError
+from .tasks import TASK_TRAIN
 
 __all__ = ["Phase", "PhaseLoop", "ResultHandler"]
 
@@ -161,6 +162,23 @@ class PhaseLoop:
             self.reporter.progress(event="client_error", client=name, detail=detail)
             if phase is not None and message.header.in_reply_to in phase.task_ids.get(name, ()):
                 phase.failed.add(name)
+            elif (
+                phase is not None
+                and meta.get("code") == "malformed"
+                and phase.task == TASK_TRAIN
+                and name in phase.expected
+                and name not in phase.answered | phase.failed
+            ):
+                # the transport refused this client's message unread (an update with, say,
+                # a 401-digit number): its update for this round is refused. A final phase
+                # (cross-site validation) still waits for a readable answer.
+                phase.failed.add(name)
+                self.reporter.rejected(
+                    client=name,
+                    round=phase.ordinal,
+                    task=phase.task,
+                    reason=f"unreadable message: {detail}",
+                )
 
     def _result(self, phase: Phase, name: str, message: Message) -> None:
         if (

@@ -283,6 +283,21 @@ class ServerEndpoint:
         if count <= _LOGGED_REJECTIONS or count % 1000 == 0:
             log.warning("rejected message #%d from %r: %s", count, identity[:64], error)
 
+    def _tell_workflow_malformed(self, identity: bytes, error: ProtocolError, now: float) -> None:
+        """A registered client sent something unreadable: the workflow hears it as that
+        client's error (``code`` "malformed"), so a round does not wait for an answer that
+        was refused at the door. Peers that are not registered are only counted."""
+        name = next((n for n, info in self._clients.items() if info.identity == identity), None)
+        if name is None:
+            return
+        header = Header(
+            MessageKind.ERROR,
+            run_id=self.run_id,
+            client=name,
+            meta={"code": "malformed", "detail": str(error)[:300]},
+        )
+        self._queue.append(Message(header, {}, identity, "", now))
+
     def _receive_one(self) -> None:
         """Read, check and route one message; nothing a peer sends escapes from here."""
         received = read_message(self._socket, self.limits, routed=True)
@@ -323,6 +338,7 @@ class ServerEndpoint:
             self._reply(
                 identity, MessageKind.ERROR, "", meta={"code": "malformed", "detail": str(exc)}
             )
+            self._tell_workflow_malformed(identity, exc, now)
             return
         # set by the ZAP handler: the participant bound to the key of the connection
         user_id = received.user_id if self._secure else ""

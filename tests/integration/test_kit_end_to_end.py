@@ -395,9 +395,11 @@ def test_removed_client_registers_again_as_a_new_member(tmp_path: Path) -> None:
         assert status.returncode == 0 and "client2" not in status.stdout, status.stdout
         procs.append(start(["client", str(ws / "client2")], tmp_path / "client2-again.log"))
         wait_for("connected to", tmp_path / "client2-again.log")
-        status = admin(ws, "check_status client client2", cwd=tmp_path)
-        assert status.returncode == 0 and '"state": "idle"' in status.stdout, status.stdout
-        assert '"deployed": null' in status.stdout  # a new member: nothing deployed yet
+        status = admin(ws, "check_status client client2", cwd=tmp_path, as_json=True)
+        assert status.returncode == 0, status.stdout + status.stderr
+        site = json.loads(status.stdout)["client2"]
+        assert site["state"] == "idle", site
+        assert site["deployed"] is None  # a new member: nothing deployed yet
         assert procs[3].poll() is None
         done = admin(ws, "deploy digits_fl client client2", "start client client2", cwd=tmp_path)
         assert done.returncode == 0, done.stdout + done.stderr

@@ -29,7 +29,7 @@ import numpy as np
 import pytest
 import torch
 import zmq
-from helpers import sealed_fl_plan
+from helpers import fl_test_plan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mmarc.runtime.protocol import (
@@ -53,34 +53,11 @@ EXAMPLES = 400  # batches of 4 to 12 messages: about 3000 messages in all
 
 
 def make_plan() -> Plan:
-    entry = {
-        "name": "t",
-        "min_num_clients": 2,
-        "max_num_clients": 10,
-        "wait_after_min_clients": 1,
-        "heart_beat_timeout": 60,
-        "start_round": 0,
-        "num_rounds": ROUNDS,
-    }
-    weights = {name: weight for name, (weight, _) in HONEST.items()}
-    return sealed_fl_plan(
-        {
-            "settings": {"learning_rate": 0.001},
-            "train": {"model": {"path": "x.Net", "args": {"width": 4}}},
-            "validate": {},
-            "fl": {
-                "server": {
-                    "format_version": 1,
-                    "servers": [entry],
-                    "aggregator": {
-                        "name": "InTimeAccumulateWeightedAggregator",
-                        "path": "mmarc.runtime.aggregation.InTimeAccumulator",
-                        "args": {"aggregation_weights": weights},
-                    },
-                },
-                "client": {"format_version": 1, "client_trainer": {"args": {"local_epochs": 1}}},
-            },
-        }
+    return fl_test_plan(
+        num_rounds=ROUNDS,
+        wait_after_min_clients=1,
+        heart_beat_timeout=60,
+        aggregation_weights={name: weight for name, (weight, _) in HONEST.items()},
     )
 
 

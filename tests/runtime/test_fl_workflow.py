@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from helpers import sealed_fl_plan
+from helpers import fl_test_plan
 from mmarc.runtime.protocol import MessageKind
 from mmarc.runtime.server.admission import registration_meta
 from mmarc.runtime.server.persistor import GLOBAL_MODEL
@@ -37,38 +37,6 @@ from mmarc.runtime.transport import ClientEndpoint, RegistrationRefused
 from mmarc.plan import Plan
 
 SHAPES = {"w": (4, 3), "b": (3,), "steps": ()}
-
-
-def make_plan(**server: Any) -> Plan:
-    entry = {
-        "name": "t",
-        "min_num_clients": 2,
-        "max_num_clients": 10,
-        "wait_after_min_clients": 30,
-        "heart_beat_timeout": 30,
-        "start_round": 0,
-        "num_rounds": 3,
-    }
-    weights = server.pop("aggregation_weights", {"c1": 1.0, "c2": 1.5, "c3": 0.8})
-    entry.update(server)
-    return sealed_fl_plan(
-        {
-            "settings": {"learning_rate": 0.001},
-            "train": {"model": {"path": "x.Net", "args": {"width": 4}}},
-            "fl": {
-                "server": {
-                    "format_version": 1,
-                    "servers": [entry],
-                    "aggregator": {
-                        "name": "InTimeAccumulateWeightedAggregator",
-                        "path": "mmarc.runtime.aggregation.InTimeAccumulator",
-                        "args": {"aggregation_weights": weights},
-                    },
-                },
-                "client": {"format_version": 1, "client_trainer": {"args": {"local_epochs": 1}}},
-            },
-        }
-    )
 
 
 def initial() -> dict[str, np.ndarray]:
@@ -219,7 +187,7 @@ def rows(run_dir: Path) -> list[dict[str, Any]]:
 
 
 def test_fedavg_of_three_clients_over_three_rounds(tmp_path: Path) -> None:
-    plan = make_plan(min_num_clients=3)
+    plan = fl_test_plan(min_num_clients=3)
     events: list[dict[str, Any]] = []
     server = serve(plan, tmp_path, events)
     thread, out = run_in_thread(server)
@@ -261,7 +229,7 @@ def test_fedavg_of_three_clients_over_three_rounds(tmp_path: Path) -> None:
 
 def test_round_closes_when_all_live_clients_answered_not_after_wait(tmp_path: Path) -> None:
     """wait_after_min_clients is 30 s; three prompt clients must not wait for it."""
-    plan = make_plan(num_rounds=2, min_num_clients=3)
+    plan = fl_test_plan(num_rounds=2, min_num_clients=3)
     server = serve(plan, tmp_path, [])
     thread, out = run_in_thread(server)
     clients = [Scripted(server.address, n, plan) for n in ("c1", "c2", "c3")]
@@ -277,7 +245,7 @@ def test_round_closes_when_all_live_clients_answered_not_after_wait(tmp_path: Pa
 
 
 def test_wait_after_min_clients_closes_a_round_without_the_straggler(tmp_path: Path) -> None:
-    plan = make_plan(num_rounds=2, wait_after_min_clients=0.5)
+    plan = fl_test_plan(num_rounds=2, wait_after_min_clients=0.5)
     server = serve(plan, tmp_path, [])
     thread, out = run_in_thread(server)
     slow = Scripted(server.address, "c3", plan, delay=lambda r: 3.0 if r == 0 else 0.0)
@@ -302,7 +270,7 @@ def test_wait_after_min_clients_closes_a_round_without_the_straggler(tmp_path: P
 
 
 def test_silent_client_is_dropped_and_the_round_goes_on(tmp_path: Path) -> None:
-    plan = make_plan(num_rounds=3, heart_beat_timeout=1.0)
+    plan = fl_test_plan(num_rounds=3, heart_beat_timeout=1.0)
     events: list[dict[str, Any]] = []
     server = serve(plan, tmp_path, events)
     thread, out = run_in_thread(server)
@@ -327,7 +295,7 @@ def test_silent_client_is_dropped_and_the_round_goes_on(tmp_path: Path) -> None:
 
 
 def test_returning_client_rejoins_at_the_current_round(tmp_path: Path) -> None:
-    plan = make_plan(num_rounds=3, min_num_clients=2)
+    plan = fl_test_plan(num_rounds=3, min_num_clients=2)
     events: list[dict[str, Any]] = []
     server = serve(plan, tmp_path, events)
     thread, out = run_in_thread(server)
@@ -347,7 +315,7 @@ def test_returning_client_rejoins_at_the_current_round(tmp_path: Path) -> None:
 
 
 def test_client_of_another_plan_is_refused_naming_the_difference(tmp_path: Path) -> None:
-    plan = make_plan(num_rounds=1)
+    plan = fl_test_plan(num_rounds=1)
     events: list[dict[str, Any]] = []
     server = serve(plan, tmp_path, events)
     thread, _ = run_in_thread(server)
@@ -379,7 +347,7 @@ def test_client_of_another_plan_is_refused_naming_the_difference(tmp_path: Path)
 
 
 def test_restart_resumes_after_the_last_completed_round(tmp_path: Path) -> None:
-    plan = make_plan(num_rounds=4)
+    plan = fl_test_plan(num_rounds=4)
     server = serve(plan, tmp_path, [])
     # a first run that stops after 2 rounds; every client takes part (min 3)
     server.config = server.config.model_copy(update={"num_rounds": 2, "min_num_clients": 3})
@@ -414,7 +382,7 @@ def test_restart_resumes_after_the_last_completed_round(tmp_path: Path) -> None:
 
 
 def test_federation_is_full_at_max_num_clients(tmp_path: Path) -> None:
-    plan = make_plan(num_rounds=1, min_num_clients=2, max_num_clients=2)
+    plan = fl_test_plan(num_rounds=1, min_num_clients=2, max_num_clients=2)
     server = serve(plan, tmp_path, [])
     thread, out = run_in_thread(server)
     clients = [Scripted(server.address, n, plan, delay=lambda r: 0.5) for n in ("c1", "c2")]
@@ -452,7 +420,7 @@ def test_writer_skips_superseded_saves_and_keeps_order() -> None:
 def test_metrics_lines_lost_in_a_crash_come_back_from_the_model_file(tmp_path: Path) -> None:
     from mmarc.runtime.server.persistor import ModelPersistor
 
-    plan = make_plan()
+    plan = fl_test_plan()
     persistor = ModelPersistor(tmp_path, plan_sha256=plan.sha256)
     rows = [{"round": 0, "clients": ["c1"]}, {"round": 1, "clients": ["c1", "c2"]}]
     persistor.save(1, initial(), None, rows)  # round 1's save also completed round 0
