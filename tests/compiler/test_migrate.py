@@ -18,7 +18,7 @@ import pytest
 
 from mmarc.catalog import load_catalog
 from mmarc.compiler.check_components import check_components
-from mmarc.compiler.fl_components import check_fl_components
+from mmarc.compiler.check_fl_components import check_fl_components
 from mmarc.compiler.migrate import MigrationError, MigrationReport, migrate
 from mmarc.compiler.migration.clara41 import convert_lambda
 from mmarc.compiler.pipeline import validate_target
