@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 from mmarc.compiler.migrate import MigrationError, MigrationReport
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
-from mmarc.compiler.plan import PlanError
 from mmarc.errors import MmarcError
+from mmarc.plan.errors import PlanError
 
 if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost the CLI
     from mmarc.provisioning import Inputs

@@ -2,21 +2,48 @@
 
 Imports neither torch, MONAI nor the compiler, so the runtime can depend on it and a
 plan can be checked anywhere. :func:`load_plan` is the runtime's one door for a plan.
+
+The names below load their submodule on first use (PEP 562): building the pydantic
+models costs about 0.1 s, which ``mmarc validate`` must not pay just because the
+compiler's source positions use :mod:`mmarc.plan.pointer`.
 """
 
 from __future__ import annotations
 
-from mmarc.plan.canonical import canonical_json, plan_sha256
-from mmarc.plan.fl import FLClientSettings, FLConfigError, FLServerSettings
-from mmarc.plan.load import (
-    MAX_PLAN_BYTES,
-    PlanError,
-    load_plan,
-    plan_from_document,
-    plan_from_json,
-    write_plan,
-)
-from mmarc.plan.model import PLAN_FORMAT, CatalogVersions, FLSection, Plan
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mmarc.plan.canonical import canonical_json, plan_sha256
+    from mmarc.plan.errors import PlanError
+    from mmarc.plan.fl import FLClientSettings, FLConfigError, FLServerSettings
+    from mmarc.plan.load import (
+        MAX_PLAN_BYTES,
+        load_plan,
+        plan_from_document,
+        plan_from_json,
+        write_plan,
+    )
+    from mmarc.plan.model import PLAN_FORMAT, CatalogVersions, FLSection, Plan
+
+#: public name -> the submodule that defines it
+_HOMES = {
+    "canonical_json": "canonical",
+    "plan_sha256": "canonical",
+    "FLClientSettings": "fl",
+    "FLConfigError": "fl",
+    "FLServerSettings": "fl",
+    "MAX_PLAN_BYTES": "load",
+    "PlanError": "errors",
+    "load_plan": "load",
+    "plan_from_document": "load",
+    "plan_from_json": "load",
+    "write_plan": "load",
+    "PLAN_FORMAT": "model",
+    "CatalogVersions": "model",
+    "FLSection": "model",
+    "Plan": "model",
+}
 
 __all__ = [
     "MAX_PLAN_BYTES",
@@ -35,3 +62,12 @@ __all__ = [
     "plan_sha256",
     "write_plan",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'mmarc.plan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"mmarc.plan.{home}"), name)
+    globals()[name] = value
+    return value

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mmarc.errors import MmarcError
 from mmarc.plan.canonical import plan_sha256
+from mmarc.plan.errors import PlanError
 from mmarc.plan.model import PLAN_FORMAT, Plan
 from mmarc.plan.pointer import join, to_pointer
 
@@ -25,14 +25,6 @@ __all__ = ["MAX_PLAN_BYTES", "PlanError", "load_plan", "plan_from_document", "pl
 
 #: The largest plan accepted (a real one is tens of kilobytes).
 MAX_PLAN_BYTES = 16 * 1024 * 1024
-
-
-class PlanError(MmarcError):
-    """A plan that cannot be compiled or cannot be run; one line, naming where."""
-
-    def __init__(self, message: str, pointer: str | None = None) -> None:
-        super().__init__(message)
-        self.pointer = pointer
 
 
 def _refuse_constant(name: str) -> Any:
