@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from mmarc import __version__
 from mmarc.plan import Plan
 
 __all__ = [
@@ -48,30 +49,34 @@ def plan_of(document: dict[str, Any]) -> Plan:
     return Plan.sealed({k: v for k, v in document.items() if k != "sha256"})
 
 
-def sealed_fl_plan(content: dict[str, Any]) -> Plan:
-    """A hashed plan of ``content`` (which holds ``fl.server`` and ``fl.client`` trees), the
-    FL settings derived as the compiler derives them, a minimal envelope around it."""
-    from mmarc import __version__
-    from mmarc.plan.fl import client_settings, server_settings
-
-    fl = content["fl"]
-    fl["server_settings"] = server_settings(fl["server"]).model_dump(mode="json")
-    fl["client_settings"] = client_settings(fl["client"]).model_dump(mode="json")
-    envelope: dict[str, Any] = {
+def plan_envelope() -> dict[str, Any]:
+    """The smallest valid plan document without content: every section empty."""
+    return {
         "plan_format": 1,
-        "mmar_name": "t",
         "mmarc_version": __version__,
         "clara_version": "4.1",
         "catalog": {"monai": "1", "torch": "2", "ignite": None},
+        "mmar_name": "m",
         "variables": {},
         "settings": {},
         "train": {},
         "validate": {},
         "evaluate": None,
         "evaluate_settings": None,
+        "fl": None,
         "custom": {},
     }
-    return Plan.sealed({**envelope, **content})
+
+
+def sealed_fl_plan(content: dict[str, Any]) -> Plan:
+    """A hashed plan of ``content`` (which holds ``fl.server`` and ``fl.client`` trees), the
+    FL settings derived as the compiler derives them, a minimal envelope around it."""
+    from mmarc.plan.fl import client_settings, server_settings
+
+    fl = content["fl"]
+    fl["server_settings"] = server_settings(fl["server"]).model_dump(mode="json")
+    fl["client_settings"] = client_settings(fl["client"]).model_dump(mode="json")
+    return Plan.sealed({**plan_envelope(), "mmar_name": "t", **content})
 
 
 def fl_test_plan(**server: Any) -> Plan:

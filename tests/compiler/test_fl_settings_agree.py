@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import plan_envelope
 
 from mmarc import api
 from mmarc.plan import Plan, PlanError, plan_from_document
@@ -73,22 +74,7 @@ def _validate_accepts(folder: Path, name: str, config: dict[str, Any]) -> bool:
 
 
 def _runtime_accepts(key: str, settings: dict[str, Any]) -> bool:
-    document: dict[str, Any] = {
-        "plan_format": 1,
-        "mmarc_version": "0.1.0",
-        "clara_version": "4.1",
-        "catalog": {"monai": "1", "torch": "2", "ignite": None},
-        "mmar_name": "m",
-        "variables": {},
-        "settings": {},
-        "train": {},
-        "validate": {},
-        "evaluate": None,
-        "evaluate_settings": None,
-        "fl": {key: settings},
-        "custom": {},
-        "sha256": "0" * 64,
-    }
+    document: dict[str, Any] = {**plan_envelope(), "fl": {key: settings}, "sha256": "0" * 64}
     try:
         plan_from_document(document)
     except PlanError as exc:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import plan_envelope
 from mmarc.runtime.client.config import client_config
 from mmarc.runtime.client.site import with_datalist
 from mmarc.runtime.server.admission import (
@@ -38,22 +39,7 @@ def corpus(name: str) -> Any:
 
 def bare_plan(**content: Any) -> Plan:
     """A small, hashed plan with ``content`` in place of the defaults."""
-    envelope: dict[str, Any] = {
-        "plan_format": 1,
-        "mmarc_version": "0.1.0",
-        "clara_version": "4.1",
-        "catalog": {"monai": "1", "torch": "2", "ignite": None},
-        "mmar_name": "m",
-        "variables": {},
-        "settings": {},
-        "train": {},
-        "validate": {},
-        "evaluate": None,
-        "evaluate_settings": None,
-        "fl": None,
-        "custom": {},
-    }
-    return Plan.sealed({**envelope, **content})
+    return Plan.sealed({**plan_envelope(), **content})
 
 
 # -- server and client settings ------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from helpers import sealed_fl_plan
+from helpers import fl_test_plan
 from mmarc.runtime.protocol import MessageKind
 from mmarc.runtime.server.admission import registration_meta
 from mmarc.runtime.server.persistor import GLOBAL_MODEL
@@ -41,34 +41,7 @@ Answer = Callable[[int], tuple[dict[str, Any], dict[str, np.ndarray]]]
 
 
 def make_plan() -> Plan:
-    entry = {
-        "name": "t",
-        "min_num_clients": 2,
-        "max_num_clients": 10,
-        "wait_after_min_clients": 30,
-        "heart_beat_timeout": 30,
-        "start_round": 0,
-        "num_rounds": ROUNDS,
-    }
-    return sealed_fl_plan(
-        {
-            "settings": {},
-            "train": {"model": {"path": "x.Net", "args": {}}},
-            "validate": {},
-            "fl": {
-                "server": {
-                    "format_version": 1,
-                    "servers": [entry],
-                    "aggregator": {
-                        "name": "InTimeAccumulateWeightedAggregator",
-                        "path": "mmarc.runtime.aggregation.InTimeAccumulator",
-                        "args": {"aggregation_weights": WEIGHTS},
-                    },
-                },
-                "client": {"format_version": 1, "client_trainer": {"args": {"local_epochs": 1}}},
-            },
-        }
-    )
+    return fl_test_plan(num_rounds=ROUNDS, aggregation_weights=WEIGHTS)
 
 
 def initial() -> dict[str, np.ndarray]:
