@@ -8,15 +8,14 @@ class by class in-process, and end to end through real ``mmarc`` processes.
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import typer
+from helpers import run_cli as mmarc
 
 from mmarc.cli.errors import mapped_errors
 from mmarc.errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_USAGE, MmarcError
@@ -139,18 +138,6 @@ def test_ctrl_c_and_os_errors_are_one_line_too(capsys: pytest.CaptureFixture[str
     assert failed.value.exit_code == EXIT_ERRORS
     assert capsys.readouterr().err == (
         "mmarc: interrupted\nmmarc: error: /root/x: Permission denied\n"
-    )
-
-
-def mmarc(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1", "OMP_NUM_THREADS": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "mmarc.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
     )
 
 
