@@ -2,7 +2,7 @@
 
 - :mod:`.app`: the Typer application and :func:`main` (the console script);
 - :mod:`.errors`: the one place errors become output and exit statuses;
-- :mod:`.commands`: the commands, by area (check, run, serve, provision, admin);
+- :mod:`.commands`: the commands, by area (check, run, federate, provision, admin);
 - :mod:`.views`, :mod:`.progress`, :mod:`.tables`: live views, progress bars, tables;
 - :mod:`.console`: the interactive admin console (``mmarc admin KIT``).
 

@@ -8,7 +8,7 @@ import typer
 
 from mmarc import __version__
 
-from .commands import admin, check, provision, run, serve
+from .commands import admin, check, federate, provision, run
 from .errors import command
 
 __all__ = ["app", "main"]
@@ -54,11 +54,11 @@ catalog_app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 command(catalog_app, "build")(check.catalog_build)
-# run: train, evaluate, simulate, serve a federation
+# run: train, evaluate, simulate; take part in a federation
 command(app)(run.run)
 command(app)(run.evaluate)
-command(app)(serve.server)
-command(app)(serve.client)
+command(app)(federate.server)
+command(app)(federate.client)
 # deploy: kits and the admin console
 command(app)(provision.provision)
 command(app)(admin.admin)
