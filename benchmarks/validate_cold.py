@@ -1,9 +1,12 @@
-"""Cold wall time of `mmarc validate` on an example MMAR (issue: under 0.3 s, no torch).
+"""Cold time of `mmarc validate` (goal under 0.3 s) and `mmarc lint` (under 0.5 s), no torch.
 
 Each run is a fresh interpreter, as a user's shell would start it, so import cost is
-included. Prints the median of N runs, the spread, and whether torch or monai were
-imported along the way. As a same-run reference it also times a bare `python -c pass`
-so that the interpreter's own start-up can be read off.
+included. Prints, per command, the median and spread of the wall time and of the CPU time
+(user + system) of N runs, and whether torch or monai were imported along the way. As a
+same-run reference it also times a bare `python -c pass`, so the interpreter's own start-up
+can be read off. On a shared, busy machine the wall time includes waiting for a core; the
+CPU time does not, so the verdict uses the CPU time when the machine is busy (the wall
+time of `python -c pass` more than twice its CPU time).
 
     .venv/bin/python benchmarks/validate_cold.py [--runs 15] [--mmar examples/digits_cnn]
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,13 +34,17 @@ PROBE = (
 )
 
 
-def time_command(cmd: list[str], runs: int) -> list[float]:
-    times = []
+def time_command(cmd: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + system) seconds of ``runs`` fresh runs of ``cmd``."""
+    walls, cpus = [], []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(cmd, cwd=ROOT, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return times
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
 
 
 def main() -> None:
@@ -56,15 +64,27 @@ def main() -> None:
     report = json.loads(probe.stdout)
     heavy = probe.stderr.strip().splitlines()[-1]
     print(f"target: {args.mmar}: {report['summary']}, imported heavy modules: {heavy}")
-    baseline = time_command([exe, "-c", "pass"], args.runs)
-    validate = time_command([mmarc, "validate", args.mmar], args.runs)
-    for name, values in (("python -c pass", baseline), ("mmarc validate", validate)):
+    rows = {
+        "python -c pass": time_command([exe, "-c", "pass"], args.runs),
+        "mmarc validate": time_command([mmarc, "validate", args.mmar], args.runs),
+        "mmarc lint": time_command([mmarc, "lint", args.mmar], args.runs),
+    }
+    for name, (walls, cpus) in rows.items():
         print(
-            f"{name:16s} median {statistics.median(values):.3f} s  "
-            f"min {min(values):.3f}  max {max(values):.3f}  (n={len(values)})"
+            f"{name:16s} wall median {statistics.median(walls):.3f} s "
+            f"(min {min(walls):.3f}, max {max(walls):.3f})  "
+            f"cpu median {statistics.median(cpus):.3f} s  (n={len(walls)})"
         )
-    med = statistics.median(validate)
-    print(f"mmarc validate cold: {med:.3f} s (goal < 0.300 s): {'OK' if med < 0.3 else 'OVER'}")
+    base_wall, base_cpu = (statistics.median(v) for v in rows["python -c pass"])
+    busy = base_wall > 2 * base_cpu
+    measure = "cpu" if busy else "wall"
+    for name, goal in (("mmarc validate", 0.3), ("mmarc lint", 0.5)):
+        walls, cpus = rows[name]
+        med = statistics.median(cpus if busy else walls)
+        verdict = "OK" if med < goal else "OVER"
+        print(f"{name} cold: {med:.3f} s {measure} (goal < {goal:.3f} s): {verdict}")
+    if busy:
+        print("machine busy: python -c pass waited for a core; verdicts use CPU time")
 
 
 if __name__ == "__main__":

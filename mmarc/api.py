@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mmarc.compiler.migrate import MigrationError, MigrationReport
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
 from mmarc.errors import MmarcError
@@ -38,8 +37,9 @@ if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost 
     from mmarc.runtime.provision import ProvisionResult
     from mmarc.runtime.server import ServerResult
     from mmarc.runtime.sim import SimResult
+    from mmarc.compiler.migrate import MigrationReport
+    from mmarc.plan import Plan
     from mmarc.runtime.transport.security import SecurityConfig
-from mmarc.plan import Plan
 
 __all__ = [
     "Compilation",
@@ -71,6 +71,23 @@ __all__ = [
     "validate",
     "write_schemas",
 ]
+
+
+#: Names re-exported from modules that ``validate`` does not need: loaded on first use, so
+#: ``mmarc validate`` does not pay for the migrator (PEP 562).
+_LAZY_EXPORTS = {
+    "MigrationError": "mmarc.compiler.migrate",
+    "MigrationReport": "mmarc.compiler.migrate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY_EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 def validate(
