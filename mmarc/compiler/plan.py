@@ -279,6 +279,7 @@ def build_plan(
         variables = {
             name: d.value for name, d in sorted(validation.variables.scope(train.source).items())
         }
+    train_settings = _settings(train.substituted)
     plan: dict[str, Any] = {
         "plan_format": PLAN_FORMAT,
         "mmarc_version": __version__,
@@ -289,9 +290,11 @@ def build_plan(
             "ignite": catalog.ignite_version,
         },
         "mmar_name": root.resolve().name,
-        "variables": variables,
-        # a setting overridden by environment.json or --set takes the winning value
-        "settings": {k: variables.get(k, v) for k, v in _settings(train.substituted).items()},
+        # each value once: a top-level setting of config_train.json (``epochs``) is also a
+        # variable, but the plan keeps it only under settings, with the winning value of
+        # environment.json or --set; variables keeps the rest (MMAR_CKPT_DIR, DATA_ROOT...)
+        "variables": {k: v for k, v in variables.items() if k not in train_settings},
+        "settings": {k: variables.get(k, v) for k, v in train_settings.items()},
         "train": {},
         "validate": {},
         "evaluate": None,

@@ -75,7 +75,10 @@ class Plan(PlanModel):
     clara_version: Literal["4.0", "4.1"] = Field(description="Clara form of the source MMAR.")
     catalog: CatalogVersions
     mmar_name: str = Field(description="Folder name of the MMAR the plan was compiled from.")
-    variables: JsonObject = Field(description="Final values of every variable.")
+    variables: JsonObject = Field(
+        description="Final values of the variables that are not settings (environment.json, "
+        "--set); a setting such as epochs is under settings, with its winning value."
+    )
     settings: JsonObject = Field(description="Top-level settings of config_train.json.")
     train: JsonObject = Field(description="The train section, components normalised.")
     validate_: JsonObject = Field(
