@@ -301,7 +301,13 @@ def _saves_on_metric(saver: ComponentSite) -> bool:
 
 
 def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
-    """L006: start_round < num_rounds (min/max_num_clients is a validate error, S004)."""
+    """L006: a server that would run no round (``num_rounds`` 0).
+
+    ``num_rounds`` counts rounds from ``start_round``: the runtime, like Clara 4.x and
+    NVFlare's scatter-and-gather, runs rounds ``start_round .. start_round + num_rounds - 1``.
+    A ``start_round`` above ``num_rounds`` is therefore a resumed federation, not a mistake
+    (min/max_num_clients is a validate error, S004).
+    """
     for f in ctx.files(FileKind.FED_SERVER):
         tree = f.substituted
         servers = _node(tree, ("servers",)) if tree is not None else None
@@ -310,14 +316,14 @@ def rule_fl_rounds(ctx: LintContext) -> Iterator[Diagnostic]:
         for i, server in enumerate(servers.items):
             if not isinstance(server, MappingNode):
                 continue
-            s = server.to_plain()
-            start, rounds = s.get("start_round"), s.get("num_rounds")
-            if isinstance(start, int) and isinstance(rounds, int) and start >= rounds:
+            rounds = server.to_plain().get("num_rounds")
+            if isinstance(rounds, int) and not isinstance(rounds, bool) and rounds == 0:
                 yield f.source.diagnostic(
                     "L006",
-                    f"start_round ({start}) is not below num_rounds ({rounds}): no round would run",
-                    ("servers", i, "start_round"),
-                    hint="start_round counts from 0; set it below num_rounds",
+                    "num_rounds is 0: the server would start, wait for clients and run no round",
+                    ("servers", i, "num_rounds"),
+                    hint="num_rounds counts the rounds to run from start_round; set it to 1 or "
+                    "more",
                 )
 
 
