@@ -29,6 +29,8 @@ from mmarc.errors import MmarcError
 from mmarc.plan.errors import PlanError
 
 if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost the CLI
+    from mmarc.compiler.migrate import MigrationError, MigrationReport
+    from mmarc.plan import Plan
     from mmarc.provisioning import Inputs
     from mmarc.runtime.admin import AdminClient, Response
     from mmarc.runtime.client import ClientResult
@@ -37,8 +39,6 @@ if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost 
     from mmarc.runtime.provision import ProvisionResult
     from mmarc.runtime.server import ServerResult
     from mmarc.runtime.sim import SimResult
-    from mmarc.compiler.migrate import MigrationReport
-    from mmarc.plan import Plan
     from mmarc.runtime.transport.security import SecurityConfig
 
 __all__ = [
