@@ -149,6 +149,7 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         try:
             data = json.loads(datalist.read_text(encoding="utf-8"))
+            ctx.datalists[datalist] = data  # parsed once: the datalist rules read it too
         except (OSError, ValueError) as exc:
             yield f.source.diagnostic(
                 "L003",

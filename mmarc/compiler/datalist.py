@@ -66,23 +66,26 @@ def transform_chain(f: LoadedFile, dataset: ComponentSite) -> list[ComponentSite
     else:
         return None
     out: list[ComponentSite] = []
+    named = _by_ref_name(sites, dataset.section)
     for site in chain:
         if site.ref is None:
             out.append(site)
             continue
-        target = _resolve_ref(site.ref, sites, dataset.section)
+        target = named.get(site.ref)
         if target is None:
             return [*out, site]  # an unresolved ref is R005; stop the chain there
         out.append(target)
     return out
 
 
-def _resolve_ref(
-    name: str, sites: list[ComponentSite], section: str | None
-) -> ComponentSite | None:
-    candidates = [s for s in sites if s.ref is None and name in s.ref_names]
-    candidates.sort(key=lambda s: s.section != section)
-    return candidates[0] if candidates else None
+def _by_ref_name(sites: list[ComponentSite], section: str | None) -> dict[str, ComponentSite]:
+    """What each ``{"ref": NAME}`` names: the first such component, its own section first."""
+    named: dict[str, ComponentSite] = {}
+    for site in sorted(sites, key=lambda s: s.section != section):
+        if site.ref is None:
+            for name in site.ref_names:
+                named.setdefault(name, site)
+    return named
 
 
 def is_disabled(site: ComponentSite) -> bool:
@@ -131,12 +134,12 @@ def _produced(site: ComponentSite, keys: list[str]) -> set[str]:
 
 def item_keys(items: list[Any]) -> set[str] | None:
     """The keys the datalist's items have (any of them); None when items are not objects."""
-    keys: set[str] = set()
+    keys: set[Any] = set()
     for item in items:
         if not isinstance(item, dict):
             return None
-        keys.update(k for k in item if isinstance(k, str))
-    return keys or None
+        keys.update(item)
+    return {k for k in keys if isinstance(k, str)} or None
 
 
 def rule_transform_keys(ctx: LintContext) -> Iterator[Diagnostic]:

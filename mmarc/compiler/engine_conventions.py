@@ -23,6 +23,7 @@ from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.source import Node, ScalarNode, SourceFile
 from mmarc.compiler.versions import ClaraVersion
 from mmarc.diagnostics import Diagnostic
+from mmarc.policy.expressions import MAX_LENGTH
 
 __all__ = [
     "ENGINE_TRANSFORM_ARGS",
@@ -53,11 +54,11 @@ def engine_output_use(text: str) -> EngineOutputUse | None:
     """How the lambda ``text`` (``#`` prefix allowed) reads its argument; None when it
     does neither (``lambda x: None``, a ``from_engine`` call, not a lambda)."""
     stripped = text.strip().removeprefix("#").strip()
-    if not stripped.startswith("lambda"):
-        return None
+    if not stripped.startswith("lambda") or len(stripped) > MAX_LENGTH:
+        return None  # an over-long expression is E001's (the policy's) to report
     try:
         tree = ast.parse(stripped, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     fn = tree.body
     if not isinstance(fn, ast.Lambda) or len(fn.args.args) != 1:

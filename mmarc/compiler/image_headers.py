@@ -79,7 +79,7 @@ def _npy(head: bytes) -> ImageHeader | None:
     text = head[start : start + size].decode("latin-1")
     try:
         meta = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    except (ValueError, SyntaxError, TypeError, RecursionError, MemoryError):
         return None
     shape = meta.get("shape") if isinstance(meta, dict) else None
     if not isinstance(shape, tuple) or not all(isinstance(d, int) and d >= 0 for d in shape):
