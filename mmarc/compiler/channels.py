@@ -32,6 +32,7 @@ from mmarc.compiler.lint_context import (
     sites_of,
 )
 from mmarc.compiler.mmar import LoadedFile
+from mmarc.compiler.source import Node
 from mmarc.diagnostics import Diagnostic
 
 __all__ = ["CHANNEL_PRESERVING", "CHANNEL_SETTERS", "IMAGE_KEY", "rule_input_channels"]
@@ -195,10 +196,26 @@ def _first_image(
     return (header, f'{value} (the first of "{data.key}")') if header is not None else None
 
 
+def _channels_after(chain: list[ComponentSite], tree: Node, header: ImageHeader) -> int | None:
+    """The image's channels after ``chain``; None when a transform's effect is unknown."""
+    image: _Image | None = None
+    for t in chain:
+        if is_disabled(t):
+            continue
+        if t.ref is not None or t.path is not None:
+            return None  # unresolved or custom: it may do anything to the image
+        if IMAGE_KEY not in [k for k, _ in key_list(t, tree)]:
+            continue
+        image = _step(image, t, header)
+        if image is None:
+            return None
+    return image.channels if image is not None else None
+
+
 def rule_input_channels(ctx: LintContext) -> Iterator[Diagnostic]:
     """L013: the model's in_channels equals the image channels after the transforms."""
     reported: set[tuple[str, Parts]] = set()
-    for f, site, _tree in datalist_sites(ctx):
+    for f, site, tree in datalist_sites(ctx):
         model = _input_channels(f, site.section)
         if model is None or (f.source.display, model[1]) in reported:
             continue
@@ -207,32 +224,17 @@ def rule_input_channels(ctx: LintContext) -> Iterator[Diagnostic]:
         if first is None or chain is None:
             continue
         header, shown = first
-        image: _Image | None = None
-        known = True
-        for t in chain:
-            if is_disabled(t):
-                continue
-            if t.ref is not None or t.path is not None:
-                known = False
-                break
-            if IMAGE_KEY not in [k for k, _ in key_list(t, f.substituted)]:  # type: ignore[arg-type]
-                continue
-            image = _step(image, t, header)
-            if image is None:
-                known = False
-                break
-        if not known or image is None or image.channels is None:
-            continue
+        channels = _channels_after(chain, tree, header)
         count, parts = model
-        if count == image.channels:
+        if channels is None or count == channels:
             continue
         reported.add((f.source.display, parts))
         shape = "x".join(map(str, header.shape))
         yield f.source.diagnostic(
             "L013",
-            f"the model takes {count} input channel(s), but the images have {image.channels} "
+            f"the model takes {count} input channel(s), but the images have {channels} "
             f"after the dataset's transforms (header of {shown}: {shape})",
             parts,
-            hint=f"set in_channels to {image.channels}, or change the transforms "
+            hint=f"set in_channels to {channels}, or change the transforms "
             "(EnsureChannelFirstd, RepeatChanneld...) to give the model what it expects",
         )
