@@ -72,6 +72,12 @@ CODES: dict[str, str] = {
     "E002": "by-name argument outside its allow-list",
     # federation components
     "F001": "unsupported federated-learning component",
+    "F002": "duplicate participant name",
+    "F003": "admin port equals the FL port",
+    "F004": "admin is not an e-mail address",
+    "F005": "server name is not a host name",
+    "F006": "name cannot name a participant",
+    "F007": "not exactly one FL server",
     # lint (consistency)
     "L001": "output channels disagree",
     "L002": "train and validate models differ",
@@ -83,6 +89,10 @@ CODES: dict[str, str] = {
     "L008": "unused variable",
     "L009": "no determinism seed",
     "L010": "data checks skipped (data not on this machine)",
+    "L011": "dataset reads the other phase's datalist",
+    "L012": "transform reads a key nothing provides",
+    "L013": "model input channels disagree with the images",
+    "L014": "output transform does not match the Clara version's engine output",
 }
 
 

@@ -1,10 +1,12 @@
 """Provisioning's inputs, read and checked as ``mmarc validate`` checks any file.
 
 ``project.yml`` (Clara 4.0 or NVIDIA FLARE api_version 2/3) and ``authz_config.json`` are
-validated by the compiler first; then the checks the schema cannot express (names used
-as kit folders and network identities, duplicates, one server, distinct ports; roles and
-groups a policy names but never declares) are added as located S004 diagnostics to the
-same report, so the user sees one list of problems in one format. What passes becomes the
+validated by the compiler first, exactly as ``mmarc validate`` does, which includes the
+rules the schema cannot express (names used as kit folders and network identities,
+duplicates, one server, distinct ports, admin e-mails, the server's host name:
+:mod:`mmarc.compiler.project_rules`, F002-F007); the policy's roles and groups that are
+named but never declared are added here as warnings to the same report, so the user sees
+one list of problems in one format. What passes becomes the
 runtime's typed :class:`~mmarc.runtime.provision.ProjectSpec`; the runtime itself never
 reads these files through the compiler. This module sits beside :mod:`mmarc.api`, above
 both the compiler and the runtime.
@@ -20,14 +22,7 @@ from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.pipeline import Validation, validate_target
 from mmarc.compiler.source import PointerPart, SourceFile
 from mmarc.diagnostics import Severity
-from mmarc.runtime.protocol import is_valid_client_name
-from mmarc.runtime.provision.project import (
-    DEFAULT_ADMIN_PORT,
-    DEFAULT_FED_LEARN_PORT,
-    ProjectSpec,
-    ProvisionError,
-    spec_from_plain,
-)
+from mmarc.runtime.provision.project import ProjectSpec, ProvisionError, spec_from_plain
 from mmarc.runtime.security.authz import SUPER_ROLE
 
 __all__ = ["Inputs", "check_inputs", "load_authz", "load_project"]
@@ -74,89 +69,6 @@ def _diag(
     )
 
 
-def _check_name(
-    source: SourceFile, validation: Validation, name: Any, parts: tuple[PointerPart, ...]
-) -> None:
-    if isinstance(name, str) and not is_valid_client_name(name):
-        _diag(
-            source,
-            validation,
-            f"{name[:60]!r} cannot name a participant: it becomes a kit folder and a "
-            "network identity",
-            parts,
-            hint="use letters, digits and . _ @ + - (starting with a letter or digit), "
-            "at most 128 characters",
-        )
-
-
-def _semantic_checks(source: SourceFile, validation: Validation, plain: dict[str, Any]) -> None:
-    """Names, duplicates, one server, distinct ports: located on the offending value."""
-    seen: dict[str, tuple[PointerPart, ...]] = {}
-
-    def claim(name: Any, parts: tuple[PointerPart, ...]) -> None:
-        if not isinstance(name, str):
-            return
-        _check_name(source, validation, name, parts)
-        key = name.lower()
-        if key in seen:
-            _diag(
-                source,
-                validation,
-                f"participant name {name!r} is used twice (kit folders and identities must "
-                "be unique, ignoring case)",
-                parts,
-                hint=f"first used at {'/'.join(map(str, seen[key]))}",
-            )
-        else:
-            seen[key] = parts
-
-    ports: list[tuple[Any, Any, tuple[PointerPart, ...]]] = []
-    if "participants" in plain:
-        servers = 0
-        for i, p in enumerate(plain["participants"]):
-            if p.get("type") in ("overseer", "relay"):
-                continue
-            claim(p.get("name"), ("participants", i, "name"))
-            if p.get("type") == "server":
-                servers += 1
-                if servers > 1:
-                    _diag(
-                        source,
-                        validation,
-                        "a second server: mmarc runs one FL server per project",
-                        ("participants", i, "type"),
-                        hint="remove the extra server (high availability is not supported)",
-                    )
-                ports.append((p.get("fed_learn_port"), p.get("admin_port"), ("participants", i)))
-        if servers == 0:
-            _diag(
-                source,
-                validation,
-                "no participant of type server",
-                ("participants",),
-                hint="add one participant with type: server",
-            )
-    else:
-        srv = plain.get("server") or {}
-        claim(srv.get("cn"), ("server", "cn"))
-        ports.append((srv.get("fed_learn_port"), srv.get("admin_port"), ("server",)))
-        for i, c in enumerate(plain.get("fl_clients") or []):
-            claim(c.get("client_name"), ("fl_clients", i, "client_name"))
-        for i, a in enumerate(plain.get("admin_clients") or []):
-            claim(a.get("email"), ("admin_clients", i, "email"))
-    for fed, admin, parts in ports:
-        fed = fed or DEFAULT_FED_LEARN_PORT
-        if (admin or DEFAULT_ADMIN_PORT) == fed:
-            where = (*parts, "admin_port") if admin else (*parts, "fed_learn_port")
-            _diag(
-                source,
-                validation,
-                f"admin_port and fed_learn_port are both {fed}",
-                where,
-                hint="the admin console and FL clients need different ports",
-            )
-
-
 def load_project(path: Path) -> tuple[ProjectSpec | None, Validation]:
     """Validate ``path`` like ``mmarc validate`` and read it; None when it has errors.
 
@@ -169,12 +81,7 @@ def load_project(path: Path) -> tuple[ProjectSpec | None, Validation]:
         raise ProvisionError(f"{path}: is a {loaded.kind.label}, not a project.yml")
     if validation.diagnostics.has_errors() or loaded is None or loaded.source.root is None:
         return None, validation
-    source = loaded.source
-    plain = source.to_plain()
-    _semantic_checks(source, validation, plain)
-    if validation.diagnostics.has_errors():
-        return None, validation
-    return spec_from_plain(plain), validation
+    return spec_from_plain(loaded.source.to_plain()), validation
 
 
 def load_authz(path: Path) -> tuple[dict[str, Any] | None, Validation]:

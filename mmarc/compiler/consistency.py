@@ -4,25 +4,33 @@
 (the model's output channels with the post-transforms and the loss, train with validate,
 FL round settings with each other, aggregation weights with the provisioned clients) and
 read the data the MMAR points at (the datalist and the images it lists). Each rule is a
-small function that yields located diagnostics; :data:`RULES` lists them in order.
+small function that yields located diagnostics; :data:`RULES` lists them in order. What
+every rule reads is :mod:`mmarc.compiler.lint_context`; the datalist's keys through the
+transforms (L012) and the images' channels (L013) have their own modules
+(:mod:`mmarc.compiler.datalist`, :mod:`mmarc.compiler.channels`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mmarc.compiler.component_sites import ComponentSite, iter_components
+from mmarc.compiler.channels import rule_input_channels
+from mmarc.compiler.component_sites import ComponentSite
+from mmarc.compiler.datalist import rule_transform_keys
 from mmarc.compiler.kinds import FileKind, detect_kind, kind_from_name
-from mmarc.compiler.mmar import LoadedFile
+from mmarc.compiler.lint_context import DATALIST_FILE_KEYS, LintContext, Parts
+from mmarc.compiler.lint_context import arg_of as _arg
+from mmarc.compiler.lint_context import by_class as _by_class
+from mmarc.compiler.lint_context import datalist_sites as _datalists
+from mmarc.compiler.lint_context import node_at as _node
+from mmarc.compiler.lint_context import sites_of as _sites
+from mmarc.compiler.lint_context import value_of as _value
 from mmarc.compiler.pipeline import Validation
 from mmarc.compiler.source import (
     MappingNode,
-    Node,
-    PointerPart,
     ScalarNode,
     SequenceNode,
     load_source,
@@ -36,66 +44,8 @@ from mmarc.compiler.substitute import (
 from mmarc.compiler.versions import VERSION_KEY, ClaraVersion, VersionReport
 from mmarc.diagnostics import Diagnostic, Severity
 
-Parts = tuple[PointerPart, ...]
-
 #: Arguments that give a network's number of output channels, by preference.
 OUTPUT_CHANNEL_ARGS = ("out_channels", "num_classes", "n_classes", "out_classes")
-#: Keys of datalist items that name files.
-DATALIST_FILE_KEYS = ("image", "label")
-
-
-@dataclass
-class LintContext:
-    """What every rule may look at: the validation result and its MMAR root.
-
-    ``require_data`` makes data that is not on this machine an error (a site's pre-flight
-    check); without it, such data is skipped and :attr:`data_skipped` says why, once.
-    """
-
-    validation: Validation
-    require_data: bool = False
-    data_skipped: list[tuple[LoadedFile, Parts, str]] = field(default_factory=list)
-
-    @property
-    def root(self) -> Path:
-        return self.validation.target.root
-
-    def files(self, kind: FileKind) -> list[LoadedFile]:
-        return [f for f in self.validation.target.files if f.kind is kind and f.substituted]
-
-
-def _value(node: Node | None) -> Any:
-    return node.to_plain() if node is not None else None
-
-
-def _arg(site: ComponentSite, name: str, tree: Node) -> tuple[Any, Parts] | None:
-    """An argument of a component as substituted, and its pointer."""
-    parts = (*site.parts, "args", name)
-    node = _node(tree, parts)
-    if node is None:
-        return None
-    return node.to_plain(), parts
-
-
-def _node(tree: Node, parts: Parts) -> Node | None:
-    node: Node | None = tree
-    for part in parts:
-        if isinstance(node, MappingNode):
-            node = node.get(str(part))
-        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.items):
-            node = node.items[part]
-        else:
-            return None
-    return node
-
-
-def _sites(f: LoadedFile) -> list[ComponentSite]:
-    assert f.kind is not None
-    return list(iter_components(f.kind, f.substituted))
-
-
-def _by_class(sites: list[ComponentSite], *names: str) -> list[ComponentSite]:
-    return [s for s in sites if s.class_name in names]
 
 
 # ---------------------------------------------------------------------------------------
@@ -173,14 +123,6 @@ def rule_train_validate_model(ctx: LintContext) -> Iterator[Diagnostic]:
                 )
 
 
-def _datalists(ctx: LintContext) -> Iterator[tuple[LoadedFile, ComponentSite, Node]]:
-    for f in ctx.files(FileKind.TRAIN) + ctx.files(FileKind.VALIDATION):
-        for site in _sites(f):
-            if site.slot == "dataset" and site.node.get("data_list_file_path") is not None:
-                assert f.substituted is not None
-                yield f, site, f.substituted
-
-
 def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
     """L003/L004: the datalist exists, has the key, and every file it lists exists."""
     checked: set[tuple[Path, Path]] = set()
@@ -207,6 +149,7 @@ def rule_datalist(ctx: LintContext) -> Iterator[Diagnostic]:
             continue
         try:
             data = json.loads(datalist.read_text(encoding="utf-8"))
+            ctx.datalists[datalist] = data  # parsed once: the datalist rules read it too
         except (OSError, ValueError) as exc:
             yield f.source.diagnostic(
                 "L003",
@@ -461,6 +404,8 @@ RULES: tuple[Callable[[LintContext], Iterator[Diagnostic]], ...] = (
     rule_output_channels,
     rule_train_validate_model,
     rule_datalist,
+    rule_transform_keys,
+    rule_input_channels,
     rule_handler_order,
     rule_fl_rounds,
     rule_aggregation_weights,

@@ -177,6 +177,8 @@ def validate_target(
         if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:
             diagnostics.extend(check_references(f.source, f.kind, f.substituted))
     _stage_fl_settings(target, diagnostics)
+    _stage_project_rules(target, diagnostics)
+    _stage_conventions(target, diagnostics)
     _stage_components(target, diagnostics)
     _stage_policy(target, diagnostics)
     return Validation(target=target, diagnostics=diagnostics, variables=variables, sets=overrides)
@@ -195,6 +197,35 @@ def _stage_fl_settings(target: Target, diagnostics: Diagnostics) -> None:
             and f.source.display not in failed
         ):
             diagnostics.extend(check_fl_settings(f.source, f.kind, f.substituted))
+
+
+def _stage_project_rules(target: Target, diagnostics: Diagnostics) -> None:
+    """Stage 4c: project.yml's rules beyond its schema (names, ports), once it passed it."""
+    from mmarc.compiler.project_rules import check_project
+
+    failed = {d.file for d in diagnostics.errors}
+    for f in target.files:
+        if f.kind is FileKind.PROJECT and _checkable(f) and f.source.display not in failed:
+            diagnostics.extend(check_project(f.source))
+
+
+def _stage_conventions(target: Target, diagnostics: Diagnostics) -> None:
+    """Stage 4d: single-file conventions of train/validation configs: the engine output
+    their transforms expect (L014) and the datalist phase each dataset reads (L011)."""
+    from mmarc.compiler.dataset_phase import check_dataset_phase
+    from mmarc.compiler.engine_conventions import check_engine_conventions
+
+    for f in target.files:
+        if (
+            f.kind in (FileKind.TRAIN, FileKind.VALIDATION)
+            and _checkable(f)
+            and f.substituted is not None
+            and isinstance(f.version, VersionReport)
+        ):
+            diagnostics.extend(
+                check_engine_conventions(f.source, f.kind, f.substituted, f.version.version)
+            )
+            diagnostics.extend(check_dataset_phase(f.source, f.kind, f.substituted))
 
 
 def _stage_components(target: Target, diagnostics: Diagnostics) -> None:

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
+
+from mmarc.policy.participants import is_participant_name
 
 from .errors import ProtocolError, VersionMismatch
 
@@ -43,8 +44,6 @@ PROTOCOL_VERSION: tuple[int, int] = (1, 0)
 #: thread, whose glibc arena reuses heap memory for blocks that fit its 64 MiB heaps but
 #: gives larger ones fresh mmaps, which page-fault on every message.
 DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024
-
-_CLIENT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
 
 #: The dtypes that may cross the wire, by wire name; always little-endian on the wire.
 #: No object, string, void or datetime dtypes: they are either unsafe or meaningless here.
@@ -216,7 +215,7 @@ class Header:
 
 def is_valid_client_name(name: str) -> bool:
     """Client names double as ZeroMQ routing ids and log fields: short, no spaces or '/'."""
-    return isinstance(name, str) and _CLIENT_NAME.fullmatch(name) is not None
+    return is_participant_name(name)
 
 
 # --- parsing -----------------------------------------------------------------------------

@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmarc.errors import MmarcError
+from mmarc.policy.participants import DEFAULT_ADMIN_PORT, DEFAULT_FED_LEARN_PORT
 
 from ..security.authz import SERVER_SITE, SUPER_ROLE
 from .kit import Role
-
-DEFAULT_FED_LEARN_PORT = 8002
-DEFAULT_ADMIN_PORT = 8003
 
 #: Rights of the roles of the default policy (used when no authz_config.json is given).
 #: FLARE api_version 3 roles map onto these; ``project_admin`` becomes ``super``.

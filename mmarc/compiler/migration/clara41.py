@@ -21,6 +21,11 @@ from mmarc.compiler.components.implicit import (
     IMPLICIT_WIRING_VERSIONS,
     implicit_wiring,
 )
+from mmarc.compiler.engine_conventions import (
+    ENGINE_TRANSFORM_ARGS,
+    EngineOutputUse,
+    engine_output_use,
+)
 from mmarc.compiler.kinds import FileKind
 from mmarc.compiler.migration.context import FileMigration
 from mmarc.compiler.migration.text_editor import Moved, Parts
@@ -31,8 +36,6 @@ __all__ = ["TARGET_VERSION", "convert_lambda", "migrate_to_clara41"]
 
 #: The version marker a migrated train/validation config gets.
 TARGET_VERSION = "4.1.0"
-#: Arguments holding output transforms over the engine output.
-_TRANSFORM_ARGS = ("output_transform", "batch_transform")
 
 
 def migrate_to_clara41(file: FileMigration) -> None:
@@ -49,6 +52,11 @@ def migrate_to_clara41(file: FileMigration) -> None:
                 rules.wire(site)
                 rules.name_lists(site)
                 rules.output_transforms(site)
+    else:
+        # a 4.1 file whose lambdas still read 4.0's whole-batch dict (L014): rewrite those
+        for site in file.sites:
+            if not site.nested and site.ref is None:
+                rules.output_transforms(site, only_batch_dict=True)
 
 
 class _Clara41Rules:
@@ -171,14 +179,20 @@ class _Clara41Rules:
             self.file.editor.set_value(parts, mapping)
             self.file.changed(parts, f"{cls}.{arg}: list of names -> {json.dumps(mapping)}")
 
-    def output_transforms(self, site: ComponentSite) -> None:
-        """4.0 lambdas over the dict engine output -> 4.1 ``from_engine`` expressions."""
+    def output_transforms(self, site: ComponentSite, only_batch_dict: bool = False) -> None:
+        """4.0 lambdas over the dict engine output -> 4.1 ``from_engine`` expressions.
+
+        ``only_batch_dict``: touch only lambdas that read the output as one dict
+        (``x['loss']``); the others are already written for decollated output.
+        """
         args = site.args
         if args is None:
             return
-        for arg in _TRANSFORM_ARGS:
+        for arg in ENGINE_TRANSFORM_ARGS:
             value = _scalar(args.get(arg))
             if not isinstance(value, str):
+                continue
+            if only_batch_dict and engine_output_use(value) is not EngineOutputUse.BATCH_DICT:
                 continue
             parts = (*site.parts, "args", arg)
             converted = convert_lambda(value)
