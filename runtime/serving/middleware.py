@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from starlette.exceptions import HTTPException
+from fastapi import HTTPException
 
 __all__ = ["OPEN_PATHS", "AccessLog", "BodyLimit", "BodyTooLarge", "TokenGate"]
 
