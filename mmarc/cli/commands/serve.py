@@ -43,7 +43,10 @@ def _require_serve_extra() -> None:
 
 
 def serve(
-    paths: Annotated[list[Path], typer.Argument(help="MMAR folders to serve (one model each).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(metavar="MMAR", help="MMAR folders to serve (one model each)."),
+    ],
     checkpoint: Annotated[
         Path | None,
         typer.Option(
