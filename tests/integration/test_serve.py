@@ -284,3 +284,36 @@ def test_serving_beyond_loopback_needs_a_token(spleen: Path) -> None:
     result = run_cli("serve", str(spleen), "--host", "0.0.0.0", "--port", str(free_port()))
     assert result.returncode == 2
     assert "--token" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_label_from_resampling_transforms_lies_on_the_input_grid(
+    spleen: Path, tmp_path: Path
+) -> None:
+    """Orientationd + Spacingd in the pre-transforms: the label is inverted onto the input."""
+    from mmarc.runtime.serving.model import load_model
+    from mmarc.runtime.serving.nifti import check_nifti, write_label
+
+    root = tmp_path / MODEL
+    shutil.copytree(spleen, root, ignore=shutil.ignore_patterns("eval", "serve.log"))
+    config_path = root / "config" / "config_validation.json"
+    config = json.loads(config_path.read_text())
+    keys = ["image", "label"]
+    config["pre_transforms"][2:2] = [
+        {"name": "Orientationd", "args": {"keys": keys, "axcodes": "RAS"}},
+        {"name": "Spacingd", "args": {"keys": keys, "pixdim": [1.5, 1.0, 1.0]}},
+    ]
+    config_path.write_text(json.dumps(config))
+    image, truth = _case(spleen, 0)
+    flipped = nib.Nifti1Image(
+        np.asarray(nib.load(image).dataobj)[::-1], np.diag([-1.0, 1.0, 1.0, 1.0])
+    )
+    moved = tmp_path / "flipped.nii.gz"
+    nib.save(flipped, moved)
+    _, plan = api.compiled_or_raise(root, [])
+    model = load_model(MODEL, plan, root, checkpoint=Path("models/best_model.pt"))
+    label = model.infer([model.prepare(moved)])[0]
+    assert label.shape == (48, 48, 48)
+    out = write_label(label, check_nifti(moved, 2**24), tmp_path / "label.nii.gz")
+    np.testing.assert_array_equal(nib.load(out).affine, flipped.affine)
+    truth_flipped = np.asarray(nib.load(truth).dataobj)[::-1]
+    assert _dice(label, truth_flipped) > 0.5 * _evaluate_dice(spleen, 0)
