@@ -2,9 +2,10 @@
 
 Shared by the MONAI Label and AIAA routers: an upload is copied in chunks into a private
 temporary folder under a name chosen here (never the client's file name), sniffed for
-NIfTI magic and its header checked (:mod:`.nifti`); a datastore id must match an
-allow-listed pattern and name a regular file directly inside ``--datastore``; the
-``params`` form field must be a small JSON object. The answer is the label as NIfTI
+NIfTI magic and its header checked (:mod:`.nifti`); a datastore id must pass the
+runtime's one name rule (:func:`~mmarc.runtime.security.names.child_path`) and name a
+regular file directly inside ``--datastore``; the ``params`` form field must be a small
+JSON object. The answer is the label as NIfTI
 bytes, the params as JSON, or both as ``multipart/form-data`` (what MONAI Label's
 ``output=all`` and AIAA's v1 clients read).
 """
@@ -12,7 +13,6 @@ bytes, the params as JSON, or both as ``multipart/form-data`` (what MONAI Label'
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import shutil
 import tempfile
@@ -24,13 +24,13 @@ from typing import Any
 
 from fastapi import UploadFile
 from fastapi.responses import JSONResponse, Response
+from mmarc.runtime.security.names import UnsafeName, UnsafePath, child_path
 from mmarc.runtime.serving.errors import RequestRefused
 from mmarc.runtime.serving.nifti import ImageInfo, check_nifti, nifti_suffix, write_label
 from mmarc.runtime.serving.registry import ModelRegistry
 from starlette.concurrency import run_in_threadpool
 
 __all__ = [
-    "DATASTORE_ID",
     "MAX_PARAMS_BYTES",
     "OUTPUTS",
     "Segmentation",
@@ -40,8 +40,6 @@ __all__ = [
     "segment",
 ]
 
-#: What a datastore image id may look like: a plain file name, no separators, no dot first.
-DATASTORE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 #: Largest ``params`` form field.
 MAX_PARAMS_BYTES = 64 * 1024
 #: The answers a client may ask for (MONAI Label's ``output``): all = multipart of both.
@@ -88,15 +86,16 @@ async def _save_upload(upload: UploadFile, folder: Path, max_voxels: int) -> Ima
 def _datastore_image(image_id: str, datastore: Path | None, max_voxels: int) -> ImageInfo:
     if datastore is None:
         raise RequestRefused(400, "this server has no datastore (start it with --datastore DIR)")
-    if not DATASTORE_ID.fullmatch(image_id):
-        raise RequestRefused(400, "an image id is a file name of letters, digits, '.', '_', '-'")
     for name in (image_id, f"{image_id}.nii.gz", f"{image_id}.nii"):
-        path = datastore / name
-        if path.is_file() and not path.is_symlink() and path.parent == datastore:
+        try:
+            path = child_path(datastore, name, "image id")
+        except (UnsafeName, UnsafePath) as exc:
+            raise RequestRefused(400, exc.one_line()) from None
+        if path.is_file() and not path.is_symlink():
             with path.open("rb") as fh:
                 nifti_suffix(fh.read(4))
             return check_nifti(path, max_voxels)
-    raise RequestRefused(404, f"no image {image_id!r} in the datastore")
+    raise RequestRefused(404, f"no image {image_id[:100]!r} in the datastore")
 
 
 class Segmentation:
