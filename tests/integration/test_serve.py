@@ -317,3 +317,24 @@ def test_a_label_from_resampling_transforms_lies_on_the_input_grid(
     np.testing.assert_array_equal(nib.load(out).affine, flipped.affine)
     truth_flipped = np.asarray(nib.load(truth).dataobj)[::-1]
     assert _dice(label, truth_flipped) > 0.5 * _evaluate_dice(spleen, 0)
+
+
+def test_a_request_that_outlives_the_timeout_gets_504(spleen: Path) -> None:
+    """The registry's time limit, in-process: a real model, a 1 ms timeout."""
+    import asyncio
+
+    from mmarc.runtime.serving import ModelRegistry, RequestRefused, ServeSettings
+    from mmarc.runtime.serving.model import load_model
+    from mmarc.runtime.serving.nifti import check_nifti
+
+    _, plan = api.compiled_or_raise(spleen, [])
+    model = load_model(MODEL, plan, spleen, checkpoint=Path("models/best_model.pt"), warm=False)
+    registry = ModelRegistry([model], ServeSettings(timeout_s=0.001))
+    image = check_nifti(_case(spleen, 0)[0], 2**24)
+    try:
+        with pytest.raises(RequestRefused) as refused:
+            asyncio.run(registry.segment(MODEL, image))
+        assert refused.value.status == 504
+        assert "did not answer within" in refused.value.detail
+    finally:
+        registry.close()
