@@ -111,17 +111,29 @@ class ServedModel:
             raise RequestRefused(500, "the pre-transforms did not give one image tensor")
         return dict(data)
 
-    def infer(self, items: Sequence[dict[str, Any]]) -> list[np.ndarray]:
-        """Label volumes for prepared items, inferred in batches of equal shape."""
-        out: list[np.ndarray | None] = [None] * len(items)
+    def infer(self, items: Sequence[dict[str, Any]]) -> list[np.ndarray | RequestRefused]:
+        """A label volume per prepared item, or the refusal of that item.
+
+        Items of equal shape are inferred together; a group the network cannot take (an
+        image with more channels than the model has inputs) is refused with HTTP 422 and
+        leaves the other groups alone.
+        """
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, item in enumerate(items):
             groups.setdefault(tuple(item[IMAGE_KEY].shape), []).append(i)
+        results: dict[int, np.ndarray | RequestRefused] = {}
         for indices in groups.values():
-            labels = self._infer_batch([items[i] for i in indices])
-            for i, label in zip(indices, labels, strict=True):
-                out[i] = label
-        return [label for label in out if label is not None]
+            try:
+                labels: list[Any] = self._infer_batch([items[i] for i in indices])
+            except RequestRefused as exc:
+                labels = [exc] * len(indices)
+            except Exception as exc:
+                refused = RequestRefused(
+                    422, f"the model cannot run on this image: {type(exc).__name__}: {exc}"
+                )
+                labels = [refused] * len(indices)
+            results.update(zip(indices, labels, strict=True))
+        return [results[i] for i in range(len(items))]
 
     def _infer_batch(self, items: list[dict[str, Any]]) -> list[np.ndarray]:
         from monai.data import decollate_batch
@@ -163,9 +175,11 @@ class ServedModel:
             path = Path(tmp) / "warm.nii.gz"
             nib.save(nib.Nifti1Image(np.zeros(tuple(shape), np.float32), np.eye(4)), str(path))
             try:
-                self.infer([self.prepare(path)])
+                result = self.infer([self.prepare(path)])[0]
             except RequestRefused as exc:
-                raise ServeError(f"model {self.info.name}: warm-up failed: {exc.detail}") from None
+                result = exc
+            if isinstance(result, RequestRefused):
+                raise ServeError(f"model {self.info.name}: warm-up failed: {result.detail}")
 
 
 def _allow_missing_keys(compose: Any) -> None:

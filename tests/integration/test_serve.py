@@ -218,6 +218,13 @@ def _forged_header(tmp_path: Path) -> bytes:
     return bytes(raw)
 
 
+def _three_channels(tmp_path: Path) -> bytes:
+    """A valid 4D NIfTI with three channels, for a model with one input channel."""
+    path = tmp_path / "rgb.nii"
+    nib.save(nib.Nifti1Image(np.ones((16, 16, 16, 3), np.float32), np.eye(4)), path)
+    return path.read_bytes()
+
+
 MULTIPART_X = {"Content-Type": "multipart/form-data; boundary=x"}
 
 
@@ -241,6 +248,7 @@ def test_bad_requests_get_clean_4xx_and_the_server_stays_up(
         "not nifti": (infer(files={"file": ("a.nii.gz", b"hello world" * 10)}), 415),
         "broken gzip": (infer(files={"file": ("a.nii.gz", upload[:2000])}), 400),
         "forged header": (infer(files={"file": ("a.nii", _forged_header(tmp_path))}), 413),
+        "three channels": (infer(files={"file": ("a.nii", _three_channels(tmp_path))}), 422),
         "params not json": (infer(files={"file": ("a", upload)}, data={"params": "{x"}), 400),
         "no image": (infer(data={"params": "{}"}), 400),
         "unknown model": (infer("nope", files={"file": ("a", upload)}), 404),
