@@ -155,10 +155,15 @@ def main() -> None:
         baseline = InProcess(root, image, args.device)
         baseline.run(2)  # warm
         port = free_port()
+        launched = time.perf_counter()
         proc = _start_server(root, args.device, port)
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_up(url, proc)
+            print(
+                f"start-up (process start to /health 200, model built and warmed): "
+                f"{time.perf_counter() - launched:.1f} s"
+            )
             body = image.read_bytes()
             print(
                 "clients | in-process p50 ms, req/s | server p50 ms, p95 ms, req/s | "

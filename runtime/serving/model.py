@@ -55,7 +55,6 @@ class ModelInfo:
         dimension: spatial dimensions the model works in.
         type: the task (``segmentation``).
         description: one line, from the MMAR.
-        checkpoint: the weights file served.
     """
 
     name: str
@@ -63,7 +62,6 @@ class ModelInfo:
     dimension: int
     type: str
     description: str
-    checkpoint: str = ""
 
     def monai_label(self) -> dict[str, Any]:
         """The model's entry in MONAI Label's ``/info/`` ``models``."""
@@ -283,7 +281,6 @@ def load_model(
         dimension=_dimension(plan, inferer),
         type="segmentation",
         description=f"{plan.mmar_name} (Clara {plan.clara_version} MMAR), served by mmarc",
-        checkpoint=str(builder.eval_checkpoint or ""),
     )
     model = ServedModel(info, network, pre, inferer, post, dev, amp)
     if warm:
