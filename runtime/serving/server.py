@@ -87,10 +87,15 @@ def serve(registry: ModelRegistry, host: str = "127.0.0.1", port: int = 8000) ->
     # collector's reach, they cost no full-collection pause on the request path, and
     # stopping the server does not spend seconds collecting torch's and MONAI's objects.
     gc.freeze()
+    settings = registry.settings
+    # Requests in flight hold their upload (spooled to disk): bound them too, beyond what
+    # the queues hold, so a flood of large uploads cannot fill memory or disk.
+    in_flight = 4 * (settings.queue_size + settings.max_batch) * len(registry.slots) + 32
     config = uvicorn.Config(
         create_app(registry),
         host=host,
         port=port,
+        limit_concurrency=in_flight,
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=5,
