@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost 
     from mmarc.runtime.executor import RunResult
     from mmarc.runtime.provision import ProvisionResult
     from mmarc.runtime.server import ServerResult
+    from mmarc.runtime.serving import ModelRegistry, ServedModel, ServeSettings
     from mmarc.runtime.sim import SimResult
     from mmarc.runtime.transport.security import SecurityConfig
 
@@ -65,8 +66,10 @@ __all__ = [
     "run_client",
     "run_local",
     "run_server",
+    "serve",
     "serve_client_kit",
     "serve_server_kit",
+    "serving_registry",
     "simulate",
     "validate",
     "write_schemas",
@@ -427,6 +430,39 @@ def evaluate(
     from mmarc.runtime.executor import evaluate as _evaluate
 
     return _evaluate(plan, compiled.validation.target.root, checkpoint, device=device)
+
+
+def serving_registry(
+    paths: Sequence[Path | str],
+    settings: ServeSettings,
+    *,
+    sets: list[str] | None = None,
+    checkpoint: Path | None = None,
+    device: str = "cpu",
+    on_loaded: Callable[[ServedModel, float], None] | None = None,
+) -> ModelRegistry:
+    """Compile each MMAR, build and warm its model (``mmarc serve``; imports torch).
+
+    Each model is named after its MMAR folder. Raises :class:`CompileErrors` for an MMAR
+    with errors and ``ServeError``/``ExecutorError`` for one that cannot be served.
+    """
+    from mmarc.runtime.serving import ModelSource, build_registry
+
+    sources = []
+    for path in paths:
+        compiled, plan = compiled_or_raise(path, sets)
+        root = compiled.validation.target.root
+        sources.append(ModelSource(root.name, plan, root))
+    return build_registry(
+        sources, settings, checkpoint=checkpoint, device=device, on_loaded=on_loaded
+    )
+
+
+def serve(registry: ModelRegistry, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve ``registry`` over MONAI Label's and AIAA's v1 REST APIs until stopped."""
+    from mmarc.runtime.serving import serve as _serve
+
+    _serve(registry, host, port)
 
 
 def provision_inputs(project: Path | str, authz: Path | str | None = None) -> Inputs:

@@ -65,6 +65,7 @@ EXPECTED_EXIT = {
             "UploadRefused",
             "PolicyError",
             "ManifestError",
+            "ServeError",
         ],
         EXIT_ERRORS,
     ),
