@@ -25,9 +25,6 @@ __all__ = ["command", "fail", "mapped_errors", "quiet_sigterm", "stopped_message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: What a command says when stopped with Ctrl-C, set by the command while it runs.
-_stopped: list[str] = []
-
 
 def fail(exc: MmarcError) -> NoReturn:
     """Print ``exc`` as the CLI does for every error and exit with its status."""
@@ -56,12 +53,16 @@ def fail(exc: MmarcError) -> NoReturn:
 
 @contextmanager
 def stopped_message(text: str) -> Iterator[None]:
-    """While the block runs, Ctrl-C exits 130 printing ``mmarc: TEXT``."""
-    _stopped.append(text)
+    """While the block runs, Ctrl-C exits 130 printing ``mmarc: TEXT``.
+
+    The interrupt is answered here, inside the block, so the text is still known when it
+    arrives (:func:`mapped_errors` answers an interrupt anywhere else with a generic line).
+    """
     try:
         yield
-    finally:
-        _stopped.pop()
+    except KeyboardInterrupt:
+        typer.echo("mmarc: " + text, err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 @contextmanager
@@ -72,7 +73,7 @@ def mapped_errors() -> Iterator[None]:
     except MmarcError as exc:
         fail(exc)
     except KeyboardInterrupt:
-        typer.echo("mmarc: " + (_stopped[-1] if _stopped else "interrupted"), err=True)
+        typer.echo("mmarc: interrupted", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""

@@ -17,7 +17,7 @@ import pytest
 import typer
 from helpers import run_cli as mmarc
 
-from mmarc.cli.errors import mapped_errors
+from mmarc.cli.errors import mapped_errors, stopped_message
 from mmarc.errors import EXIT_ERRORS, EXIT_INTERRUPTED, EXIT_USAGE, MmarcError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,3 +188,10 @@ def test_a_kit_that_does_not_verify_is_one_line(tmp_path: Path) -> None:
     (fake / "fed_client.json").write_text("{}")
     line = _one_error_line(mmarc("client", str(tmp_path / "kit")), EXIT_ERRORS)
     assert "kit" in line
+
+
+def test_ctrl_c_inside_a_command_names_what_was_stopped(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(typer.Exit) as stop, mapped_errors(), stopped_message("server stopped"):
+        raise KeyboardInterrupt
+    assert stop.value.exit_code == 130
+    assert capsys.readouterr().err.strip() == "mmarc: server stopped"
