@@ -8,7 +8,7 @@ import typer
 
 from mmarc import __version__
 
-from .commands import admin, check, federate, provision, run
+from .commands import admin, check, federate, provision, run, ui
 from .errors import command
 
 __all__ = ["app", "main"]
@@ -62,6 +62,7 @@ command(app)(federate.client)
 # deploy: kits and the admin console
 command(app)(provision.provision)
 command(app)(admin.admin)
+app.add_typer(ui.ui_app, name="ui")  # the web UI: serve, adduser, import-study
 
 
 def main() -> None:
