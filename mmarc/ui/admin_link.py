@@ -8,18 +8,23 @@ command, and returns the service's answer, refusals included, for the page to sh
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mmarc import api
 from mmarc.errors import MmarcError
+from mmarc.ui.errors import UiError
 from mmarc.ui.workspace import Workspace
 
 if TYPE_CHECKING:
     from mmarc.runtime.admin import Response
 
-__all__ = ["AdminAnswer", "ask", "ask_many"]
+__all__ = ["PROBE_S", "AdminAnswer", "ask", "ask_many"]
+
+#: How long the TCP probe of the server's admin port may take.
+PROBE_S = 2.0
 
 
 class AdminAnswer:
@@ -40,6 +45,21 @@ class AdminAnswer:
         return cls(command, response.ok, response.text, response.data)
 
 
+def _reachable(kit: Path) -> None:
+    """Refuse at once when nothing listens on the server's admin port (ZeroMQ would
+    otherwise wait the whole timeout for a peer that is not there)."""
+    from mmarc.runtime.provision import verify_kit
+
+    info = verify_kit(kit, role="admin")
+    try:
+        socket.create_connection((info.server_host, info.admin_port), timeout=PROBE_S).close()
+    except OSError as exc:
+        raise UiError(
+            f"the server is not reachable at {info.admin_url} ({exc.strerror or exc}); "
+            "is it started (startup/start.sh in its kit)?"
+        ) from None
+
+
 def ask_many(
     workspace: Workspace,
     email: str,
@@ -52,6 +72,7 @@ def ask_many(
     answers: list[AdminAnswer] = []
     try:
         kit = workspace.kit(email)
+        _reachable(kit)
         with api.admin_session(kit, timeout_s=timeout_s) as client:
             for cmd, args in commands:
                 line = " ".join([cmd, *args])

@@ -20,14 +20,14 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from mmarc.ui.auth import COOKIE, Sessions, check_password
-from mmarc.ui.db import Database, open_database, sqlite_url
+from mmarc.ui.db import database_of
 from mmarc.ui.recorder import RunWatcher
 from mmarc.ui.rights import Gate
 from mmarc.ui.steps import download, provision, results, runs, settings, training, upload
 from mmarc.ui.web import LoginRequired, UiState, posted, render, set_session_cookie, text_of
 from mmarc.ui.workspace import Workspace
 
-__all__ = ["create_app", "database_of", "serve"]
+__all__ = ["create_app", "serve"]
 
 HERE = Path(__file__).resolve().parent
 SECURITY_HEADERS = {
@@ -38,11 +38,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-
-
-def database_of(workspace: Workspace, url: str | None = None) -> Database:
-    """The UI database: ``url``, else the SQLite file ``WORKSPACE/ui.db``; migrated."""
-    return open_database(url or sqlite_url(workspace.database))
 
 
 def create_app(workspace: Path, db_url: str | None = None) -> FastAPI:
@@ -63,8 +58,7 @@ def create_app(workspace: Path, db_url: str | None = None) -> FastAPI:
         watcher.close()
         db.close()
 
-    app = FastAPI(title="mmarc", docs_url=None, redoc_url=None, openapi_url=None,
-                  lifespan=lifespan)
+    app = FastAPI(title="mmarc", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.ui = UiState(
         workspace=ws,
         db=db,
@@ -106,8 +100,13 @@ def create_app(workspace: Path, db_url: str | None = None) -> FastAPI:
         ui = app.state.ui
         email, password = text_of(form, "email", 254).strip(), text_of(form, "password", 1024)
         if not check_password(ui.db, email, password):
-            return render(request, "login.html", status_code=401, session=session,
-                          error="wrong e-mail or password")
+            return render(
+                request,
+                "login.html",
+                status_code=401,
+                session=session,
+                error="wrong e-mail or password",
+            )
         fresh = ui.sessions.log_in(request.cookies.get(COOKIE), email)
         response = RedirectResponse("/provision", status_code=303)
         set_session_cookie(response, request, fresh)
@@ -126,8 +125,9 @@ def create_app(workspace: Path, db_url: str | None = None) -> FastAPI:
     return app
 
 
-def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8080,
-          db_url: str | None = None) -> None:
+def serve(
+    workspace: Path, *, host: str = "127.0.0.1", port: int = 8080, db_url: str | None = None
+) -> None:
     """Serve the UI until interrupted (uvicorn, one process)."""
     import uvicorn
 

@@ -72,6 +72,7 @@ def check_password(db: Database, email: str, password: str) -> bool:
     with db.session() as s:
         user = s.scalar(select(User).where(User.email == email))
     digest = user.password_hash if user is not None else _DUMMY_HASH
+    ok: bool
     try:
         ok = _HASHER.verify(digest, password)
     except (VerificationError, InvalidHashError):

@@ -17,6 +17,8 @@ from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text,
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
+from mmarc.ui.workspace import Workspace
+
 __all__ = [
     "Base",
     "Database",
@@ -25,6 +27,7 @@ __all__ = [
     "StudyResult",
     "User",
     "WebSession",
+    "database_of",
     "open_database",
     "sqlite_url",
     "utcnow",
@@ -134,6 +137,11 @@ class Database:
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of the SQLite file at ``path``."""
     return f"sqlite:///{Path(path).resolve()}"
+
+
+def database_of(workspace: Workspace, url: str | None = None) -> Database:
+    """The UI database: ``url``, else the SQLite file ``WORKSPACE/ui.db``; migrated."""
+    return open_database(url or sqlite_url(workspace.database))
 
 
 def open_database(url: str) -> Database:

@@ -100,10 +100,7 @@ def set_pointer(document: Any, pointer: str, value: Any) -> None:
     tokens = [_unescape(t) for t in pointer.split("/")[1:]]
     node = document
     for token in tokens[:-1]:
-        if isinstance(node, list):
-            node = node[int(token)]
-        else:
-            node = node.setdefault(token, {})
+        node = node[int(token)] if isinstance(node, list) else node.setdefault(token, {})
     if isinstance(node, list):
         node[int(tokens[-1])] = value
     else:

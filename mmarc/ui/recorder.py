@@ -26,15 +26,12 @@ POLL_S = 1.0
 
 
 def main_metric(row: Mapping[str, Any]) -> float | None:
-    """The number a round row is charted by: its global validation metric."""
-    for key in ("global_metric", "val_metric", "metric", "val_acc", "accuracy"):
-        value = row.get(key)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value) if math.isfinite(value) else None
-        if isinstance(value, Mapping):
-            for inner in value.values():
-                if isinstance(inner, int | float) and math.isfinite(inner):
-                    return float(inner)
+    """The number a round row is charted by: its combined global validation metric
+    (``global_metric`` is ``{"round", "metric", "value"}`` in the server's metrics.jsonl)."""
+    combined = row.get("global_metric")
+    value = combined.get("value") if isinstance(combined, Mapping) else combined
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
     return None
 
 

@@ -70,7 +70,7 @@ def import_study_csv(db: Database, study: str, text: str) -> int:
             + ("; " if missing and extra else "")
             + (f"unknown columns {', '.join(c[:40] for c in extra)}" if extra else "")
         )
-    rows = []
+    rows: list[StudyResult] = []
     for line, record in enumerate(reader, start=2):
         if len(rows) >= MAX_ROWS:
             raise UiError(f"results.csv: more than {MAX_ROWS} rows")

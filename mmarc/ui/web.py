@@ -126,9 +126,7 @@ def render(
         "path": request.url.path,
         **values,
     }
-    response = ui.templates.TemplateResponse(
-        request, template, context, status_code=status_code
-    )
+    response = ui.templates.TemplateResponse(request, template, context, status_code=status_code)
     if fresh:
         set_session_cookie(response, request, session)
     return response

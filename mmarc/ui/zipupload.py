@@ -56,8 +56,8 @@ def stage_zip(
         if len(infos) > limits.max_files:
             raise UploadRefused(f"the zip has {len(infos)} files, limit {limits.max_files}")
         for info in infos:
-            mode = info.external_attr >> 16
-            if mode and not stat.S_ISREG(mode):
+            kind = stat.S_IFMT(info.external_attr >> 16)
+            if kind and kind != stat.S_IFREG:  # links, devices, fifos; no type: a plain file
                 raise UploadRefused(f"{info.filename[:120]}: not a regular file", info.filename)
             if info.flag_bits & 0x1:
                 raise UploadRefused(f"{info.filename[:120]}: encrypted members are not accepted")

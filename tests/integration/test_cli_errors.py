@@ -65,6 +65,7 @@ EXPECTED_EXIT = {
             "UploadRefused",
             "PolicyError",
             "ManifestError",
+            "UiError",
         ],
         EXIT_ERRORS,
     ),

@@ -1,4 +1,4 @@
-"""Fixtures of the web UI tests: an app over a real workspace and SQLite file, users."""
+"""Fixtures of the web UI tests: an app over a real workspace and SQLite file, a user."""
 
 from __future__ import annotations
 
@@ -7,25 +7,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import csrf_of
+from ui_helpers import PASSWORD, SUPER
 
 from mmarc.ui.app import create_app
 from mmarc.ui.auth import add_user
-
-SUPER = "admin@example.org"
-PASSWORD = "correct horse battery"
-
-
-def log_in(client: TestClient, email: str = SUPER, password: str = PASSWORD) -> str:
-    """Log ``client`` in through the form; the CSRF token of its new session."""
-    page = client.get("/login")
-    done = client.post(
-        "/login",
-        data={"csrf": csrf_of(page.text), "email": email, "password": password},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
-    return csrf_of(client.get("/provision").text)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -23,9 +22,7 @@ __all__ = ["ui_app"]
 class _ServeByDefault(TyperGroup):
     """``mmarc ui WORKSPACE --port P``: anything that is not a subcommand means serve."""
 
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:  # typer's own click types
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             return "serve", self.commands["serve"], args
         return super().resolve_command(ctx, args)
@@ -85,8 +82,8 @@ def adduser(
 ) -> None:
     """Add a user (or set a user's password); stored as an Argon2id hash."""
     _need_ui()
-    from mmarc.ui.app import database_of
     from mmarc.ui.auth import add_user
+    from mmarc.ui.db import database_of
     from mmarc.ui.workspace import Workspace
 
     if password_stdin:
@@ -108,7 +105,7 @@ def import_study(
 ) -> None:
     """Record a study's results.csv in the UI database (listed on the Runs page)."""
     _need_ui()
-    from mmarc.ui.app import database_of
+    from mmarc.ui.db import database_of
     from mmarc.ui.studies import import_study as _import
     from mmarc.ui.workspace import Workspace
 

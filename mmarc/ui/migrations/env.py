@@ -1,5 +1,8 @@
-"""Alembic's environment: migrate over the connection :func:`mmarc.ui.db.open_database`
-hands over (``config.attributes["connection"]``); no ``alembic.ini`` is needed."""
+"""Alembic's environment, run by Alembic as a file (package data, never imported).
+
+It migrates over the connection :func:`mmarc.ui.db.open_database` hands over
+(``config.attributes["connection"]``), so no ``alembic.ini`` is needed.
+"""
 
 from __future__ import annotations
 

@@ -44,8 +44,7 @@ async def make_zip(request: Request, name: str) -> HTMLResponse:
         kit = ui.workspace.kit(name)
         _allowed(request, session.email or "", name)
     except UiError as exc:
-        return render(request, "download.html", status_code=403, session=session,
-                      error=str(exc))
+        return render(request, "download.html", status_code=403, session=session, error=str(exc))
     password = secrets.token_urlsafe(15)
     zips = ui.workspace.staging / "zips"
     zips.mkdir(parents=True, exist_ok=True, mode=0o700)

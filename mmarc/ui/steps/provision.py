@@ -160,8 +160,15 @@ async def provision_post(request: Request) -> HTMLResponse:
     try:
         decision = ui.gate.require(email, "provision", args=[form.name])
     except UiError as exc:
-        return render(request, "provision.html", status_code=403, session=session, form=form,
-                      frames="", error=str(exc))
+        return render(
+            request,
+            "provision.html",
+            status_code=403,
+            session=session,
+            form=form,
+            frames="",
+            error=str(exc),
+        )
     staging = ui.workspace.staging / "project"
     staging.mkdir(parents=True, exist_ok=True, mode=0o700)
     project = staging / "project.yml"
@@ -171,8 +178,15 @@ async def provision_post(request: Request) -> HTMLResponse:
     try:
         inputs = api.provision_inputs(project, authz)
     except MmarcError as exc:
-        return render(request, "provision.html", status_code=400, session=session, form=form,
-                      frames="", error=exc.one_line())
+        return render(
+            request,
+            "provision.html",
+            status_code=400,
+            session=session,
+            form=form,
+            frames="",
+            error=exc.one_line(),
+        )
     frames = ""
     for path, validation in inputs.validations:
         for d in validation.diagnostics:
@@ -184,17 +198,32 @@ async def provision_post(request: Request) -> HTMLResponse:
         if validation.diagnostics.has_errors():
             frames += api.render_diagnostics(validation, path.name)
     if not inputs.ok:
-        return render(request, "provision.html", status_code=400, session=session, form=form,
-                      frames=frames, error="the project has errors; nothing was provisioned")
+        return render(
+            request,
+            "provision.html",
+            status_code=400,
+            session=session,
+            form=form,
+            frames=frames,
+            error="the project has errors; nothing was provisioned",
+        )
     try:
         result = api.provision(inputs, ui.workspace.kits)
     except MmarcError as exc:
-        return render(request, "provision.html", status_code=400, session=session, form=form,
-                      frames=frames, error=exc.one_line())
+        return render(
+            request,
+            "provision.html",
+            status_code=400,
+            session=session,
+            form=form,
+            frames=frames,
+            error=exc.one_line(),
+        )
     ui.workspace.project_yml.write_text(project.read_text("utf-8"), "utf-8")
     ui.workspace.authz_json.write_text(authz.read_text("utf-8"), "utf-8")
-    ui.gate.record(email, "provision", decision, args=[form.name],
-                   result=f"{len(result.kits)} kits")
+    ui.gate.record(
+        email, "provision", decision, args=[form.name], result=f"{len(result.kits)} kits"
+    )
     return render(
         request,
         "provision.html",

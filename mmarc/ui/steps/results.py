@@ -46,7 +46,7 @@ def _number(value: Any) -> float | None:
 
 
 def matrix(results: Mapping[str, Any]) -> dict[str, Any]:
-    """``cross_val_results.json`` ({model source: {data site: metrics}}) as rows and columns
+    """``cross_val_results.json`` ({data site: {model owner: metrics}}) as rows and columns
     with one number and a colour bucket per cell (0 red, lowest ... 10 green, highest)."""
     sources = sorted(str(k) for k in results)
     targets = sorted({str(t) for v in results.values() if isinstance(v, Mapping) for t in v})
@@ -101,8 +101,15 @@ def results_page(request: Request) -> HTMLResponse:
             entries = [e for e in answer.data.get("entries") or [] if isinstance(e, Mapping)]
             listings.append({"path": base, "entries": entries})
     refused = [f"{a.command}: {a.text}" for a in answers if not a.ok]
-    return render(request, "results.html", session=session, run=run, matrix=matrix(cross),
-                  listings=listings, refused=refused)
+    return render(
+        request,
+        "results.html",
+        session=session,
+        run=run,
+        matrix=matrix(cross),
+        listings=listings,
+        refused=refused,
+    )
 
 
 def _local_file(request: Request, rel: str) -> Path | None:

@@ -53,10 +53,23 @@ def _page(request: Request, **values: Any) -> HTMLResponse:
     try:
         ui.gate.require(session.email or "", "metrics", [SERVER_SITE])
     except UiError as exc:
-        return render(request, "runs.html", status_code=403, session=session, runs=[],
-                      studies=[], error=str(exc))
-    return render(request, "runs.html", session=session, runs=_runs(request),
-                  studies=study_summaries(ui.db), **values)
+        return render(
+            request,
+            "runs.html",
+            status_code=403,
+            session=session,
+            runs=[],
+            studies=[],
+            error=str(exc),
+        )
+    return render(
+        request,
+        "runs.html",
+        session=session,
+        runs=_runs(request),
+        studies=study_summaries(ui.db),
+        **values,
+    )
 
 
 @router.get("/runs", response_class=HTMLResponse)
@@ -82,8 +95,15 @@ def compare(request: Request, a: int = 0, b: int = 0) -> HTMLResponse:
     lm = {m.round: m.metric for m in left.rounds if m.phase == "round"}
     rm = {m.round: m.metric for m in right.rounds if m.phase == "round"}
     metrics = [(n, lm.get(n), rm.get(n)) for n in rounds]
-    return render(request, "compare.html", session=session, left=left, right=right,
-                  params=params, metrics=metrics)
+    return render(
+        request,
+        "compare.html",
+        session=session,
+        left=left,
+        right=right,
+        params=params,
+        metrics=metrics,
+    )
 
 
 @router.post("/runs/import-study", response_class=HTMLResponse)

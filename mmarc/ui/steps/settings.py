@@ -126,27 +126,53 @@ def _page(request: Request, side: str, **values: Any) -> HTMLResponse:
     try:
         mmar = values.pop("mmar", None) or _chosen_mmar(request, request.query_params.get("mmar"))
         fields = values.pop("fields", None) or (
-            server_fields(mmar, workspace.state().sites) if side == "server" else client_fields(mmar)
+            server_fields(mmar, workspace.state().sites)
+            if side == "server"
+            else client_fields(mmar)
         )
     except MmarcError as exc:
-        return render(request, "settings.html", status_code=400, session=session, side=side,
-                      fields=[], error=exc.one_line())
+        return render(
+            request,
+            "settings.html",
+            status_code=400,
+            session=session,
+            side=side,
+            fields=[],
+            error=exc.one_line(),
+        )
     env = values.pop("env", None) or site_environments(workspace, mmar)
     commands = {site: start_command(site, v) for site, v in env.items()}
-    return render(request, "settings.html", session=session, side=side, mmar=mmar.name,
-                  fields=fields, env=env, commands=commands, **values)
+    return render(
+        request,
+        "settings.html",
+        session=session,
+        side=side,
+        mmar=mmar.name,
+        fields=fields,
+        env=env,
+        commands=commands,
+        **values,
+    )
 
 
 @router.get("/settings/{side}", response_class=HTMLResponse)
 def settings_page(request: Request, side: str) -> HTMLResponse:
     if side not in ("server", "client"):
-        return render(request, "settings.html", status_code=404, side="server", fields=[],
-                      error="no such settings page", session=logged_in(request))
+        return render(
+            request,
+            "settings.html",
+            status_code=404,
+            side="server",
+            fields=[],
+            error="no such settings page",
+            session=logged_in(request),
+        )
     return _page(request, side)
 
 
-def _deploy(request: Request, email: str, mmar: Path, env: dict[str, dict[str, str]],
-            plan_sha256: str) -> tuple[Run | None, list[Any]]:
+def _deploy(
+    request: Request, email: str, mmar: Path, env: dict[str, dict[str, str]], plan_sha256: str
+) -> tuple[Run | None, list[Any]]:
     """Record a new run and deploy ``mmar`` for it as ``email``; (None, answers) on failure."""
     ui = ui_of(request)
     sites = ui.workspace.state().sites
@@ -156,8 +182,15 @@ def _deploy(request: Request, email: str, mmar: Path, env: dict[str, dict[str, s
         "sites": env,
     }
     with ui.db.session() as s:
-        run = Run(email=email, mmar=mmar.name, plan_sha256=plan_sha256, status="deploying",
-                  params=params, artifacts=[], note="")
+        run = Run(
+            email=email,
+            mmar=mmar.name,
+            plan_sha256=plan_sha256,
+            status="deploying",
+            params=params,
+            artifacts=[],
+            note="",
+        )
         s.add(run)
         s.commit()
         run_id = run.id
@@ -205,12 +238,13 @@ async def settings_post(request: Request, side: str) -> HTMLResponse:
                 env[site][var] = text_of(form, f"env:{site}:{var}", 1000)
         (ui.workspace.root / SITE_ENV_FILE).write_text(json.dumps(env, indent=1), "utf-8")
     validation = api.lint(mmar, cwd=mmar.parent)
-    fields, rest = attach_diagnostics(fields, validation.diagnostics, file_name)
+    fields, _ = attach_diagnostics(fields, validation.diagnostics, file_name)
     frames = api.render_diagnostics(validation, mmar.name) if list(validation.diagnostics) else ""
     common = {"session": session, "mmar": mmar, "fields": fields, "env": env, "frames": frames}
     if validation.diagnostics.has_errors():
-        return _page(request, side, status_code=400, error="not applied: fix the errors shown",
-                     **common)
+        return _page(
+            request, side, status_code=400, error="not applied: fix the errors shown", **common
+        )
     if "deploy" not in form:
         return _page(request, side, saved=True, **common)
     try:
@@ -219,12 +253,23 @@ async def settings_post(request: Request, side: str) -> HTMLResponse:
         if compiled.plan is None:
             raise UiError("the MMAR does not compile")
     except MmarcError as exc:
-        return _page(request, side, status_code=403 if isinstance(exc, UiError) else 400,
-                     error=exc.one_line(), **common)
+        return _page(
+            request,
+            side,
+            status_code=403 if isinstance(exc, UiError) else 400,
+            error=exc.one_line(),
+            **common,
+        )
     run, answers = _deploy(request, email, mmar, env, compiled.plan.sha256)
     if run is None:
-        return _page(request, side, status_code=400, answers=answers,
-                     error="not deployed: the admin service said no", **common)
+        return _page(
+            request,
+            side,
+            status_code=400,
+            answers=answers,
+            error="not deployed: the admin service said no",
+            **common,
+        )
     return _page(request, side, answers=answers, deployed=run.id, **common)
 
 

@@ -66,8 +66,14 @@ async def training_action(request: Request, action: str) -> HTMLResponse:
     email = session.email or ""
     run = latest_run(request)
     if action not in _ACTIONS:
-        return render(request, "training.html", status_code=404, session=session, run=run,
-                      error=f"no action {action[:20]!r}")
+        return render(
+            request,
+            "training.html",
+            status_code=404,
+            session=session,
+            run=run,
+            error=f"no action {action[:20]!r}",
+        )
     if action == "start":
         answers = await anyio.to_thread.run_sync(_start, request, email)
     else:

@@ -35,25 +35,38 @@ async def upload_post(request: Request) -> HTMLResponse:
     ui = ui_of(request)
     upload = form.get("mmar")
     if not isinstance(upload, UploadFile):
-        return render(request, "upload.html", status_code=400, session=session,
-                      error="choose a zip file of the MMAR")
+        return render(
+            request,
+            "upload.html",
+            status_code=400,
+            session=session,
+            error="choose a zip file of the MMAR",
+        )
     try:
         ui.gate.require(session.email or "", "upload_folder", args=[upload.filename or ""])
         staged = stage_zip(upload.file, upload.filename or "upload.zip", ui.workspace.staging)
     except MmarcError as exc:
         status = 403 if isinstance(exc, UiError) else 400
-        return render(request, "upload.html", status_code=status, session=session,
-                      error=exc.one_line())
+        return render(
+            request, "upload.html", status_code=status, session=session, error=exc.one_line()
+        )
     try:
         validation = api.lint(staged, cwd=staged.parent)
         frames = api.render_diagnostics(validation, staged.name)
         if validation.diagnostics.has_errors():
-            return render(request, "upload.html", status_code=400, session=session,
-                          frames=frames, error=f"{staged.name} has errors; it was not kept")
+            return render(
+                request,
+                "upload.html",
+                status_code=400,
+                session=session,
+                frames=frames,
+                error=f"{staged.name} has errors; it was not kept",
+            )
         install_upload(staged, ui.workspace.mmars / staged.name)
     except MmarcError as exc:
-        return render(request, "upload.html", status_code=400, session=session,
-                      error=exc.one_line())
+        return render(
+            request, "upload.html", status_code=400, session=session, error=exc.one_line()
+        )
     finally:
         if staged.exists():
             discard_upload(staged)
