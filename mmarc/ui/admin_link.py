@@ -68,8 +68,13 @@ def ask_many(
     timeout_s: float = 30.0,
     stop_at_failure: bool = True,
 ) -> list[AdminAnswer]:
-    """Send ``commands`` over one connection as ``email``; ``upload_folder`` sends a folder."""
+    """Send ``commands`` over one connection as ``email``; ``upload_folder`` sends a folder.
+
+    One answer per command, always: the commands not sent (after a failure, with
+    ``stop_at_failure``, or when the server cannot be reached) get that failure's answer.
+    """
     answers: list[AdminAnswer] = []
+    failure: AdminAnswer | None = None
     try:
         kit = workspace.kit(email)
         _reachable(kit)
@@ -83,9 +88,13 @@ def ask_many(
                     response = client.request(cmd, list(args))
                 answers.append(AdminAnswer.of(line, response))
                 if stop_at_failure and not response.ok:
+                    failure = AdminAnswer(line, False, f"not sent: {line} failed")
                     break
     except MmarcError as exc:
-        answers.append(AdminAnswer(commands[len(answers)][0], False, exc.one_line()))
+        failure = AdminAnswer("", False, exc.one_line())
+    for cmd, args in commands[len(answers) :]:
+        assert failure is not None
+        answers.append(AdminAnswer(" ".join([cmd, *args]), False, failure.text))
     return answers
 
 

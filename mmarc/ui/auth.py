@@ -12,6 +12,7 @@ fixation). Users are added by ``mmarc ui adduser EMAIL``, never through the web.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -39,8 +40,12 @@ MIN_PASSWORD_CHARS = 10
 #: A session unused this long is gone.
 SESSION_IDLE = _dt.timedelta(hours=8)
 _HASHER = PasswordHasher()
-#: Verified against when the e-mail is unknown, so both cases take the same time.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so both cases take the same time."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def _sha(token: str) -> str:
@@ -71,7 +76,7 @@ def check_password(db: Database, email: str, password: str) -> bool:
     """Whether ``password`` is ``email``'s (constant work whether or not the user exists)."""
     with db.session() as s:
         user = s.scalar(select(User).where(User.email == email))
-    digest = user.password_hash if user is not None else _DUMMY_HASH
+    digest = user.password_hash if user is not None else _dummy_hash()
     ok: bool
     try:
         ok = _HASHER.verify(digest, password)
