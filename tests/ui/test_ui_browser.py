@@ -13,7 +13,6 @@ goes to ``docs/ui/``. Without ``/usr/bin/chromium`` this test fails; it never sk
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -44,7 +43,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-T0 = time.monotonic()
 SHOTS = REPO / "docs" / "ui"
 SUPER = "admin@example.org"
 VIEWER = "it@example.org"
@@ -88,7 +86,6 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 
 
 def _shot(page: Page, name: str) -> None:
-    print(f"T {time.monotonic() - T0:.1f} {name}", file=sys.stderr)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
@@ -115,8 +112,6 @@ def browser() -> Iterator[Browser]:
 
 @pytest.mark.slow
 def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
-    global T0
-    T0 = time.monotonic()
     env = _env(tmp_path)
     ws = tmp_path / "ws"
     made = subprocess.run(
@@ -274,5 +269,3 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
         _stop(procs)
         for log in sorted(tmp_path.glob("*.log")):
             sys.stderr.write(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}\n")
-    run = json.loads(json.dumps(audit[-1]))
-    assert run["decision"] in ("allowed", "refused")
