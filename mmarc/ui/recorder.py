@@ -111,8 +111,20 @@ class RunWatcher:
                 if state != "training":  # finished, aborted, ended (exit N)
                     run.status = state[:32]
                     run.finished_at = utcnow()
+                    run.artifacts = self._artifacts(run_id, email)
                     s.commit()
                     return
+
+    def _artifacts(self, run_id: int, email: str) -> list[Any]:
+        """The server's files of the run (name, size), as ``email`` may list them."""
+        folder = f"run_{run_id}/server"
+        answer = ask_many(self.workspace, email, [("ls", [folder])], timeout_s=10)[0]
+        entries = answer.data.get("entries") if isinstance(answer.data, Mapping) else None
+        return [
+            {"path": f"{folder}/{e.get('name')}", "size": e.get("size")}
+            for e in entries or []
+            if isinstance(e, Mapping) and e.get("type") == "file"
+        ]
 
     def close(self) -> None:
         self._stop.set()

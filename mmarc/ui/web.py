@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from mmarc.ui.auth import COOKIE, Session, Sessions
-from mmarc.ui.db import Database
+from mmarc.ui.db import Database, Run
 from mmarc.ui.rights import Gate
 from mmarc.ui.workspace import Workspace
 
@@ -118,10 +119,15 @@ def render(
         session = _session(request)
     if session is None:
         session, fresh = ui.sessions.new(), True
+    latest = None
+    if session.email is not None:
+        with ui.db.session() as s:
+            latest = s.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
     context = {
         "csrf": session.csrf,
         "user": session.email,
         "state": ui.workspace.state(),
+        "latest_run": latest,
         "steps": STEPS,
         "path": request.url.path,
         **values,

@@ -86,6 +86,24 @@ def test_everything_recorded_survives_a_restart(workspace: Path) -> None:
         log_in(client)  # the password hash survived
         results = client.get(f"/results?run={run_id}")
         assert "0.5000" in results.text and "0.7500" in results.text
+        with second.state.ui.db.session() as s:  # a second run, to compare with the first
+            other = Run(
+                email=SUPER,
+                mmar="digits_fl",
+                plan_sha256="e" * 64,
+                status="aborted",
+                params={"server": {"num_rounds": 5}, "sites": {"client1": {"DATA_ROOT": "/d"}}},
+                artifacts=[],
+                note="",
+            )
+            s.add(other)
+            s.commit()
+            other_id = other.id
+        compared = client.get(f"/runs/compare?a={run_id}&b={other_id}")
+        assert compared.status_code == 200
+        differing = compared.text.split('class="differs"')
+        assert len(differing) == 2 and "server.num_rounds" in differing[1], compared.text
+        assert "0.7500" in compared.text
         with second.state.ui.db.engine.connect() as connection:
             version = connection.execute(text("select version_num from alembic_version"))
             assert version.scalar_one() == "0001"

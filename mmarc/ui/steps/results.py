@@ -90,7 +90,7 @@ def results_page(request: Request) -> HTMLResponse:
     answers = ask_many(
         ui.workspace,
         session.email or "",
-        [("validate", []), ("ls", [folder]), ("ls", [f"{folder}/server"])],
+        [("validate", []), ("ls", [f"{folder}/server"]), ("ls", ["logs"])],
         stop_at_failure=False,
     )
     cross = answers[0].data if answers[0].ok and isinstance(answers[0].data, Mapping) else {}
