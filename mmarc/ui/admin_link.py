@@ -45,17 +45,15 @@ class AdminAnswer:
         return cls(command, response.ok, response.text, response.data)
 
 
-def _reachable(kit: Path) -> None:
+def _reachable(endpoint: str) -> None:
     """Refuse at once when nothing listens on the server's admin port (ZeroMQ would
     otherwise wait the whole timeout for a peer that is not there)."""
-    from mmarc.runtime.provision import verify_kit
-
-    info = verify_kit(kit, role="admin")
+    host, _, port = endpoint.removeprefix("tcp://").rpartition(":")
     try:
-        socket.create_connection((info.server_host, info.admin_port), timeout=PROBE_S).close()
-    except OSError as exc:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_S).close()
+    except (OSError, ValueError) as exc:
         raise UiError(
-            f"the server is not reachable at {info.admin_url} ({exc.strerror or exc}); "
+            f"the server is not reachable at {endpoint} ({getattr(exc, 'strerror', None) or exc}); "
             "is it started (startup/start.sh in its kit)?"
         ) from None
 
@@ -77,8 +75,8 @@ def ask_many(
     failure: AdminAnswer | None = None
     try:
         kit = workspace.kit(email)
-        _reachable(kit)
         with api.admin_session(kit, timeout_s=timeout_s) as client:
+            _reachable(client.endpoint)
             for cmd, args in commands:
                 line = " ".join([cmd, *args])
                 if cmd == "upload_folder":

@@ -29,7 +29,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-STREAM_INTERVAL_S = 1.0
+STREAM_INTERVAL_S = 1.5
 #: How long ``start client`` is retried while the server is still starting its round loop.
 CLIENT_START_WAIT_S = 20.0
 _ACTIONS = {
