@@ -108,8 +108,10 @@ class Sessions:
         self.db = db
 
     def new(self, email: str | None = None) -> Session:
+        """A new session (anonymous without ``email``); expired ones are deleted first."""
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.db.session() as s:
+            s.execute(delete(WebSession).where(WebSession.last_seen < utcnow() - SESSION_IDLE))
             s.add(WebSession(token_sha256=_sha(token), email=email, csrf=csrf))
             s.commit()
         return Session(token, csrf, email)

@@ -90,8 +90,8 @@ async def training_action(request: Request, action: str) -> HTMLResponse:
                 row.status, row.finished_at = "aborted", utcnow()
             s.commit()
             run = row
-        if action == "start":
-            ui.watcher.watch(run.id if run else 0, email)
+        if action == "start" and run is not None:
+            ui.watcher.watch(run.id, email)
     refused = next((a for a in answers if not a.ok), None)
     return render(
         request,
