@@ -9,12 +9,14 @@ database as bound values, are stored and shown verbatim (escaped), and every tab
 
 from __future__ import annotations
 
+import json
+import shutil
 import stat
 import zipfile
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from helpers import csrf_of, free_port
+from helpers import EXAMPLES, csrf_of, free_port, zip_folder
 from sqlalchemy import inspect, select
 from ui_helpers import PASSWORD, SUPER, log_in
 
@@ -140,7 +142,7 @@ def test_download_paths_that_climb_out_are_refused(client: TestClient, workspace
 
 
 def test_sql_injection_in_every_field_is_stored_inertly(
-    client: TestClient, workspace: Path
+    client: TestClient, workspace: Path, tmp_path: Path
 ) -> None:
     db = client.app.state.ui.db  # type: ignore[attr-defined]
     for attack in ATTACKS:
@@ -171,6 +173,29 @@ def test_sql_injection_in_every_field_is_stored_inertly(
         )
         assert answer.status_code == 200 and "Imported 1 rows" in answer.text, answer.text
         assert "<script>alert" not in answer.text
+    # the settings forms: every generated field and each site's environment values
+    shutil.copytree(EXAMPLES / "digits_fl" / "config", tmp_path / "digits_fl" / "config")
+    shutil.copytree(EXAMPLES / "digits_fl" / "custom", tmp_path / "digits_fl" / "custom")
+    archive = zip_folder(tmp_path / "digits_fl", tmp_path / "digits_fl.zip")
+    kept = client.post(
+        "/upload",
+        data={"csrf": csrf},
+        files={"mmar": ("digits_fl.zip", archive.read_bytes(), "application/zip")},
+    )
+    assert kept.status_code == 200, kept.text
+    attack = " ".join(ATTACKS)  # SQL and markup at once
+    for side, names in (
+        ("server", ("name", "min_num_clients", "num_rounds", "weight:client1")),
+        ("client", ("local_epochs", "fedprox_mu", "env:client1:DATA_ROOT")),
+    ):
+        answer = client.post(
+            f"/settings/{side}",
+            data={"csrf": csrf, "mmar": "digits_fl", "save": "1", **dict.fromkeys(names, attack)},
+        )
+        assert answer.status_code in (200, 400), answer.text
+        assert "<script>alert" not in answer.text
+    env = json.loads((workspace / "site_environment.json").read_text())
+    assert env["client1"]["DATA_ROOT"] == attack
     with db.session() as s:
         stored = s.scalars(select(StudyResult).order_by(StudyResult.id)).all()
         assert [(r.study, r.setting) for r in stored] == [(a, a) for a in ATTACKS]
