@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -145,10 +146,48 @@ def _field_of(pointer: str | None, authz: bool) -> str:
     return "name" if pointer in ("", None) else "general"
 
 
+def current_form(project: Path, authz: Path) -> ProjectForm:
+    """The form of the project provisioned last (its project.yml and policy), else defaults."""
+    try:
+        plain = yaml.safe_load(project.read_text("utf-8"))
+        policy = authz.read_text("utf-8")
+    except (OSError, yaml.YAMLError):
+        return ProjectForm()
+    if not isinstance(plain, dict) or not isinstance(plain.get("server"), dict):
+        return ProjectForm()
+    server = plain["server"]
+    return ProjectForm(
+        name=str(plain.get("name", "")),
+        host=str(server.get("cn", "")),
+        fed_learn_port=str(server.get("fed_learn_port", "")),
+        admin_port=str(server.get("admin_port", "")),
+        min_clients=str(server.get("min_num_clients", "")),
+        max_clients=str(server.get("max_num_clients", "")),
+        sites="\n".join(
+            f"{c.get('client_name')} {c.get('org')}" for c in plain.get("fl_clients") or []
+        ),
+        admins="\n".join(
+            f"{a.get('email')} {a.get('org')} {_role(policy, str(a.get('email')))}"
+            for a in plain.get("admin_clients") or []
+        ),
+        policy=policy,
+    )
+
+
+def _role(policy: str, email: str) -> str:
+    try:
+        roles = json.loads(policy).get("users", {}).get(email, {}).get("roles") or [""]
+    except (ValueError, AttributeError):
+        return ""
+    return str(roles[0])
+
+
 @router.get("/provision", response_class=HTMLResponse)
 def provision_page(request: Request) -> HTMLResponse:
     session = logged_in(request)
-    return render(request, "provision.html", session=session, form=ProjectForm(), frames="")
+    ws = ui_of(request).workspace
+    form = current_form(ws.project_yml, ws.authz_json)
+    return render(request, "provision.html", session=session, form=form, frames="")
 
 
 @router.post("/provision", response_class=HTMLResponse)
