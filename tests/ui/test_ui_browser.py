@@ -146,13 +146,19 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
         page.goto(f"{base}/provision")
         page.fill("input[name=name]", "ui_project")
         page.fill("input[name=fed_learn_port]", str(free_port()))
-        page.fill("input[name=admin_port]", str(free_port()))
+        page.fill("input[name=admin_port]", "80x")
         page.fill("textarea[name=sites]", "client1 org1\nclient2 org2")
         page.fill("textarea[name=admins]", f"{SUPER} org1 super\n{VIEWER} org1 lead_it")
+        page.click("#provision")  # the compiler's diagnostic, at the field it concerns
+        expect(page.locator("label:has(input[name=admin_port]) .field-error")).to_contain_text(
+            "project.yml:"
+        )
+        _shot(page, "02-provision-1-diagnostics")
+        page.fill("input[name=admin_port]", str(free_port()))
         page.click("#provision")
         expect(page.locator("#provisioned")).to_be_visible()
         expect(page.locator("#project-state")).to_contain_text("client1, client2")
-        _shot(page, "02-provision")
+        _shot(page, "02-provision-2-done")
 
         # 2. each client kit as a zip, password shown once; the sites start from them
         kits = tmp_path / "sites"

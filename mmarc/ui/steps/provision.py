@@ -43,7 +43,7 @@ ROLE_RIGHTS: dict[str, dict[str, bool]] = {
 #: Form field -> the pointers of project.yml its diagnostics are shown for.
 FIELD_POINTERS = {
     "name": ("/name",),
-    "host": ("/server/cn", "/server/org", "/server"),
+    "host": ("/server/cn", "/server/org"),
     "fed_learn_port": ("/server/fed_learn_port",),
     "admin_port": ("/server/admin_port",),
     "min_clients": ("/server/min_num_clients",),
@@ -136,14 +136,16 @@ def _form_of(values: dict[str, str]) -> ProjectForm:
 
 
 def _field_of(pointer: str | None, authz: bool) -> str:
+    """The form field a diagnostic's pointer concerns (the most specific match)."""
     if authz:
         return "policy"
+    best, length = "general", -1
     for name, pointers in FIELD_POINTERS.items():
-        if pointer is not None and any(
-            pointer == p or pointer.startswith(p + "/") for p in pointers
-        ):
-            return name
-    return "name" if pointer in ("", None) else "general"
+        for p in pointers:
+            hit = pointer is not None and (pointer == p or pointer.startswith(p + "/"))
+            if hit and len(p) > length:
+                best, length = name, len(p)
+    return best
 
 
 def current_form(project: Path, authz: Path) -> ProjectForm:
