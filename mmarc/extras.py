@@ -19,8 +19,10 @@ __all__ = [
     "RUN_COMMANDS",
     "RUN_EXTRA",
     "RUN_MODULES",
+    "UI_MODULES",
     "MissingExtraError",
     "missing_run_modules",
+    "require_extra",
     "require_run_extra",
 ]
 
@@ -72,4 +74,32 @@ def require_run_extra(command: str) -> None:
     raise MissingExtraError(
         f"`mmarc {command}` needs {names}, which `pip install mmarc` leaves out; "
         f"install them with: pip install 'mmarc[{RUN_EXTRA}]'"
+    )
+
+
+#: What ``mmarc ui`` imports, as ``(import name, distribution name)``.
+UI_MODULES: tuple[tuple[str, str], ...] = (
+    ("fastapi", "fastapi"),
+    ("uvicorn", "uvicorn"),
+    ("jinja2", "jinja2"),
+    ("multipart", "python-multipart"),
+    ("sqlalchemy", "sqlalchemy"),
+    ("alembic", "alembic"),
+    ("argon2", "argon2-cffi"),
+    ("pyzipper", "pyzipper"),
+)
+
+
+def require_extra(command: str, extra: str, modules: Sequence[tuple[str, str]]) -> None:
+    """Raise :class:`MissingExtraError` unless ``modules`` of the extra ``extra`` import.
+
+    The message names what is missing and the one command that installs it.
+    """
+    missing = missing_run_modules(modules)
+    if not missing:
+        return
+    names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+    raise MissingExtraError(
+        f"`mmarc {command}` needs {names}, which `pip install mmarc` leaves out; "
+        f"install them with: pip install 'mmarc[{extra}]'"
     )

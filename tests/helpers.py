@@ -28,11 +28,13 @@ __all__ = [
     "FL_WEIGHTS",
     "PLANS",
     "REPO",
+    "csrf_of",
     "free_port",
     "load_plan",
     "tiny_digits",
     "tiny_fl_mmar",
     "with_epochs",
+    "zip_folder",
 ]
 
 REPO = Path(__file__).resolve().parents[1]
@@ -188,3 +190,23 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
         env=env,
         timeout=120,
     )
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form of a ``mmarc ui`` page."""
+    import re
+
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, html[:2000]
+    return found.group(1)
+
+
+def zip_folder(folder: Path, out: Path) -> Path:
+    """``folder`` as a zip whose members sit under one top folder named like ``folder``."""
+    import zipfile
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.write(path, f"{folder.name}/{path.relative_to(folder).as_posix()}")
+    return out

@@ -8,7 +8,7 @@ import typer
 
 from mmarc import __version__
 
-from .commands import admin, check, federate, provision, run, serve
+from .commands import admin, check, federate, provision, run, serve, ui
 from .errors import command
 
 __all__ = ["app", "main"]
@@ -63,6 +63,7 @@ command(app)(serve.serve)
 # deploy: kits and the admin console
 command(app)(provision.provision)
 command(app)(admin.admin)
+app.add_typer(ui.ui_app, name="ui")  # the web UI: serve, adduser, import-study
 
 
 def main() -> None:

@@ -66,6 +66,7 @@ EXPECTED_EXIT = {
             "PolicyError",
             "ManifestError",
             "ServeError",
+            "UiError",
         ],
         EXIT_ERRORS,
     ),
