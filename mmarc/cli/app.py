@@ -8,7 +8,7 @@ import typer
 
 from mmarc import __version__
 
-from .commands import admin, check, federate, provision, run
+from .commands import admin, check, federate, provision, run, study
 from .errors import command
 
 __all__ = ["app", "main"]
@@ -59,6 +59,7 @@ command(app)(run.run)
 command(app)(run.evaluate)
 command(app)(federate.server)
 command(app)(federate.client)
+command(app)(study.study)
 # deploy: kits and the admin console
 command(app)(provision.provision)
 command(app)(admin.admin)
