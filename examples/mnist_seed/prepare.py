@@ -35,7 +35,7 @@ DIGITS_PREPARE = HERE.parent / "digits_cnn" / "prepare.py"
 IDX_UBYTE = 0x08
 #: The largest dimension and element count accepted from an IDX header.
 MAX_DIM = 10_000_000
-MAX_ELEMENTS = 1 << 31
+MAX_ELEMENTS = 1 << 28  # 256 MiB: MNIST's training images are 47 MB
 
 #: (split key, images file stem, labels file stem)
 MNIST_FILES = (
@@ -60,10 +60,9 @@ def find_idx(folder: Path, stem: str) -> Path:
     raise IdxError(f"{folder} has no {stem} (nor {stem}.gz)")
 
 
-def _open(path: Path) -> BinaryIO:
+def _gzipped(path: Path) -> bool:
     with open(path, "rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+        return probe.read(2) == b"\x1f\x8b"
 
 
 def read_idx(path: Path, ndim: int) -> np.ndarray:
@@ -77,7 +76,9 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
         IdxError: the header or the length is wrong; nothing beyond the header is read then.
     """
     try:
-        with _open(path) as fh:
+        gzipped = _gzipped(path)
+        fh: BinaryIO
+        with gzip.open(path, "rb") if gzipped else open(path, "rb") as fh:  # type: ignore[assignment]
             head = fh.read(4)
             if len(head) < 4 or head[:2] != b"\x00\x00":
                 raise IdxError(f"{path}: not an IDX file (bad magic number)")
@@ -96,6 +97,8 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
                 count *= dim
             if count > MAX_ELEMENTS:
                 raise IdxError(f"{path}: {count} elements is more than mmarc reads")
+            if not gzipped and path.stat().st_size != 4 + 4 * ndim + count:
+                raise IdxError(f"{path}: the header says {count} bytes of data, the file differs")
             data = fh.read(count)
             if len(data) != count or fh.read(1):
                 raise IdxError(f"{path}: the header says {count} bytes of data, the file differs")

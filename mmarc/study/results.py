@@ -107,7 +107,9 @@ def weighted(per_site: Mapping[str, Any], metric: str, sizes: Mapping[str, int])
 def rows_of(setting: Setting, run_dir: Path) -> list[dict[str, Any]]:
     """The evaluation points of one finished run (see the module docstring)."""
     summary = _json(run_dir / "summary.json")
-    rounds = _jsonl(run_dir / "metrics.jsonl")
+    # one line per round; the server's closing line (``"phase": "final"``) repeats the
+    # final validation, which summary.json holds
+    rounds = [r for r in _jsonl(run_dir / "metrics.jsonl") if "phase" not in r]
     cross = (
         _json(run_dir / "cross_val_results.json")
         if (run_dir / "cross_val_results.json").exists()
