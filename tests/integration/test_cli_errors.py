@@ -65,6 +65,8 @@ EXPECTED_EXIT = {
             "UploadRefused",
             "PolicyError",
             "ManifestError",
+            "StudySpecError",
+            "StudyError",
         ],
         EXIT_ERRORS,
     ),
