@@ -76,7 +76,9 @@ class Setting:
         share = {"all": "all data", "sites": "sites", "data": "data per site"}[self.share.mode]
         if self.share.mode != "all":
             share = f"{self.share.fraction:g} of the {share}"
-        return f"{self.clients} clients, {self.epochs_per_round} epochs/round, {share}"
+        clients = f"{self.clients} client{'s' if self.clients != 1 else ''}"
+        epochs = f"{self.epochs_per_round} epoch{'s' if self.epochs_per_round != 1 else ''}"
+        return f"{clients}, {epochs}/round, {share}"
 
 
 def expand(spec: StudySpec) -> list[Setting]:

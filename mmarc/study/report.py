@@ -65,9 +65,9 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return f"{value:.{digits}f}"
     return _e(value)
 
 
@@ -99,7 +99,7 @@ def write_report(
         "<h2>Settings</h2><table><tr><th class=l>setting</th><th>clients</th>"
         "<th>epochs/round</th><th>data share</th><th>seed</th><th>rounds</th>"
         "<th>final accuracy</th><th>final loss</th><th>rounds wall (s)</th>"
-        "<th>run wall (s)</th><th>MB moved</th><th class=l>plan sha256</th></tr>",
+        "<th>run wall (s)</th><th>MB moved</th><th class=l>plan sha256 (hover: all)</th></tr>",
     ]
     for s in settings:
         row = finals.get(s.id, {})
@@ -114,9 +114,10 @@ def write_report(
             f"<tr><td class=l>{_e(s.id)}</td><td>{s.clients}</td><td>{s.epochs_per_round}</td>"
             f"<td>{_e(s.share)} ({s.data_share:.3g})</td><td>{s.seed}</td><td>{s.rounds}</td>"
             f"<td>{_cell(row.get('accuracy'))}</td><td>{_cell(row.get('loss'))}</td>"
-            f"<td>{_cell(row.get('wall_s'))}</td><td>{_cell(walls.get(s.id))}</td>"
+            f"<td>{_cell(row.get('wall_s'), 1)}</td><td>{_cell(walls.get(s.id), 1)}</td>"
             f"<td>{megabytes:.1f}</td>"
-            f"<td class=l><code>{_e(row.get('plan_sha256'))}</code></td></tr>"
+            f"<td class=l><code title='{_e(row.get('plan_sha256'))}'>"
+            f"{_e(str(row.get('plan_sha256') or '')[:16])}</code></td></tr>"
         )
     parts.append("</table><h2>Plots</h2><p>")
     for plot in plots:

@@ -56,7 +56,7 @@ def study(
     def line(p: Progress) -> None:
         acc = f"accuracy {p.accuracy:.4f}" if p.accuracy is not None else p.detail
         took = "" if p.status == "skipped" else f" in {_duration(p.wall_s)}"
-        eta = f"; ETA {_duration(p.eta_s)}" if p.index < p.total else ""
+        eta = f"; ETA {_duration(p.eta_s)}" if p.index < p.total and p.eta_s is not None else ""
         typer.echo(f"[{p.index}/{p.total}] {p.setting.id}: {p.status}{took}, {acc}{eta}")
 
     try:
