@@ -4,7 +4,8 @@ Why this shape: a study is hours of compute on real data, so each setting is an 
 ``mmarc run --sim`` run whose folder is kept (``runs/<setting id>/``) and whose
 ``study_setting.json`` marks it finished with the hash of the plan it ran. Running the
 study again skips every setting whose marker names the plan it would compile now (a
-changed MMAR or spec runs again); a setting left half done is started afresh.
+changed MMAR or spec runs again, its old run kept beside as ``<id>.plan-<hash>``); a
+setting left half done is started afresh.
 ``jobs`` runs that many settings at once, sharing the cores between their clients.
 
 Each setting's plan is compiled from the MMAR with the setting as compiler input:
@@ -94,6 +95,26 @@ def _finished(run_dir: Path, plan: Plan) -> dict[str, Any] | None:
     return None
 
 
+def _clear(run_dir: Path) -> None:
+    """Make room for a fresh run: a run finished with another plan (the MMAR or the spec
+    changed) is kept beside it as ``<id>.plan-<hash>``; a half-done one is removed (its
+    rounds would not match a fresh run's)."""
+    if not run_dir.exists():
+        return
+    try:
+        marker = json.loads((run_dir / MARKER).read_text(encoding="utf-8"))
+        old = str(marker.get("plan_sha256") or "")[:12] if isinstance(marker, dict) else ""
+    except (OSError, ValueError):
+        old = ""
+    if old.isalnum():
+        target = run_dir.with_name(f"{run_dir.name}.plan-{old}")
+        if target.exists():
+            shutil.rmtree(target)
+        run_dir.rename(target)
+        return
+    shutil.rmtree(run_dir)
+
+
 def _threads(jobs: int, clients: int) -> str:
     return str(max(1, (os.cpu_count() or 1) // max(1, jobs * clients)))
 
@@ -161,8 +182,7 @@ def run_study(
     def one(setting: Setting) -> None:
         plan, root = plans[setting.id]
         run_dir = study.run_dirs[setting.id]
-        if run_dir.exists():
-            shutil.rmtree(run_dir)  # half done: its rounds would not match a fresh run's
+        _clear(run_dir)
         from mmarc.runtime.sim import SimError, simulate
 
         try:
