@@ -190,11 +190,16 @@ def load_spec(path: Path) -> tuple[StudySpec, Path]:
     """Read and validate the spec at ``path``; returns it and the MMAR folder it names.
 
     Raises:
+        UsageError: ``path`` is not a file (exit status 2).
         StudySpecError: with a located diagnostic for every problem found.
     """
     from mmarc.compiler.source import parse_text
 
     display = str(path)
+    if not path.is_file():
+        from mmarc.compiler.mmar import UsageError
+
+        raise UsageError(f"{display}: no such study spec (a YAML file)")
     try:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:

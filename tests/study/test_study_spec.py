@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from helpers import EXAMPLES, run_cli
 
+from mmarc.api import UsageError
 from mmarc.study import StudySpecError, expand, load_spec
 
 
@@ -111,7 +112,7 @@ def test_the_cli_prints_the_located_error_and_exits_1(tmp_path: Path) -> None:
 
 
 def test_a_missing_or_huge_spec_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(StudySpecError, match="cannot read it"):
+    with pytest.raises(UsageError, match="no such study spec"):
         load_spec(tmp_path / "nope.yml")
     big = _spec(tmp_path, "# " + "x" * 70_000 + "\n")
     with pytest.raises(StudySpecError, match="at most 64 KiB"):
