@@ -8,7 +8,7 @@ import typer
 
 from mmarc import __version__
 
-from .commands import admin, check, federate, provision, run, serve, ui
+from .commands import admin, check, federate, provision, run, serve, study, ui
 from .errors import command
 
 __all__ = ["app", "main"]
@@ -60,6 +60,7 @@ command(app)(run.evaluate)
 command(app)(federate.server)
 command(app)(federate.client)
 command(app)(serve.serve)
+command(app)(study.study)
 # deploy: kits and the admin console
 command(app)(provision.provision)
 command(app)(admin.admin)

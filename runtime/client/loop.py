@@ -335,7 +335,7 @@ class FederatedClient:
         compute_began = time.perf_counter()
         with self._engines_running():
             metrics = self.validator.validate() if self.validator.available else {}
-            local = self.trainer.train()
+            local = self.trainer.train(completed_rounds=_completed(ordinal))
         compute_s = time.perf_counter() - compute_began
         update = self.rw.difference(global_weights)
         if self.outbound:
@@ -441,6 +441,13 @@ class FederatedClient:
             np.savez(f"{stem}-{part}.npz", **{k: np.asarray(v) for k, v in arrays.items()})  # type: ignore[arg-type]
         meta = {k: reply[k] for k in ("steps", "samples", "update")}
         Path(f"{stem}.json").write_text(json.dumps(meta))
+
+
+def _completed(ordinal: Any) -> int | None:
+    """Rounds completed before the task's round (its 1-based ``n``), when it is sane."""
+    if isinstance(ordinal, int) and not isinstance(ordinal, bool) and 0 < ordinal <= 10**6:
+        return ordinal - 1
+    return None
 
 
 def run_client(

@@ -2,8 +2,13 @@
 
 The trainer, its data (CacheDataset fills its cache once) and the optimizer are built
 once per client process and reused every round; a round only swaps weights in and out.
-Optimizer state (Adam moments) and the LR schedule carry over between rounds, as they
-did in Clara's client, whose MONAI trainer also lived for the whole run.
+Optimizer state (Adam moments), the epoch counter and the LR schedule carry over between
+rounds, as they did in Clara's client, whose MONAI trainer also lived for the whole run. A
+site that starts late (a restarted client process, a federation resumed after round k, a
+client that missed rounds) first catches up with the federation's schedule
+(:meth:`ClientTrainer.catch_up`): its epoch counter moves to ``completed rounds x
+local_epochs`` and its LR scheduler steps the epochs it missed, so every site trains a
+round at the same point of the schedule (its optimizer moments cannot be recovered).
 
 ``local_epochs``: each round trains that many more epochs. ``steps_aggregation`` > 0:
 each round trains that many iterations instead, continuing mid-epoch next round (ignite's
@@ -141,6 +146,42 @@ class ClientTrainer:
         if self._training:
             self._validated = scalars(engine.state.metrics)
 
+    def _schedule_handler(self) -> Any | None:
+        """The LrScheduleHandler attached to the trainer, if any."""
+        from monai.handlers import LrScheduleHandler
+
+        for handlers in getattr(self.training.trainer, "_event_handlers", {}).values():
+            for entry in handlers:
+                if isinstance(entry[0], LrScheduleHandler):
+                    return entry[0]
+        return None
+
+    def catch_up(self, completed_rounds: int) -> int:
+        """Move this site to where the federation's schedule is after ``completed_rounds``
+        rounds; returns the epochs it skipped (0 for a site that trained every round).
+
+        Only forward, and only when training by epochs; a scheduler stepped with a metric
+        (``ReduceLROnPlateau``) cannot be replayed and is left as it is.
+        """
+        if self.steps_aggregation > 0 or completed_rounds <= 0:
+            return 0
+        state = self.training.trainer.state
+        target = completed_rounds * self.local_epochs
+        missed = target - int(state.epoch)
+        if missed <= 0:
+            return 0
+        length = max(int(state.epoch_length or 0), 1)
+        state.epoch = target
+        state.iteration = target * length
+        handler = self._schedule_handler()
+        if handler is not None and not handler.step_transform(self.training.trainer):
+            steps = missed if handler.epoch_level else missed * length
+            with warnings.catch_warnings():  # stepped without optimizer.step(): on purpose
+                warnings.simplefilter("ignore", UserWarning)
+                for _ in range(steps):
+                    handler.lr_scheduler.step()
+        return missed
+
     def _maybe_stop(self, engine: Any) -> None:
         if self._stop_at is not None and engine.state.iteration >= self._stop_at:
             engine.interrupt()
@@ -171,8 +212,15 @@ class ClientTrainer:
         size = getattr(loader, "batch_size", None)
         return int(size) if isinstance(size, int) else 1
 
-    def train(self) -> LocalRound:
-        """Train one round; raises :class:`ExecutorError` with the failure."""
+    def train(self, completed_rounds: int | None = None) -> LocalRound:
+        """Train one round; raises :class:`ExecutorError` with the failure.
+
+        Args:
+            completed_rounds: rounds the federation completed before this one; given, a
+                site behind the schedule catches up first (:meth:`catch_up`).
+        """
+        if completed_rounds is not None:
+            self.catch_up(completed_rounds)
         trainer = self.training.trainer
         before = int(trainer.state.iteration)
         started = time.perf_counter()

@@ -67,6 +67,8 @@ EXPECTED_EXIT = {
             "ManifestError",
             "ServeError",
             "UiError",
+            "StudySpecError",
+            "StudyError",
         ],
         EXIT_ERRORS,
     ),
