@@ -210,6 +210,8 @@ def zip_folder(folder: Path, out: Path) -> Path:
             if path.is_file() and "__pycache__" not in path.parts:
                 archive.write(path, f"{folder.name}/{path.relative_to(folder).as_posix()}")
     return out
+
+
 def tiny_seed_mmar(parent: Path, n_train: int = 48, n_val: int = 24) -> Path:
     """examples/mnist_seed with a tiny datalist of real digits, batch 8 and 8x8 images."""
     root = _copy_with_tiny_datalist("mnist_seed", parent, n_train, n_val)

@@ -15,31 +15,40 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from mmarc.study.results import COLUMNS as CSV_COLUMNS
 from mmarc.ui.db import Database, StudyResult
 from mmarc.ui.errors import UiError
 
-__all__ = ["COLUMNS", "MAX_ROWS", "import_study", "import_study_csv", "study_summaries"]
+__all__ = [
+    "CSV_COLUMNS",
+    "MAX_ROWS",
+    "STORED",
+    "import_study",
+    "import_study_csv",
+    "study_summaries",
+]
 
-#: The columns of ``results.csv``, in the order ``mmarc study`` writes them, and their types.
-COLUMNS: dict[str, type] = {
-    "setting": str,
-    "plan_sha256": str,
-    "clients": int,
-    "epochs_per_round": int,
-    "data_share": float,
-    "round": int,
-    "epoch": int,
-    "accuracy": float,
-    "loss": float,
-    "wall_seconds": float,
-    "bytes": int,
+#: The ``results.csv`` columns the run database keeps: column -> (StudyResult attribute,
+#: type). The file's own column list is ``mmarc study``'s contract, :data:`CSV_COLUMNS`.
+STORED: dict[str, tuple[str, type]] = {
+    "setting": ("setting", str),
+    "plan_sha256": ("plan_sha256", str),
+    "clients": ("clients", int),
+    "epochs_per_round": ("epochs_per_round", int),
+    "data_share": ("data_share", float),
+    "round": ("round", int),
+    "epoch": ("epoch", int),
+    "accuracy": ("accuracy", float),
+    "loss": ("loss", float),
+    "wall_s": ("wall_seconds", float),
+    "bytes": ("bytes", int),
 }
 MAX_ROWS = 100_000
 _OPTIONAL = ("accuracy", "loss")
 
 
 def _value(column: str, text: str, line: int) -> Any:
-    kind = COLUMNS[column]
+    kind = STORED[column][1]
     if text == "" and column in _OPTIONAL:
         return None
     if kind is str:
@@ -61,8 +70,8 @@ def import_study_csv(db: Database, study: str, text: str) -> int:
     """Store the rows of a results.csv's ``text`` under ``study``; how many."""
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
-    missing = [c for c in COLUMNS if c not in header]
-    extra = [c for c in header if c not in COLUMNS]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    extra = [c for c in header if c not in CSV_COLUMNS]
     if missing or extra:
         raise UiError(
             "results.csv:1: "
@@ -76,7 +85,10 @@ def import_study_csv(db: Database, study: str, text: str) -> int:
             raise UiError(f"results.csv: more than {MAX_ROWS} rows")
         if None in record:
             raise UiError(f"results.csv:{line}: more values than columns")
-        values = {c: _value(c, (record.get(c) or "").strip(), line) for c in COLUMNS}
+        values = {
+            attribute: _value(c, (record.get(c) or "").strip(), line)
+            for c, (attribute, _) in STORED.items()
+        }
         rows.append(StudyResult(study=study[:256], **values))
     if not rows:
         raise UiError("results.csv: no rows")

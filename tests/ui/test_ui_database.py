@@ -8,24 +8,28 @@ real SQLite file; it shuts down; a second app over the same workspace serves all
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import run_cli
+from helpers import REPO, run_cli
 from sqlalchemy import select, text
-from ui_helpers import PASSWORD, SUPER, log_in
+from ui_helpers import PASSWORD, SUPER, log_in, results_csv
 
+from mmarc.study.results import read_csv
 from mmarc.ui.app import create_app
 from mmarc.ui.auth import COOKIE, add_user
 from mmarc.ui.db import Run, StudyResult, database_of
 from mmarc.ui.errors import UiError
 from mmarc.ui.recorder import sync_metrics
-from mmarc.ui.studies import COLUMNS, import_study
+from mmarc.ui.studies import import_study
 from mmarc.ui.workspace import Workspace
 
-HEADER = ",".join(COLUMNS) + "\n"
-ROWS = "fedavg,abc123,2,1,0.5,0,1,0.81,0.52,3.5,1000\nfedavg,abc123,2,1,0.5,1,2,0.9,0.31,7.1,2000\n"
+GOOD = (
+    {"round": 0, "epoch": 1, "accuracy": 0.81, "loss": 0.52, "wall_s": 3.5, "bytes": 1000},
+    {"round": 1, "epoch": 2, "accuracy": 0.9, "loss": 0.31, "wall_s": 7.1, "bytes": 2000},
+)
 
 
 def test_everything_recorded_survives_a_restart(workspace: Path) -> None:
@@ -73,7 +77,7 @@ def test_everything_recorded_survives_a_restart(workspace: Path) -> None:
         imported = client.post(
             "/runs/import-study",
             data={"csrf": csrf, "study": "lr-sweep"},
-            files={"results": ("results.csv", (HEADER + ROWS).encode(), "text/csv")},
+            files={"results": ("results.csv", results_csv(*GOOD).encode(), "text/csv")},
         )
         assert "Imported 2 rows" in imported.text
     second = create_app(workspace)  # the same SQLite file, migrated again (a no-op)
@@ -112,15 +116,31 @@ def test_everything_recorded_survives_a_restart(workspace: Path) -> None:
 def test_import_study_command(tmp_path: Path) -> None:
     study = tmp_path / "lr-sweep"
     study.mkdir()
-    (study / "results.csv").write_text(HEADER + ROWS)
+    (study / "results.csv").write_text(results_csv(*GOOD))
     ws = tmp_path / "ws"
     done = run_cli("ui", "import-study", str(study), "-w", str(ws))
     assert done.returncode == 0, done.stderr
     assert "2 rows of lr-sweep imported" in done.stdout
-    (study / "results.csv").write_text(HEADER + ROWS + "fedavg,abc,2,1,0.5,2,3,high,0.2,9,3000\n")
+    (study / "results.csv").write_text(results_csv(*GOOD, {"round": 2, "accuracy": "high"}))
     database = database_of(Workspace(ws))
     with pytest.raises(UiError, match=r"results.csv:4: accuracy 'high' is not a number"):
         import_study(database, study)
     with database.session() as s:  # nothing of the bad file was stored
         assert len(s.scalars(select(StudyResult)).all()) == 2
     database.close()
+
+
+def test_a_real_study_output_imports_whole(tmp_path: Path) -> None:
+    """The committed results.csv of a real ``mmarc study`` run (docs/study) reads as written."""
+    study = tmp_path / "mnist_seed"
+    study.mkdir()
+    shutil.copy(REPO / "docs" / "study" / "results.csv", study / "results.csv")
+    written = read_csv(study / "results.csv")
+    (tmp_path / "ws").mkdir()
+    database = database_of(Workspace(tmp_path / "ws"))
+    assert import_study(database, study) == len(written) > 0
+    with database.session() as s:
+        stored = s.scalars(select(StudyResult).order_by(StudyResult.id)).all()
+    assert [(r.setting, r.round, r.wall_seconds) for r in stored] == [
+        (w["setting"], int(w["round"]), float(w["wall_s"])) for w in written
+    ]

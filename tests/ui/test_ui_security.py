@@ -18,11 +18,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from helpers import EXAMPLES, csrf_of, free_port, zip_folder
 from sqlalchemy import inspect, select
-from ui_helpers import PASSWORD, SUPER, log_in
+from ui_helpers import PASSWORD, SUPER, log_in, results_csv
 
 from mmarc.ui.auth import COOKIE
 from mmarc.ui.db import StudyResult, User
-from mmarc.ui.studies import COLUMNS
 
 ATTACKS = [
     "x'); DROP TABLE users; --",
@@ -162,10 +161,8 @@ def test_sql_injection_in_every_field_is_stored_inertly(
         assert "<script>alert" not in answer.text
         assert "field-error" in answer.text
     assert client.post("/provision", data=provision_form(csrf)).status_code == 200
-    header = ",".join(COLUMNS) + "\n"
     for attack in ATTACKS:
-        quoted = '"' + attack.replace('"', '""') + '"'
-        csv_text = header + f"{quoted},abc,2,1,0.5,0,1,0.9,0.3,1.5,100\n"
+        csv_text = results_csv({"setting": attack})
         answer = client.post(
             "/runs/import-study",
             data={"csrf": csrf, "study": attack},

@@ -21,3 +21,30 @@ def log_in(client: TestClient, email: str = SUPER, password: str = PASSWORD) -> 
     )
     assert done.status_code == 303, done.text
     return csrf_of(client.get("/provision").text)
+
+
+def results_csv(*rows: dict[str, object]) -> str:
+    """A ``mmarc study`` results.csv (its own column contract) with ``rows`` over defaults."""
+    from mmarc.study.results import COLUMNS
+
+    default: dict[str, object] = {
+        "setting": "fedavg",
+        "clients": 2,
+        "epochs_per_round": 1,
+        "data_share": 0.5,
+        "share_mode": "data",
+        "seed": 0,
+        "round": 0,
+        "epoch": 0,
+        "metric": "val_acc",
+        "accuracy": 0.5,
+        "loss": 0.5,
+        "wall_s": 1.0,
+        "bytes": 100,
+        "plan_sha256": "abc123",
+    }
+    lines = [",".join(COLUMNS)]
+    for row in rows:
+        values = {**default, **row}
+        lines.append(",".join('"' + str(values[c]).replace('"', '""') + '"' for c in COLUMNS))
+    return "\n".join(lines) + "\n"
