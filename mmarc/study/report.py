@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import platform
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from mmarc.machine import describe
+
 from .grid import Setting
 from .results import COLUMNS
 
-__all__ = ["machine", "versions", "write_report"]
+__all__ = ["versions", "write_report"]
 
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -32,22 +31,6 @@ th{background:#f3f3f3}td.l,th.l{text-align:left}
 img{max-width:49%;border:1px solid #eee;margin:2px}
 code{font-size:12px}.failed{color:#b00}
 """
-
-
-def machine() -> str:
-    """One line: CPU, cores, OS and Python of this machine."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, "
-        f"Python {sys.version.split()[0]}"
-    )
 
 
 def versions() -> dict[str, str]:
@@ -95,7 +78,8 @@ def write_report(
         "<!doctype html><html lang=en><meta charset=utf-8>",
         f"<title>{_e(title)}</title><style>{_STYLE}</style>",
         f"<h1>{_e(title)}</h1>",
-        f"<p>Written {_e(time.strftime('%Y-%m-%d %H:%M:%S %Z'))} on {_e(machine())}.</p>",
+        f"<p>Written {_e(time.strftime('%Y-%m-%d %H:%M:%S %Z'))} on "
+        f"{_e(describe().removeprefix('machine: '))}.</p>",
         "<h2>Settings</h2><table><tr><th class=l>setting</th><th>clients</th>"
         "<th>epochs/round</th><th>data share</th><th>seed</th><th>rounds</th>"
         "<th>final accuracy</th><th>final loss</th><th>rounds wall (s)</th>"
