@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "R003": "invalid expression",
     "R004": "duplicate component name",
     "R005": "undefined ref target",
+    "R006": "authorization policy names an undefined role, organisation or group",
     # components (catalog checks)
     "C001": "unknown component",
     "C002": "unknown argument",
