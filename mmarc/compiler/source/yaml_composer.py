@@ -24,14 +24,16 @@ MERGE_TAG = "tag:yaml.org,2002:merge"
 def _fault_offset(source: SourceFile, exc: Any) -> int:
     """Where a YAML syntax error's mistake is, which is not always where PyYAML stopped.
 
-    A key without its ':' is reported where the ':' was still missing (often lines later):
-    the key is the mistake. A flow collection (``[...]``/``{...}``) missing its closer or a
-    comma is reported at the next line's first token: the mistake is at the end of the
-    line before it.
+    A key without its ':' is reported where the ':' was still missing (often lines later),
+    and a quote never closed where the file ends: the key, or the opening quote, is the
+    mistake. A flow collection (``[...]``/``{...}``) missing its closer or a comma is
+    reported at the next line's first token: the mistake is at the end of the line before.
     """
     problem, context = exc.problem_mark, exc.context_mark
     what = exc.context or ""
-    if context is not None and what.startswith("while scanning a simple key"):
+    if context is not None and what.startswith(
+        ("while scanning a simple key", "while scanning a quoted scalar")
+    ):
         return int(source.offset_of(context.line, context.column))
     if (
         problem is not None
