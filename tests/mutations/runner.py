@@ -328,7 +328,8 @@ class Outcome:
     def describe(self) -> str:
         e = self.case.expect
         said = "; ".join(str(f) for f in self.new[:3]) or "nothing new"
-        return f"{self.case.id}: expected {e.file}:{e.line} {e.code or ''} -- lint said {said}"
+        where = e.file or Path(self.case.base).name
+        return f"{self.case.id}: expected {where}:{e.line} {e.code or ''} -- lint said {said}"
 
 
 def check_case(case: Case, scratch: Path, base: Sequence[Found]) -> Outcome:
