@@ -48,6 +48,8 @@ __all__ = [
     "load_case",
     "load_cases",
     "materialise",
+    "mutate_copy",
+    "prepared_data",
     "run_corpus",
 ]
 
@@ -222,7 +224,7 @@ def apply_edits(text: str, edits: Sequence[Edit], where: str = "") -> str:
 
 
 @functools.cache
-def _prepared_data(base: str, scratch: str) -> Path:
+def prepared_data(base: str, scratch: str) -> Path:
     """The data an example's ``prepare.py`` writes, generated once per session and base."""
     script = (REPO / base / "prepare.py").resolve()
     if not script.is_file():
@@ -250,7 +252,7 @@ def materialise(base: str, dest: Path, prepare: bool = False) -> Path:
     if source.is_dir():
         shutil.copytree(source, target, ignore=shutil.ignore_patterns(*_NOT_COPIED))
         if prepare:
-            shutil.copytree(_prepared_data(base, str(dest.parent)), target / "data")
+            shutil.copytree(prepared_data(base, str(dest.parent)), target / "data")
     elif source.is_file():
         if prepare:
             raise CaseError(f"prepare: true needs a folder base, not {base}")
