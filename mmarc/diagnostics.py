@@ -57,6 +57,7 @@ CODES: dict[str, str] = {
     "R003": "invalid expression",
     "R004": "duplicate component name",
     "R005": "undefined ref target",
+    "R006": "authorization policy names an undefined role, organisation or group",
     # components (catalog checks)
     "C001": "unknown component",
     "C002": "unknown argument",
@@ -67,6 +68,7 @@ CODES: dict[str, str] = {
     "C007": "custom component cannot be checked",
     "C008": "ambiguous component name",
     "C009": "Clara version does not match the catalog",
+    "C030": "component path is not a dotted module.Class path",
     # trust policy (mmarc.policy; the executor refuses the same)
     "E001": "expression outside the policy",
     "E002": "by-name argument outside its allow-list",

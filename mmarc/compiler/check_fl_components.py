@@ -51,6 +51,9 @@ def check_fl_components(
         key = "name" if site.declared_name is not None else "path"
         at: Parts = (*site.parts, key)
         found = fl_component(name)
+        if key == "path" and "." not in name:
+            out.append(_undotted_path(source, name, found, at))
+            continue
         role = SLOT_ROLES.get(site.slot)
         if found is None:
             if mmar_root is None or custom_module_file(name, mmar_root) is None:
@@ -103,6 +106,22 @@ def check_fl_components(
             continue
         out.extend(_check_args(source, site, found))
     return out
+
+
+def _undotted_path(
+    source: SourceFile, path: str, found: FLComponent | None, at: Parts
+) -> Diagnostic:
+    """C030: a ``path`` Clara/NVFlare would split into module and class, and cannot."""
+    if found is not None:
+        hint = f'write "name": "{path}" (a Clara class is found by name) or its dotted path'
+    else:
+        hint = "write the class's full import path, module.Class"
+    return source.diagnostic(
+        "C030",
+        f'"path": "{path}" names no module: a path is imported as module.Class',
+        at,
+        hint=hint,
+    )
 
 
 def _check_args(source: SourceFile, site: ComponentSite, found: FLComponent) -> list[Diagnostic]:

@@ -176,12 +176,23 @@ def validate_target(
     for f in target.files:
         if f.kind in REFERENCING_KINDS and _checkable(f) and f.substituted is not None:
             diagnostics.extend(check_references(f.source, f.kind, f.substituted))
+    _stage_authz_references(target, diagnostics)
     _stage_fl_settings(target, diagnostics)
     _stage_project_rules(target, diagnostics)
     _stage_conventions(target, diagnostics)
     _stage_components(target, diagnostics)
     _stage_policy(target, diagnostics)
     return Validation(target=target, diagnostics=diagnostics, variables=variables, sets=overrides)
+
+
+def _stage_authz_references(target: Target, diagnostics: Diagnostics) -> None:
+    """Stage 4a: the names authz_config.json uses must be ones it defines."""
+    files = [f for f in target.files if f.kind is FileKind.AUTHZ and _checkable(f)]
+    if files:
+        from mmarc.compiler.authz_references import check_authz_references
+
+        for f in files:
+            diagnostics.extend(check_authz_references(f.source))
 
 
 def _stage_fl_settings(target: Target, diagnostics: Diagnostics) -> None:

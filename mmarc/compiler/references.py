@@ -54,6 +54,8 @@ Parts = tuple[PointerPart, ...]
 
 _WHOLE_REF = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)")
 _EXPR_WITHOUT_HASH = re.compile(r"@[A-Za-z_][A-Za-z0-9_]*\s*[.(\[]")
+#: "@ name": a reference broken by a space after the @, which Clara passed on as text
+_SPACED_REF = re.compile(r"@\s+([A-Za-z_][A-Za-z0-9_]*)\s*")
 
 
 # ---------------------------------------------------------------------------------------
@@ -316,6 +318,17 @@ class _Checker:
                         parts,
                         span=(node.start, node.end),
                         hint=f'write "#{value}"',
+                    )
+                )
+            elif spaced := _SPACED_REF.fullmatch(value):
+                self.diagnostics.append(
+                    self.source.diagnostic(
+                        "R003",
+                        f'"{value}" is not a reference: a space breaks it, so it is passed on '
+                        "as text",
+                        parts,
+                        span=(node.start, node.end),
+                        hint=f'write "@{spaced.group(1)}"',
                     )
                 )
             return

@@ -77,6 +77,9 @@ class VersionReport:
 VERSION_KEY = "CLARA_TRAIN_VERSION"
 #: The FL configuration marker; ``1`` is the Clara 4.0/4.1 FL format.
 FL_FORMAT_KEY = "format_version"
+#: authz_config.json's format marker, and the one format Clara 4.0 (and 4.1) read.
+AUTHZ_VERSION_KEY = "version"
+AUTHZ_VERSION = "1.0"
 
 _VERSION_41 = re.compile(r"4\.1(\.\d+)*")
 _VERSION_40 = re.compile(r"4\.0(\.\d+)*")
@@ -164,7 +167,24 @@ def detect_version(source: SourceFile, kind: FileKind) -> VersionReport:
         return _detect_config(root, kind)
     if kind in (FileKind.FED_SERVER, FileKind.FED_CLIENT):
         return _detect_fl(root, kind)
+    if kind is FileKind.AUTHZ:
+        return _detect_authz(root)
     return VersionReport(ClaraVersion.UNKNOWN, [], kind)
+
+
+def _detect_authz(root: MappingNode) -> VersionReport:
+    """authz_config.json: Clara 4.0's policy format is "version": "1.0" (V003 otherwise)."""
+    marker = root.get(AUTHZ_VERSION_KEY)
+    value = _scalar(marker) if marker is not None else AUTHZ_VERSION
+    conflicts = []
+    if value != AUTHZ_VERSION:
+        conflicts.append(
+            Evidence(
+                f"authorization policy version {value!r} is not Clara 4.0's {AUTHZ_VERSION!r}",
+                (AUTHZ_VERSION_KEY,),
+            )
+        )
+    return VersionReport(ClaraVersion.UNKNOWN, [], FileKind.AUTHZ, conflicts)
 
 
 def _sections(
@@ -497,6 +517,8 @@ def version_diagnostics(source: SourceFile, report: VersionReport) -> list[Diagn
 
 
 def _marker_hint(report: VersionReport) -> str:
+    if report.kind is FileKind.AUTHZ:
+        return f'authz_config.json has one format: "{AUTHZ_VERSION_KEY}": "{AUTHZ_VERSION}"'
     if report.kind in (FileKind.FED_SERVER, FileKind.FED_CLIENT):
         return f'Clara 4.0/4.1 FL configurations start with "{FL_FORMAT_KEY}": 1'
     if report.version is ClaraVersion.V41:

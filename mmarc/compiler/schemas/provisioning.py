@@ -101,6 +101,8 @@ class Clara40Project(Document):
 # ---------------------------------------------------------------------------------------
 
 ParticipantType = Literal["server", "client", "admin", "overseer", "relay"]
+#: The admin roles of NVIDIA FLARE's api_version 3 project files and authorization policy.
+AdminRole = Literal["project_admin", "org_admin", "lead", "member"]
 
 
 class Participant(SchemaModel):
@@ -113,9 +115,8 @@ class Participant(SchemaModel):
     admin_port: Port | None = Field(None, description="Server: port admin consoles connect to.")
     enable_byoc: Bool | None = Field(None, description="Allow custom code in apps.")
     roles: list[Str] | None = Field(None, description="api_version 2: roles of an admin user.")
-    role: Str | None = Field(
-        None,
-        description="api_version 3: role of an admin user (project_admin, org_admin, lead...).",
+    role: AdminRole | None = Field(
+        None, description="api_version 3: role of an admin user (NVIDIA FLARE's four roles)."
     )
     listening_host: Str | None = Field(
         None, description="Client: host name third-party trainers reach it under."

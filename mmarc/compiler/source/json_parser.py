@@ -148,6 +148,10 @@ class _JsonParser:
             )
         raise _JsonError(f"unexpected character {ch!r}", pos, pos + 1, None)
 
+    def _line(self, node: Node) -> int:
+        """The 1-based line ``node`` starts on."""
+        return self.text.count("\n", 0, node.start) + 1
+
     def _unclosed(self) -> None:
         if self._open:
             kind, at = self._open[-1]
@@ -290,6 +294,14 @@ class _JsonParser:
                 node.end = self.pos
                 self._open.pop()
                 return node
+            if ch == "]":
+                # an object whose '}' was forgotten: point after its last value
+                raise _JsonError(
+                    f"']' closes an object that was opened with '{{' on line {self._line(node)}",
+                    value.end,
+                    value.end + 1,
+                    "close the object with '}' after this value",
+                )
             if ch == '"':
                 raise _JsonError(
                     "missing ',' between entries",
@@ -341,11 +353,12 @@ class _JsonParser:
                 return node
             prev = node.items[-1]
             if ch == "}":
+                # the usual cause is a list whose ']' was forgotten: point after its last item
                 raise _JsonError(
-                    "'}' closes a list that was opened with '['",
-                    self.pos,
-                    self.pos + 1,
-                    "close the list with ']' first",
+                    f"'}}' closes a list that was opened with '[' on line {self._line(node)}",
+                    prev.end,
+                    prev.end + 1,
+                    "close the list with ']' after this item",
                 )
             raise _JsonError(
                 "missing ',' between list items",

@@ -7,6 +7,8 @@ reported as P002 instead of silently overwritten.
 
 from __future__ import annotations
 
+from typing import Any
+
 from mmarc.compiler.source.nodes import Entry, MappingNode, Node, ScalarNode, SequenceNode
 from mmarc.compiler.source.pointers import PointerPart
 from mmarc.compiler.source.source_file import SourceFile, duplicate_key
@@ -19,6 +21,35 @@ __all__ = ["MERGE_TAG", "compose_yaml"]
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+def _fault_offset(source: SourceFile, exc: Any) -> int:
+    """Where a YAML syntax error's mistake is, which is not always where PyYAML stopped.
+
+    A key without its ':' is reported where the ':' was still missing (often lines later),
+    and a quote never closed where the file ends: the key, or the opening quote, is the
+    mistake. A flow collection (``[...]``/``{...}``) missing its closer or a comma is
+    reported at the next line's first token: the mistake is at the end of the line before.
+    """
+    problem, context = exc.problem_mark, exc.context_mark
+    what = exc.context or ""
+    if context is not None and what.startswith(
+        ("while scanning a simple key", "while scanning a quoted scalar")
+    ):
+        return int(source.offset_of(context.line, context.column))
+    if (
+        problem is not None
+        and context is not None
+        and what.startswith("while parsing a flow")
+        and problem.line > context.line
+    ):
+        lines = source.text.splitlines()
+        for number in range(problem.line - 1, context.line - 1, -1):
+            content = lines[number].split(" #", 1)[0].rstrip()
+            if content and not content.lstrip().startswith("#"):
+                return int(source.offset_of(number, len(content) - 1))
+    mark = problem or context
+    return int(source.offset_of(mark.line, mark.column)) if mark else 0
+
+
 def compose_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
     """The tree of a YAML file (None when it does not parse) and its P001/P002 diagnostics."""
     import yaml
@@ -27,8 +58,7 @@ def compose_yaml(source: SourceFile) -> tuple[Node | None, list[Diagnostic]]:
     try:
         composed = yaml.compose(source.text, Loader=loader_cls)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        offset = source.offset_of(mark.line, mark.column) if mark else 0
+        offset = _fault_offset(source, exc)
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
         hint = None
