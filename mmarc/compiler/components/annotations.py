@@ -14,7 +14,7 @@ from typing import Any
 from mmarc.compiler.component_sites import is_component
 from mmarc.compiler.source import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["VARIABLE", "describe_value", "json_literal", "type_hint", "value_fits"]
+__all__ = ["VARIABLE", "describe_value", "is_dynamic", "json_literal", "type_hint", "value_fits"]
 
 #: A ``{VAR}`` reference left in a value (not substituted).
 VARIABLE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -116,7 +116,7 @@ class _AnnParser:
                 raise ValueError("expected ,")
 
 
-def _dynamic(node: Node) -> bool:
+def is_dynamic(node: Node) -> bool:
     """Values only known when the config runs: references, code, unresolved variables."""
     if isinstance(node, ScalarNode) and isinstance(node.value, str):
         v = node.value
@@ -126,7 +126,7 @@ def _dynamic(node: Node) -> bool:
 
 def _accepts(ann: Ann, node: Node) -> bool | None:
     """Whether ``node`` fits ``ann``: True, False, or None when it cannot be told."""
-    if _dynamic(node):
+    if is_dynamic(node):
         return True
     tag = ann[0]
     if tag == "lit":

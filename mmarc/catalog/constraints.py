@@ -1,0 +1,495 @@
+"""What values the libraries accept for an argument: the constraints table (C010/C011).
+
+Why a table: an annotation says ``lr: float``, but torch refuses ``lr=-0.001`` when the
+optimizer is built, MONAI refuses ``overlap=1.0`` at the first sliding window, and a
+random transform silently clamps ``prob=1.5`` to 1. None of that is in a signature, so it
+is written down here, once, for the classes Clara Train configs use, and every row
+carries a value outside its domain that ``tests/compiler/test_constraints.py`` builds
+the class with, proving that the library really refuses (or misuses) it. String
+arguments whose annotation names a MONAI enum (``reduction: LossReduction | str``) need
+no row: their values are harvested into the catalog (``Catalog.enums``) when it is built.
+
+The privacy filters of mmarc's own runtime are rows too: the runtime reads their
+domains from :func:`domain` when it builds a filter, so ``validate`` and the runtime
+cannot disagree about them. Like the rest of the catalog's reading side this module
+imports neither torch nor MONAI.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+__all__ = [
+    "CONSTRAINTS",
+    "Constraint",
+    "Failure",
+    "constraints_for",
+    "domain",
+]
+
+
+class Failure(StrEnum):
+    """What the library does with a value outside the domain (what the proof test shows)."""
+
+    RAISES = "raises"  # building the class raises
+    RAISES_ON_USE = "raises_on_use"  # the first call/step/run raises
+    CLAMPED = "clamped"  # silently replaced: the config does not do what it says
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """The domain of one argument of some classes.
+
+    ``targets`` are catalogue paths, or ``tag:<tag>`` for every class with that tag that
+    has the argument. A number must lie within ``low``/``high`` (each excluded when its
+    ``*_open`` flag is set); with ``each``, so must every number of a list (``betas``,
+    ``margin``). A string must be one of ``choices``. ``bad`` is the value the proof test
+    builds with; ``effect`` says, for the hint, what the library does with such a value
+    (``{lib}`` and ``{cls}`` stand for the library and the class).
+    """
+
+    targets: tuple[str, ...]
+    arg: str
+    failure: Failure
+    bad: Any
+    effect: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    choices: tuple[str, ...] = ()
+    each: bool = False
+
+    def interval(self) -> str:
+        """The domain as a message says it: ``>= 0``, ``in [0, 1)``, ``one of "a", "b"``."""
+        if self.choices:
+            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
+        low, high = self.low, self.high
+        if low is not None and high is not None:
+            return (
+                f"in {'(' if self.low_open else '['}{_num(low)}, {_num(high)}"
+                f"{')' if self.high_open else ']'}"
+            )
+        if low is not None:
+            return f"{'>' if self.low_open else '>='} {_num(low)}"
+        if high is not None:
+            return f"{'<' if self.high_open else '<='} {_num(high)}"
+        return "anything"
+
+    def number_fits(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return not (
+            self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        )
+
+    def violation(self, value: object) -> str | None:
+        """Why ``value`` (a plain JSON value) is outside the domain, or None when it fits.
+
+        Values of another type are not judged here (that is the annotation's job, C004).
+        """
+        if self.choices:
+            if isinstance(value, str) and value not in self.choices:
+                return f"must be {self.interval()}"
+            return None
+        numbers = _numbers(value, self.each)
+        for number in numbers:
+            if not self.number_fits(number):
+                shown = "every value" if isinstance(value, list) else "it"
+                return f"{shown} must be {self.interval()}"
+        return None
+
+
+def _num(value: float) -> str:
+    return f"{value:g}"
+
+
+def _numbers(value: object, each: bool) -> list[float]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if each and isinstance(value, list):
+        return [float(v) for v in value if isinstance(v, int | float) and not isinstance(v, bool)]
+    return []
+
+
+_OPT = "torch.optim."
+_SCHED = "torch.optim.lr_scheduler."
+_ADAM_LIKE = tuple(_OPT + n for n in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam"))
+_OPTIMIZERS = (
+    *_ADAM_LIKE,
+    *(_OPT + n for n in ("SGD", "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop")),
+)
+_TORCH_LOSSES = tuple(
+    "torch.nn." + n
+    for n in (
+        "CrossEntropyLoss",
+        "BCELoss",
+        "BCEWithLogitsLoss",
+        "MSELoss",
+        "L1Loss",
+        "NLLLoss",
+        "SmoothL1Loss",
+        "HuberLoss",
+        "KLDivLoss",
+    )
+)
+_LOADERS = ("monai.data.DataLoader", "torch.utils.data.DataLoader")
+_REFUSED = "{lib} refuses it when {cls} is built"
+_REFUSED_ON_USE = "{lib} builds {cls} with it, then fails at the first use"
+_PRIVACY = "mmarc.runtime.filters."
+
+#: THE constraints table. Each row is proven by building the class with ``bad``.
+CONSTRAINTS: tuple[Constraint, ...] = (
+    # -- optimizers (torch checks these in every optimizer's __init__) ------------------
+    Constraint(_OPTIMIZERS, "lr", Failure.RAISES, -0.001, _REFUSED, low=0.0),
+    Constraint(
+        tuple(p for p in _OPTIMIZERS if not p.endswith("Rprop")),
+        "weight_decay",
+        Failure.RAISES,
+        -1e-5,
+        _REFUSED,
+        low=0.0,
+    ),
+    Constraint(_ADAM_LIKE, "eps", Failure.RAISES, -1e-8, _REFUSED, low=0.0),
+    Constraint(
+        _ADAM_LIKE,
+        "betas",
+        Failure.RAISES,
+        [0.9, 1.0],
+        _REFUSED,
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        each=True,
+    ),
+    Constraint((_OPT + "SGD", _OPT + "RMSprop"), "momentum", Failure.RAISES, -0.9, _REFUSED, low=0),
+    Constraint((_OPT + "RMSprop",), "alpha", Failure.RAISES, -0.99, _REFUSED, low=0.0),
+    Constraint((_OPT + "Adagrad",), "lr_decay", Failure.RAISES, -0.1, _REFUSED, low=0.0),
+    Constraint((_OPT + "Adadelta",), "rho", Failure.RAISES, 1.5, _REFUSED, low=0.0, high=1.0),
+    # -- learning-rate schedulers -----------------------------------------------------------
+    Constraint(
+        (_SCHED + "StepLR",),
+        "step_size",
+        Failure.RAISES_ON_USE,
+        0,
+        "the first scheduler step divides by it",
+        low=1,
+    ),
+    Constraint(
+        (_SCHED + "CosineAnnealingLR",),
+        "T_max",
+        Failure.RAISES_ON_USE,
+        0,
+        "the scheduler's steps divide by it",
+        low=1,
+    ),
+    Constraint(
+        (_SCHED + "CosineAnnealingWarmRestarts",),
+        "T_0",
+        Failure.RAISES,
+        0,
+        _REFUSED,
+        low=1,
+    ),
+    Constraint(
+        (_SCHED + "CosineAnnealingWarmRestarts",),
+        "T_mult",
+        Failure.RAISES,
+        0,
+        _REFUSED,
+        low=1,
+    ),
+    Constraint(
+        (_SCHED + "ReduceLROnPlateau",),
+        "factor",
+        Failure.RAISES,
+        1.5,
+        _REFUSED,
+        high=1.0,
+        high_open=True,
+    ),
+    Constraint((_SCHED + "OneCycleLR",), "total_steps", Failure.RAISES, 0, _REFUSED, low=1),
+    Constraint((_SCHED + "OneCycleLR",), "epochs", Failure.RAISES, 0, _REFUSED, low=1),
+    Constraint((_SCHED + "OneCycleLR",), "steps_per_epoch", Failure.RAISES, 0, _REFUSED, low=1),
+    Constraint(
+        (_SCHED + "OneCycleLR",), "pct_start", Failure.RAISES, 1.5, _REFUSED, low=0.0, high=1.0
+    ),
+    Constraint(
+        (_SCHED + "LinearLR",),
+        "start_factor",
+        Failure.RAISES,
+        0.0,
+        _REFUSED,
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    ),
+    Constraint(
+        (_SCHED + "LinearLR",), "end_factor", Failure.RAISES, 2.0, _REFUSED, low=0.0, high=1.0
+    ),
+    Constraint(
+        (_SCHED + "ConstantLR",), "factor", Failure.RAISES, 2.0, _REFUSED, low=0.0, high=1.0
+    ),
+    # -- data loading -----------------------------------------------------------------------
+    Constraint(_LOADERS, "batch_size", Failure.RAISES, 0, _REFUSED, low=1),
+    Constraint(_LOADERS, "num_workers", Failure.RAISES, -1, _REFUSED, low=0),
+    Constraint(_LOADERS, "timeout", Failure.RAISES, -1, _REFUSED, low=0.0),
+    # -- losses -----------------------------------------------------------------------------
+    Constraint(
+        _TORCH_LOSSES,
+        "reduction",
+        Failure.RAISES_ON_USE,
+        "meen",
+        _REFUSED_ON_USE,
+        choices=("none", "mean", "sum"),
+    ),
+    Constraint(
+        ("torch.nn.CrossEntropyLoss",),
+        "label_smoothing",
+        Failure.RAISES_ON_USE,
+        1.5,
+        _REFUSED_ON_USE,
+        low=0.0,
+        high=1.0,
+    ),
+    Constraint(
+        ("monai.losses.DiceCELoss", "monai.losses.DiceFocalLoss"),
+        "lambda_dice",
+        Failure.RAISES,
+        -1.0,
+        _REFUSED,
+        low=0.0,
+    ),
+    Constraint(("monai.losses.DiceCELoss",), "lambda_ce", Failure.RAISES, -1.0, _REFUSED, low=0.0),
+    Constraint(
+        ("monai.losses.DiceFocalLoss",), "lambda_focal", Failure.RAISES, -1.0, _REFUSED, low=0.0
+    ),
+    # -- networks ---------------------------------------------------------------------------
+    Constraint(
+        ("monai.networks.nets.UNet",),
+        "dropout",
+        Failure.RAISES,
+        1.5,
+        _REFUSED,
+        low=0.0,
+        high=1.0,
+    ),
+    Constraint(
+        ("monai.networks.nets.DenseNet121", "monai.networks.nets.SegResNet"),
+        "dropout_prob",
+        Failure.RAISES,
+        1.5,
+        _REFUSED,
+        low=0.0,
+        high=1.0,
+    ),
+    Constraint(
+        ("monai.networks.nets.UNETR",),
+        "dropout_rate",
+        Failure.RAISES,
+        1.5,
+        _REFUSED,
+        low=0.0,
+        high=1.0,
+    ),
+    # -- inferers ---------------------------------------------------------------------------
+    Constraint(
+        ("monai.inferers.SlidingWindowInferer",),
+        "overlap",
+        Failure.RAISES_ON_USE,
+        1.0,
+        _REFUSED_ON_USE,
+        low=0.0,
+        high=1.0,
+        high_open=True,
+        each=True,
+    ),
+    Constraint(
+        ("monai.inferers.SlidingWindowInferer",),
+        "sw_batch_size",
+        Failure.RAISES_ON_USE,
+        0,
+        _REFUSED_ON_USE,
+        low=1,
+    ),
+    # -- transforms -------------------------------------------------------------------------
+    Constraint(
+        ("tag:random",),
+        "prob",
+        Failure.CLAMPED,
+        1.5,
+        "MONAI's random transforms clamp it into [0, 1]",
+        low=0.0,
+        high=1.0,
+    ),
+    Constraint(
+        ("monai.transforms.RandCropByPosNegLabeld", "monai.transforms.RandCropByPosNegLabel"),
+        "pos",
+        Failure.RAISES,
+        -1,
+        _REFUSED,
+        low=0.0,
+    ),
+    Constraint(
+        ("monai.transforms.RandCropByPosNegLabeld", "monai.transforms.RandCropByPosNegLabel"),
+        "neg",
+        Failure.RAISES,
+        -1,
+        _REFUSED,
+        low=0.0,
+    ),
+    Constraint(
+        ("monai.transforms.RandSpatialCropSamplesd", "monai.transforms.RandSpatialCropSamples"),
+        "num_samples",
+        Failure.RAISES,
+        0,
+        _REFUSED,
+        low=1,
+    ),
+    Constraint(
+        ("monai.transforms.RandCropByPosNegLabeld", "monai.transforms.RandCropByLabelClassesd"),
+        "num_samples",
+        Failure.CLAMPED,
+        0,
+        "the transform returns no samples at all",
+        low=1,
+    ),
+    Constraint(
+        ("monai.transforms.RandGaussianNoised", "monai.transforms.RandGaussianNoise"),
+        "std",
+        Failure.RAISES_ON_USE,
+        -0.1,
+        _REFUSED_ON_USE,
+        low=0.0,
+    ),
+    Constraint(
+        ("monai.transforms.RandRotate90d", "monai.transforms.RandRotate90"),
+        "max_k",
+        Failure.RAISES_ON_USE,
+        0,
+        _REFUSED_ON_USE,
+        low=1,
+    ),
+    Constraint(
+        ("monai.transforms.CropForegroundd", "monai.transforms.CropForeground"),
+        "margin",
+        Failure.RAISES_ON_USE,
+        -1,
+        _REFUSED_ON_USE,
+        low=0,
+        each=True,
+    ),
+    # -- handlers and engines ---------------------------------------------------------------
+    Constraint(
+        ("monai.handlers.CheckpointSaver",),
+        "key_metric_n_saved",
+        Failure.RAISES,
+        0,
+        _REFUSED,
+        low=1,
+    ),
+    Constraint(
+        ("monai.engines.SupervisedTrainer",),
+        "max_epochs",
+        Failure.RAISES_ON_USE,
+        0,
+        "the trainer refuses to run",
+        low=1,
+    ),
+    # -- mmarc's privacy filters (Clara's outbound filters; the runtime reads these) --------
+    Constraint(
+        (_PRIVACY + "PercentilePrivacy",),
+        "percentile",
+        Failure.RAISES,
+        101.0,
+        "{cls} refuses it",
+        low=0.0,
+        high=100.0,
+    ),
+    Constraint(
+        (_PRIVACY + "PercentilePrivacy", _PRIVACY + "SVTPrivacy"),
+        "gamma",
+        Failure.RAISES,
+        0.0,
+        "{cls} refuses it",
+        low=0.0,
+        high=math.inf,
+        low_open=True,
+    ),
+    Constraint(
+        (_PRIVACY + "SVTPrivacy",),
+        "fraction",
+        Failure.RAISES,
+        0.0,
+        "{cls} refuses it",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+    ),
+    Constraint(
+        (_PRIVACY + "SVTPrivacy",),
+        "epsilon",
+        Failure.RAISES,
+        0.0,
+        "{cls} refuses it",
+        low=0.0,
+        high=math.inf,
+        low_open=True,
+    ),
+    Constraint(
+        (_PRIVACY + "SVTPrivacy",),
+        "noise_var",
+        Failure.RAISES,
+        -0.1,
+        "{cls} refuses it",
+        low=0.0,
+        high=math.inf,
+    ),
+    Constraint(
+        (_PRIVACY + "SVTPrivacy",),
+        "tau",
+        Failure.RAISES,
+        math.nan,
+        "{cls} refuses it",
+        low=-math.inf,
+        high=math.inf,
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[tuple[str, str], tuple[Constraint, ...]]:
+    out: dict[tuple[str, str], list[Constraint]] = {}
+    for row in CONSTRAINTS:
+        for target in row.targets:
+            out.setdefault((target, row.arg), []).append(row)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def constraints_for(paths: Iterable[str], tags: Iterable[str], arg: str) -> Iterator[Constraint]:
+    """The rows that constrain ``arg`` of a class known by ``paths`` and carrying ``tags``."""
+    index = _index()
+    seen: set[int] = set()
+    keys = [*paths, *(f"tag:{t}" for t in tags)]
+    for key in keys:
+        for row in index.get((key, arg), ()):
+            if id(row) not in seen:
+                seen.add(id(row))
+                yield row
+
+
+def domain(path: str, arg: str) -> Constraint:
+    """The one row for ``arg`` of ``path`` (the runtime's filters read theirs here)."""
+    rows = _index().get((path, arg), ())
+    if len(rows) != 1:
+        raise KeyError(f"no single constraint for {path}.{arg}")
+    return rows[0]
