@@ -191,8 +191,9 @@ def _string_enums(classes: Iterable[type]) -> dict[str, list[str]]:
     MONAI annotates choice arguments ``reduction: LossReduction | str`` and checks the
     string against the enum (at build or at first use, ``look_up_option``); the checker
     needs the values without importing MONAI. Only MONAI's own enums are taken: ignite's
-    ``Events`` also accepts strings that are not its values. Annotations are often strings (postponed evaluation), so
-    their names are looked up in the constructor's module. A name two different enums
+    ``Events`` also accepts strings that are not its values. Annotations are often
+    strings (postponed evaluation), so their names are looked up in the constructor's
+    module. A name two different enums
     share is left out (it could not be told which one an annotation means).
     """
     found: dict[str, tuple[str, ...]] = {}
