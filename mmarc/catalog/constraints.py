@@ -292,15 +292,6 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         low=0.0,
         high=1.0,
     ),
-    Constraint(
-        ("monai.networks.nets.UNETR",),
-        "dropout_rate",
-        Failure.RAISES,
-        1.5,
-        _REFUSED,
-        low=0.0,
-        high=1.0,
-    ),
     # -- inferers ---------------------------------------------------------------------------
     Constraint(
         ("monai.inferers.SlidingWindowInferer",),
@@ -356,11 +347,19 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         low=1,
     ),
     Constraint(
-        ("monai.transforms.RandCropByPosNegLabeld", "monai.transforms.RandCropByLabelClassesd"),
+        ("monai.transforms.RandCropByPosNegLabeld",),
         "num_samples",
         Failure.CLAMPED,
         0,
-        "the transform returns no samples at all",
+        "{cls} returns no samples at all",
+        low=1,
+    ),
+    Constraint(
+        ("monai.transforms.RandCropByLabelClassesd",),
+        "num_samples",
+        Failure.RAISES_ON_USE,
+        0,
+        _REFUSED_ON_USE,
         low=1,
     ),
     Constraint(
