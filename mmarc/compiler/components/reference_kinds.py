@@ -20,7 +20,7 @@ from mmarc.catalog import SLOT_CATEGORIES, ComponentEntry, Param
 from mmarc.compiler.component_sites import ComponentSite
 from mmarc.compiler.components.reporter import ComponentReporter, Parts
 from mmarc.compiler.references import build_symbol_table
-from mmarc.compiler.source import MappingNode, ScalarNode, SequenceNode
+from mmarc.compiler.source import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = ["ANNOTATION_CATEGORIES", "METRIC_SLOTS", "check_reference_kinds", "expected_kinds"]
 
@@ -104,7 +104,7 @@ def _targets(
     """The entries a reference gives: one component, or each item of a list slot."""
     if target in resolved:
         return [resolved[target][1]]
-    node = report.tree
+    node: Node | None = report.tree
     for part in target:
         if isinstance(node, MappingNode) and isinstance(part, str):
             entry = node.entries.get(part)
