@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+
+from mmarc.catalog.constraint_types import Constraint, Failure
 
 __all__ = [
     "CONSTRAINTS",
@@ -31,94 +30,6 @@ __all__ = [
     "constraints_for",
     "domain",
 ]
-
-
-class Failure(StrEnum):
-    """What the library does with a value outside the domain (what the proof test shows)."""
-
-    RAISES = "raises"  # building the class raises
-    RAISES_ON_USE = "raises_on_use"  # the first call/step/run raises
-    CLAMPED = "clamped"  # silently replaced: the config does not do what it says
-
-
-@dataclass(frozen=True, slots=True)
-class Constraint:
-    """The domain of one argument of some classes.
-
-    ``targets`` are catalogue paths, or ``tag:<tag>`` for every class with that tag that
-    has the argument. A number must lie within ``low``/``high`` (each excluded when its
-    ``*_open`` flag is set); with ``each``, so must every number of a list (``betas``,
-    ``margin``). A string must be one of ``choices``. ``bad`` is the value the proof test
-    builds with; ``effect`` says, for the hint, what the library does with such a value
-    (``{lib}`` and ``{cls}`` stand for the library and the class).
-    """
-
-    targets: tuple[str, ...]
-    arg: str
-    failure: Failure
-    bad: Any
-    effect: str
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    choices: tuple[str, ...] = ()
-    each: bool = False
-
-    def interval(self) -> str:
-        """The domain as a message says it: ``>= 0``, ``in [0, 1)``, ``one of "a", "b"``."""
-        if self.choices:
-            return "one of " + ", ".join(f'"{c}"' for c in self.choices)
-        low, high = self.low, self.high
-        if low is not None and high is not None:
-            return (
-                f"in {'(' if self.low_open else '['}{_num(low)}, {_num(high)}"
-                f"{')' if self.high_open else ']'}"
-            )
-        if low is not None:
-            return f"{'>' if self.low_open else '>='} {_num(low)}"
-        if high is not None:
-            return f"{'<' if self.high_open else '<='} {_num(high)}"
-        return "anything"
-
-    def number_fits(self, value: float) -> bool:
-        if math.isnan(value):
-            return False
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
-            return False
-        return not (
-            self.high is not None and (value >= self.high if self.high_open else value > self.high)
-        )
-
-    def violation(self, value: object) -> str | None:
-        """Why ``value`` (a plain JSON value) is outside the domain, or None when it fits.
-
-        Values of another type are not judged here (that is the annotation's job, C004).
-        """
-        if self.choices:
-            if isinstance(value, str) and value not in self.choices:
-                return f"must be {self.interval()}"
-            return None
-        numbers = _numbers(value, self.each)
-        for number in numbers:
-            if not self.number_fits(number):
-                shown = "every value" if isinstance(value, list) else "it"
-                return f"{shown} must be {self.interval()}"
-        return None
-
-
-def _num(value: float) -> str:
-    return f"{value:g}"
-
-
-def _numbers(value: object, each: bool) -> list[float]:
-    if isinstance(value, bool):
-        return []
-    if isinstance(value, int | float):
-        return [float(value)]
-    if each and isinstance(value, list):
-        return [float(v) for v in value if isinstance(v, int | float) and not isinstance(v, bool)]
-    return []
 
 
 _OPT = "torch.optim."
@@ -146,6 +57,25 @@ _LOADERS = ("monai.data.DataLoader", "torch.utils.data.DataLoader")
 _REFUSED = "{lib} refuses it when {cls} is built"
 _REFUSED_ON_USE = "{lib} builds {cls} with it, then fails at the first use"
 _PRIVACY = "mmarc.runtime.filters."
+_T = "monai.transforms."
+#: The interpolation modes Resize looks its string ``mode`` up in (MONAI's InterpolateMode).
+_INTERPOLATE = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area")
+#: The padding modes MONAI's Pad transforms accept (numpy's and torch's, by backend).
+_PAD_MODES = (
+    "constant",
+    "edge",
+    "linear_ramp",
+    "maximum",
+    "mean",
+    "median",
+    "minimum",
+    "reflect",
+    "symmetric",
+    "wrap",
+    "empty",
+    "replicate",
+    "circular",
+)
 
 #: THE constraints table. Each row is proven by building the class with ``bad``.
 CONSTRAINTS: tuple[Constraint, ...] = (
@@ -386,6 +316,30 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         _REFUSED_ON_USE,
         low=0,
         each=True,
+    ),
+    Constraint(
+        (_T + "Resized", _T + "Resize"),
+        "mode",
+        Failure.RAISES_ON_USE,
+        "bilinar",
+        _REFUSED_ON_USE,
+        choices=_INTERPOLATE,
+    ),
+    Constraint(
+        (_T + "Resized", _T + "Resize"),
+        "size_mode",
+        Failure.RAISES,
+        "short",
+        _REFUSED,
+        choices=("all", "longest"),
+    ),
+    Constraint(
+        tuple(_T + n for n in ("SpatialPadd", "SpatialPad", "DivisiblePadd", "DivisiblePad")),
+        "mode",
+        Failure.RAISES_ON_USE,
+        "zero",
+        _REFUSED_ON_USE,
+        choices=_PAD_MODES,
     ),
     # -- handlers and engines ---------------------------------------------------------------
     Constraint(

@@ -134,6 +134,12 @@ ARGS: dict[str | tuple[str, str], Builder] = {
     "monai.transforms.CropForegroundd": lambda: {"keys": "image", "source_key": "image"},
     "monai.transforms.CropForeground": lambda: {},
     "monai.transforms.RandFlipd": lambda: {"keys": "image"},
+    "monai.transforms.Resized": lambda: {"keys": "image", "spatial_size": (4, 4, 4)},
+    "monai.transforms.Resize": lambda: {"spatial_size": (4, 4, 4)},
+    "monai.transforms.SpatialPadd": lambda: {"keys": "image", "spatial_size": 10},
+    "monai.transforms.SpatialPad": lambda: {"spatial_size": 10},
+    "monai.transforms.DivisiblePadd": lambda: {"keys": "image", "k": 3},
+    "monai.transforms.DivisiblePad": lambda: {"k": 3},
     "monai.engines.SupervisedTrainer": _trainer_args,
 }
 
@@ -149,6 +155,12 @@ USE: dict[str, Callable[[Any], Any]] = {
     "monai.transforms.CropForegroundd": lambda t: t(_image()),
     "monai.transforms.CropForeground": lambda t: t(_image()["image"]),
     "monai.transforms.RandCropByPosNegLabeld": lambda t: t(_image()),
+    "monai.transforms.Resized": lambda t: t(_image()),
+    "monai.transforms.Resize": lambda t: t(_image()["image"]),
+    "monai.transforms.SpatialPadd": lambda t: t(_image()),
+    "monai.transforms.SpatialPad": lambda t: t(_image()["image"]),
+    "monai.transforms.DivisiblePadd": lambda t: t(_image()),
+    "monai.transforms.DivisiblePad": lambda t: t(_image()["image"]),
     "monai.transforms.RandCropByLabelClassesd": lambda t: t(_image()),
     "monai.engines.SupervisedTrainer": lambda t: t.run(),
 }
