@@ -78,9 +78,11 @@ def check_components(
     arguments = ArgumentChecker(report)
     checked = 0
     resolved: dict[Parts, tuple[ComponentSite, ComponentEntry]] = {}
+    reuses: list[ComponentSite] = []
     for site in iter_components(kind, tree):
         if site.declared_name is None and site.path is None:
-            continue  # {"ref": X}: the reference stage checks it
+            reuses.append(site)  # {"ref": X}: the reference stage checks that X exists
+            continue
         if kind in FL_KINDS and handled_by_fl(site):
             continue
         checked += 1
@@ -88,7 +90,7 @@ def check_components(
         if entry is not None:
             arguments.check(site, entry)
             resolved[site.parts] = (site, entry)
-    check_reference_kinds(report, resolved)
+    check_reference_kinds(report, resolved, reuses)
     _version_note(report, checked)
     return report.diagnostics
 

@@ -292,6 +292,11 @@ def test_references_of_the_wrong_kind_fail() -> None:
         SupervisedTrainer(**_trainer_args(), train_handlers=[Activationsd(keys="pred")])
     with pytest.raises(AttributeError):  # a key metric given a loss: attached when built
         SupervisedTrainer(**_trainer_args(), key_train_metric={"m": torch.nn.MSELoss()})
+    from monai.losses import DiceLoss
+    from monai.transforms import Compose
+
+    with pytest.raises(Exception):  # noqa: B017 - a loss re-used as a transform: MONAI wraps it
+        Compose([DiceLoss()])({"pred": torch.zeros(1, 2, 4, 4)})
     args = _trainer_args()
     trainer = SupervisedTrainer(**{**args, "optimizer": args["network"]})
     with pytest.raises(AttributeError):  # the network has no step()

@@ -8,18 +8,20 @@ catalog facts, never from importing a library: the argument's name when it is a 
 an engine metric handler) and its annotation (``Optimizer``, ``Inferer``, ``torch.nn.Module``
 name classes whose catalog categories are known). What the reference gives is the catalog
 entry of the component it resolves to (each item of a list slot such as ``@handlers``).
-Custom classes and anything that cannot be told are left alone.
+A ``{"ref": X}`` in a slot is judged the same way: the component it re-uses must be of the
+slot's kind (a dataset re-used among ``pre_transforms`` is not). Custom classes and
+anything that cannot be told are left alone.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from mmarc.catalog import SLOT_CATEGORIES, ComponentEntry, Param
 from mmarc.compiler.component_sites import ComponentSite
 from mmarc.compiler.components.reporter import ComponentReporter, Parts
-from mmarc.compiler.references import build_symbol_table
+from mmarc.compiler.references import SymbolTable, build_symbol_table
 from mmarc.compiler.source import MappingNode, Node, ScalarNode, SequenceNode
 
 __all__ = ["ANNOTATION_CATEGORIES", "METRIC_SLOTS", "check_reference_kinds", "expected_kinds"]
@@ -68,10 +70,15 @@ def expected_kinds(key: str, param: Param | None) -> tuple[str, ...] | None:
 
 
 def check_reference_kinds(
-    report: ComponentReporter, resolved: Mapping[Parts, tuple[ComponentSite, ComponentEntry]]
+    report: ComponentReporter,
+    resolved: Mapping[Parts, tuple[ComponentSite, ComponentEntry]],
+    reuses: Sequence[ComponentSite] = (),
 ) -> None:
-    """C012 for every ``"@name"`` argument whose target's class cannot serve the argument."""
+    """C012 for every ``"@name"`` argument whose target's class cannot serve the argument,
+    and every ``{"ref": X}`` (in ``reuses``) whose component cannot serve its slot."""
     table = build_symbol_table(report.kind, report.tree)
+    for site in reuses:
+        _check_reuse(report, table, site, resolved)
     for site, entry in resolved.values():
         args = site.args
         if args is None:
@@ -94,6 +101,34 @@ def check_reference_kinds(
                 if problem is not None:
                     _report(report, site, entry, key, value.value.strip(), given, problem)
                     break
+
+
+def _check_reuse(
+    report: ComponentReporter,
+    table: SymbolTable,
+    site: ComponentSite,
+    resolved: Mapping[Parts, tuple[ComponentSite, ComponentEntry]],
+) -> None:
+    wanted = SLOT_CATEGORIES.get(site.slot)
+    name = site.ref
+    if wanted is None or name is None:
+        return
+    found = table.ref_candidates(name, site.section)
+    given = resolved.get(found[0].parts) if found else None
+    if given is None:
+        return
+    needed = _mismatch(site.slot, wanted, given[1])
+    if needed is None:
+        return
+    entry = given[1]
+    report.add(
+        "C012",
+        f'{{"ref": "{name}"}} re-uses {_article(entry.category)} {_label(entry.category)} '
+        f'({entry.path}), but "{site.slot}" needs {needed}',
+        (*site.parts, "ref"),
+        hint=f'"ref" names a component of the same kind defined elsewhere; "{name}" is not one',
+        site=site,
+    )
 
 
 def _targets(
