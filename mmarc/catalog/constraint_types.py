@@ -8,11 +8,12 @@ neither torch nor MONAI.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Constraint", "Failure"]
+__all__ = ["Constraint", "Failure", "Relation", "Rule"]
 
 
 class Failure(StrEnum):
@@ -101,3 +102,55 @@ def _numbers(value: object, each: bool) -> list[float]:
     if each and isinstance(value, list):
         return [float(v) for v in value if isinstance(v, int | float) and not isinstance(v, bool)]
     return []
+
+
+class Rule(StrEnum):
+    """How the arguments of a :class:`Relation` must relate."""
+
+    ONE_FEWER = "one_fewer"  # the second list has one item fewer than the first
+    AT_MOST_ONE = "at_most_one"  # at most one of the flags is true
+    NOT_ALL_ZERO = "not_all_zero"  # not every number is 0
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A rule between arguments of some classes that no single argument's domain states.
+
+    ``UNet(channels=[16, 32, 64], strides=[2])`` has valid values one by one, yet MONAI
+    refuses it: ``strides`` needs one value fewer than ``channels``. ``args`` are the related
+    arguments (the diagnostic points at the last one the config writes); ``bad`` maps them
+    to values the proof test builds with; ``effect`` is as in :class:`Constraint`.
+    """
+
+    targets: tuple[str, ...]
+    args: tuple[str, ...]
+    rule: Rule
+    failure: Failure
+    bad: Mapping[str, Any]
+    effect: str
+
+    def violation(self, values: Mapping[str, object]) -> str | None:
+        """Why the values (every one of ``args``, plain JSON) break the rule, or None."""
+        given = [values[a] for a in self.args]
+        names = " and ".join(f'"{a}"' for a in self.args)
+        every = "both" if len(self.args) == 2 else "all"
+        if self.rule is Rule.ONE_FEWER:
+            first, second = given
+            if (
+                isinstance(first, list)
+                and isinstance(second, list)
+                and len(second) != len(first) - 1
+            ):
+                return (
+                    f'"{self.args[1]}" has {len(second)} values; with {len(first)} '
+                    f'"{self.args[0]}" it needs {len(first) - 1}'
+                )
+            return None
+        if self.rule is Rule.AT_MOST_ONE:
+            if sum(v is True for v in given) > 1:
+                return f"{names} are {every} true; at most one may be"
+            return None
+        numbers = [v for v in given if isinstance(v, int | float) and not isinstance(v, bool)]
+        if len(numbers) == len(given) and all(v == 0 for v in numbers):
+            return f"{names} are {every} 0"
+        return None

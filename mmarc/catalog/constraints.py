@@ -21,14 +21,18 @@ import math
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from mmarc.catalog.constraint_types import Constraint, Failure
+from mmarc.catalog.constraint_types import Constraint, Failure, Relation, Rule
 
 __all__ = [
     "CONSTRAINTS",
+    "RELATIONS",
     "Constraint",
     "Failure",
+    "Relation",
+    "Rule",
     "constraints_for",
     "domain",
+    "relations_for",
 ]
 
 
@@ -417,6 +421,46 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         high=math.inf,
     ),
 )
+
+
+_ACTIVATED_LOSSES = tuple(
+    "monai.losses." + n
+    for n in ("DiceLoss", "DiceCELoss", "DiceFocalLoss", "GeneralizedDiceLoss", "TverskyLoss")
+)
+
+#: Rules between arguments, each proven like a constraints row (``bad`` is one per argument).
+RELATIONS: tuple[Relation, ...] = (
+    Relation(
+        ("monai.networks.nets.UNet",),
+        ("channels", "strides"),
+        Rule.ONE_FEWER,
+        Failure.RAISES,
+        {"channels": [4, 8, 16], "strides": [2]},
+        _REFUSED,
+    ),
+    Relation(
+        _ACTIVATED_LOSSES,
+        ("sigmoid", "softmax"),
+        Rule.AT_MOST_ONE,
+        Failure.RAISES,
+        {"sigmoid": True, "softmax": True},
+        _REFUSED,
+    ),
+    Relation(
+        (_T + "RandCropByPosNegLabeld", _T + "RandCropByPosNegLabel"),
+        ("pos", "neg"),
+        Rule.NOT_ALL_ZERO,
+        Failure.RAISES,
+        {"pos": 0, "neg": 0},
+        _REFUSED,
+    ),
+)
+
+
+def relations_for(paths: Iterable[str]) -> list[Relation]:
+    """The relations that hold for a class known by ``paths``."""
+    wanted = set(paths)
+    return [r for r in RELATIONS if wanted.intersection(r.targets)]
 
 
 @lru_cache(maxsize=1)

@@ -19,7 +19,16 @@ from typing import Any
 import pytest
 
 from mmarc.catalog import load_catalog
-from mmarc.catalog.constraints import CONSTRAINTS, Constraint, Failure, constraints_for, domain
+from mmarc.catalog.constraints import (
+    CONSTRAINTS,
+    RELATIONS,
+    Constraint,
+    Failure,
+    Relation,
+    constraints_for,
+    domain,
+    relations_for,
+)
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("monai")
@@ -230,8 +239,32 @@ def test_row_is_what_the_library_does(row: Constraint, path: str, tmp_path: Path
         assert len(_use(path, obj)) == 0
 
 
+RELATION_PAIRS = [(r, p) for r in RELATIONS for p in r.targets]
+
+
+@pytest.mark.parametrize(
+    ("relation", "path"),
+    RELATION_PAIRS,
+    ids=[f"{p.rsplit('.', 1)[-1]}.{'-'.join(r.args)}" for r, p in RELATION_PAIRS],
+)
+def test_relation_is_what_the_library_does(relation: Relation, path: str, tmp_path: Path) -> None:
+    cls = _class(path)
+    good = _args(path, relation.args[0], tmp_path)
+    cls(**good)
+    assert relation.violation({**relation.bad}) is not None
+    assert relation.failure is Failure.RAISES
+    with pytest.raises(Exception):  # noqa: B017 - MONAI raises ValueError or its own types
+        cls(**{**good, **relation.bad})
+
+
 def test_every_target_is_a_catalogued_argument() -> None:
     catalog = load_catalog()
+    for relation in RELATIONS:
+        for target in relation.targets:
+            entry = catalog.by_path(target)
+            assert entry is not None, target
+            assert all(entry.accepted_param(a) is not None for a in relation.args), target
+            assert relation in relations_for(entry.paths)
     for row in CONSTRAINTS:
         for target in row.targets:
             if target.startswith(("tag:", "mmarc.runtime.")):

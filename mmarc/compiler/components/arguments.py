@@ -29,7 +29,7 @@ from mmarc.compiler.components.implicit import (
     implicit_arguments,
 )
 from mmarc.compiler.components.reporter import ComponentReporter, Parts, changed_when
-from mmarc.compiler.components.values import value_problems
+from mmarc.compiler.components.values import relation_problems, value_problems
 from mmarc.compiler.source import Node, ScalarNode, SequenceNode
 from mmarc.compiler.suggest import closest
 from mmarc.compiler.versions import ClaraVersion
@@ -95,6 +95,15 @@ class ArgumentChecker:
             self.unknown_argument(site, entry, key, parts)
         for param in missing_required(site, entry, provided, self.report.clara_version):
             self.missing(site, entry, param)
+        for key, problem in relation_problems(entry, args):
+            self.report.add(
+                problem.code,
+                problem.message,
+                (*base, key),
+                severity=problem.severity,
+                hint=problem.hint,
+                site=site,
+            )
         self.default_changes(site, entry, provided)
 
     def deprecated_argument(

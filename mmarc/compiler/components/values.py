@@ -7,6 +7,8 @@ value against two data sources, never against an imported library:
 
 - the constraints table (:data:`mmarc.catalog.constraints.CONSTRAINTS`): ranges and
   choices, each row proven by a test that builds the class with a bad value;
+- the relations between arguments of the same table (``UNet``'s ``strides`` one fewer
+  than its ``channels``), judged on the written values and the catalogued defaults;
 - the string enums the catalog harvested from annotations (``Catalog.enums``): an
   argument annotated ``LossReduction | str`` takes one of ``LossReduction``'s values.
 """
@@ -18,13 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from mmarc.catalog import ComponentEntry, Param
-from mmarc.catalog.constraints import Constraint, Failure, constraints_for
+from mmarc.catalog.constraints import Constraint, Failure, constraints_for, relations_for
 from mmarc.compiler.components.annotations import describe_value, is_dynamic, json_literal
-from mmarc.compiler.source import Node, ScalarNode, SequenceNode
+from mmarc.compiler.source import MappingNode, Node, ScalarNode, SequenceNode
 from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Severity
 
-__all__ = ["ValueProblem", "enum_choices", "value_problems"]
+__all__ = ["ValueProblem", "enum_choices", "relation_problems", "value_problems"]
 
 _NAME = re.compile(r"[A-Za-z_][\w.]*")
 #: Names an annotation may wrap a choice in without changing what a string must be.
@@ -82,6 +84,37 @@ def value_problems(
     return out
 
 
+def relation_problems(
+    entry: ComponentEntry, args: MappingNode | None
+) -> list[tuple[str, ValueProblem]]:
+    """C010 for arguments that break a relation, at each of them the config writes."""
+    out: list[tuple[str, ValueProblem]] = []
+    written = args.entries if args is not None else {}
+    for relation in relations_for(entry.paths):
+        if not any(a in written for a in relation.args):
+            continue
+        values: dict[str, object] = {}
+        for arg in relation.args:
+            if arg in written:
+                node = written[arg].value
+                if is_dynamic(node):
+                    break
+                values[arg] = node.to_plain()
+                continue
+            param = entry.accepted_param(arg)
+            if param is None or param.required or param.default_repr is not None:
+                break
+            values[arg] = param.default
+        else:
+            why = relation.violation(values)
+            if why is not None:
+                effect = _effect(relation.effect, entry)
+                problem = ValueProblem("C010", f"{entry.name}: {why}", effect, Severity.ERROR, None)
+                # the pair conflicts: each written side is where the fix may go
+                out.extend((a, problem) for a in relation.args if a in written)
+    return out
+
+
 def _row_problem(
     entry: ComponentEntry, param: Param, node: Node, row: Constraint
 ) -> ValueProblem | None:
@@ -101,7 +134,7 @@ def _row_problem(
             return ValueProblem(
                 "C011",
                 f'{entry.name} argument "{param.name}" is {shown}: it {why}',
-                f'did you mean "{close}"?' if close else _effect(row, entry),
+                f'did you mean "{close}"?' if close else _effect(row.effect, entry),
                 Severity.ERROR,
                 index,
             )
@@ -109,17 +142,17 @@ def _row_problem(
         return ValueProblem(
             "C010",
             f'{entry.name} argument "{param.name}" is {shown}: {why}',
-            _effect(row, entry),
+            _effect(row.effect, entry),
             Severity.WARNING if clamped else Severity.ERROR,
             index,
         )
     return None
 
 
-def _effect(row: Constraint, entry: ComponentEntry) -> str:
+def _effect(effect: str, entry: ComponentEntry) -> str:
     library = {"torch": "torch", "monai": "MONAI", "mmarc": "mmarc's runtime"}
     lib = library.get(entry.path.split(".", 1)[0], "the library")
-    return row.effect.format(lib=lib, cls=entry.name)
+    return effect.format(lib=lib, cls=entry.name)
 
 
 def _default_fits(param: Param, values: tuple[str, ...]) -> bool:
