@@ -79,7 +79,8 @@ def check_components(
     checked = 0
     resolved: dict[Parts, tuple[ComponentSite, ComponentEntry]] = {}
     reuses: list[ComponentSite] = []
-    for site in iter_components(kind, tree):
+    sites = list(iter_components(kind, tree))
+    for site in sites:
         if site.declared_name is None and site.path is None:
             reuses.append(site)  # {"ref": X}: the reference stage checks that X exists
             continue
@@ -90,7 +91,7 @@ def check_components(
         if entry is not None:
             arguments.check(site, entry)
             resolved[site.parts] = (site, entry)
-    check_reference_kinds(report, resolved, reuses)
+    check_reference_kinds(report, resolved, reuses, sites)
     _version_note(report, checked)
     return report.diagnostics
 

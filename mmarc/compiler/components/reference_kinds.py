@@ -73,10 +73,14 @@ def check_reference_kinds(
     report: ComponentReporter,
     resolved: Mapping[Parts, tuple[ComponentSite, ComponentEntry]],
     reuses: Sequence[ComponentSite] = (),
+    sites: Sequence[ComponentSite] | None = None,
 ) -> None:
     """C012 for every ``"@name"`` argument whose target's class cannot serve the argument,
-    and every ``{"ref": X}`` (in ``reuses``) whose component cannot serve its slot."""
-    table = build_symbol_table(report.kind, report.tree)
+    and every ``{"ref": X}`` (in ``reuses``) whose component cannot serve its slot.
+
+    ``sites`` are all the file's components when the caller has walked them already.
+    """
+    table = build_symbol_table(report.kind, report.tree, sites)
     for site in reuses:
         _check_reuse(report, table, site, resolved)
     for site, entry in resolved.values():
