@@ -28,12 +28,13 @@ class Failure(StrEnum):
 class Constraint:
     """The domain of one argument of some classes.
 
-    ``targets`` are catalogue paths, or ``tag:<tag>`` for every class with that tag that
-    has the argument. A number must lie within ``low``/``high`` (each excluded when its
-    ``*_open`` flag is set); with ``each``, so must every number of a list (``betas``,
-    ``margin``). A string must be one of ``choices``. ``bad`` is the value the proof test
-    builds with; ``effect`` says, for the hint, what the library does with such a value
-    (``{lib}`` and ``{cls}`` stand for the library and the class).
+    ``targets`` are catalogue paths, or ``tag:<tag>`` / ``category:<category>`` for every
+    class with that tag or of that catalog category that has the argument. A number must
+    lie within ``low``/``high`` (each excluded when its ``*_open`` flag is set); with
+    ``each``, so must every number of a list (``betas``, ``margin``). A string must be one
+    of ``choices``. ``bad`` is the value the proof test builds with; ``effect`` says, for
+    the hint, what the library does with such a value (``{lib}`` and ``{cls}`` stand for
+    the library and the class).
     """
 
     targets: tuple[str, ...]

@@ -38,10 +38,14 @@ __all__ = [
 
 _OPT = "torch.optim."
 _SCHED = "torch.optim.lr_scheduler."
-_ADAM_LIKE = tuple(_OPT + n for n in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam"))
-_OPTIMIZERS = (
-    *_ADAM_LIKE,
-    *(_OPT + n for n in ("SGD", "RMSprop", "Adagrad", "Adadelta", "ASGD", "Rprop")),
+#: Every catalogued optimizer (torch.optim's and MONAI's Novograd) checks these itself.
+_ANY_OPTIMIZER = ("category:optimizer",)
+#: The optimizers whose ``eps`` is one non-negative number (Adafactor's is a pair; Muon's
+#: is not checked).
+_EPS = (
+    *(_OPT + n for n in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam")),
+    *(_OPT + n for n in ("Adadelta", "Adagrad", "RMSprop")),
+    "monai.optimizers.Novograd",
 )
 _TORCH_LOSSES = tuple(
     "torch.nn." + n
@@ -83,19 +87,12 @@ _PAD_MODES = (
 
 #: THE constraints table. Each row is proven by building the class with ``bad``.
 CONSTRAINTS: tuple[Constraint, ...] = (
-    # -- optimizers (torch checks these in every optimizer's __init__) ------------------
-    Constraint(_OPTIMIZERS, "lr", Failure.RAISES, -0.001, _REFUSED, low=0.0),
+    # -- optimizers (each checks these in its __init__) ------------------------------------
+    Constraint(_ANY_OPTIMIZER, "lr", Failure.RAISES, -0.001, _REFUSED, low=0.0),
+    Constraint(_ANY_OPTIMIZER, "weight_decay", Failure.RAISES, -1e-5, _REFUSED, low=0.0),
+    Constraint(_EPS, "eps", Failure.RAISES, -1e-8, _REFUSED, low=0.0),
     Constraint(
-        tuple(p for p in _OPTIMIZERS if not p.endswith("Rprop")),
-        "weight_decay",
-        Failure.RAISES,
-        -1e-5,
-        _REFUSED,
-        low=0.0,
-    ),
-    Constraint(_ADAM_LIKE, "eps", Failure.RAISES, -1e-8, _REFUSED, low=0.0),
-    Constraint(
-        _ADAM_LIKE,
+        _ANY_OPTIMIZER,
         "betas",
         Failure.RAISES,
         [0.9, 1.0],
@@ -105,7 +102,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         high_open=True,
         each=True,
     ),
-    Constraint((_OPT + "SGD", _OPT + "RMSprop"), "momentum", Failure.RAISES, -0.9, _REFUSED, low=0),
+    Constraint(_ANY_OPTIMIZER, "momentum", Failure.RAISES, -0.9, _REFUSED, low=0),
     Constraint((_OPT + "RMSprop",), "alpha", Failure.RAISES, -0.99, _REFUSED, low=0.0),
     Constraint((_OPT + "Adagrad",), "lr_decay", Failure.RAISES, -0.1, _REFUSED, low=0.0),
     Constraint((_OPT + "Adadelta",), "rho", Failure.RAISES, 1.5, _REFUSED, low=0.0, high=1.0),
@@ -472,11 +469,14 @@ def _index() -> dict[tuple[str, str], tuple[Constraint, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def constraints_for(paths: Iterable[str], tags: Iterable[str], arg: str) -> Iterator[Constraint]:
-    """The rows that constrain ``arg`` of a class known by ``paths`` and carrying ``tags``."""
+def constraints_for(
+    paths: Iterable[str], tags: Iterable[str], arg: str, category: str | None = None
+) -> Iterator[Constraint]:
+    """The rows that constrain ``arg`` of a class known by ``paths``, carrying ``tags``, of
+    the catalog ``category``."""
     index = _index()
     seen: set[int] = set()
-    keys = [*paths, *(f"tag:{t}" for t in tags)]
+    keys = [*paths, *(f"tag:{t}" for t in tags), f"category:{category}"]
     for key in keys:
         for row in index.get((key, arg), ()):
             if id(row) not in seen:

@@ -40,7 +40,7 @@ Builder = Callable[[], dict[str, Any]]
 
 
 def _params() -> list[Any]:
-    return [torch.nn.Parameter(torch.zeros(2))]
+    return [torch.nn.Parameter(torch.zeros(2, 2))]  # Muon takes matrices only
 
 
 def _opt() -> Any:
@@ -79,12 +79,9 @@ def _loss_forward(loss: Any) -> None:
         loss(torch.zeros(2, 3), torch.zeros(2, 3))
 
 
-OPTIMIZERS = ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SGD", "RMSprop", "Adagrad")
-OPTIMIZERS += ("Adadelta", "ASGD", "Rprop")
-
 #: (path, arg) or path -> the arguments the class needs besides the constrained one.
 ARGS: dict[str | tuple[str, str], Builder] = {
-    **{f"torch.optim.{n}": lambda: {"params": _params()} for n in OPTIMIZERS},
+    **{e.path: lambda: {"params": _params()} for e in load_catalog().in_category("optimizer")},
     "torch.optim.lr_scheduler.StepLR": lambda: {"optimizer": _opt(), "step_size": 1},
     "torch.optim.lr_scheduler.CosineAnnealingLR": lambda: {"optimizer": _opt(), "T_max": 3},
     "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts": lambda: {"optimizer": _opt(), "T_0": 2},
@@ -183,13 +180,20 @@ def _class(path: str) -> type:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
+def _expand(target: str, arg: str) -> tuple[str, ...]:
+    """The classes a row target is proven on: itself, its tag's examples, its whole category."""
+    if target.startswith("category:"):
+        category = target.split(":", 1)[1]
+        return tuple(
+            e.path
+            for e in load_catalog().in_category(category)
+            if e.accepted_param(arg) is not None and not e.has_tag("abstract")
+        )
+    return TAG_PROOFS.get(target, (target,))
+
+
 def _pairs() -> list[tuple[Constraint, str]]:
-    out = []
-    for row in CONSTRAINTS:
-        for target in row.targets:
-            for path in TAG_PROOFS.get(target, (target,)):
-                out.append((row, path))
-    return out
+    return [(row, path) for row in CONSTRAINTS for t in row.targets for path in _expand(t, row.arg)]
 
 
 def _args(path: str, arg: str, tmp: Path) -> dict[str, Any]:
@@ -267,6 +271,9 @@ def test_every_target_is_a_catalogued_argument() -> None:
             assert relation in relations_for(entry.paths)
     for row in CONSTRAINTS:
         for target in row.targets:
+            if target.startswith("category:"):
+                assert _expand(target, row.arg), target
+                continue
             if target.startswith(("tag:", "mmarc.runtime.")):
                 continue
             entry = catalog.by_path(target)

@@ -72,7 +72,7 @@ def value_problems(
     if is_dynamic(node):
         return []
     out: list[ValueProblem] = []
-    for row in constraints_for(entry.paths, entry.tags, param.name):
+    for row in constraints_for(entry.paths, entry.tags, param.name, entry.category):
         problem = _row_problem(entry, param, node, row)
         if problem is not None:
             out.append(problem)
