@@ -58,7 +58,6 @@ _TORCH_LOSSES = tuple(
         "NLLLoss",
         "SmoothL1Loss",
         "HuberLoss",
-        "KLDivLoss",
     )
 )
 _LOADERS = ("monai.data.DataLoader", "torch.utils.data.DataLoader")
