@@ -43,7 +43,7 @@ _ANY_OPTIMIZER = ("category:optimizer",)
 #: The optimizers whose ``eps`` is one non-negative number (Adafactor's is a pair; Muon's
 #: is not checked).
 _EPS = (
-    *(_OPT + n for n in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam", "SparseAdam")),
+    *(_OPT + n for n in ("Adam", "AdamW", "Adamax", "NAdam", "RAdam")),
     *(_OPT + n for n in ("Adadelta", "Adagrad", "RMSprop")),
     "monai.optimizers.Novograd",
 )
@@ -90,6 +90,12 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint(_ANY_OPTIMIZER, "lr", Failure.RAISES, -0.001, _REFUSED, low=0.0),
     Constraint(_ANY_OPTIMIZER, "weight_decay", Failure.RAISES, -1e-5, _REFUSED, low=0.0),
     Constraint(_EPS, "eps", Failure.RAISES, -1e-8, _REFUSED, low=0.0),
+    *(
+        Constraint(
+            (_OPT + "SparseAdam",), arg, Failure.RAISES, 0.0, _REFUSED, low=0.0, low_open=True
+        )
+        for arg in ("lr", "eps")
+    ),
     Constraint(
         _ANY_OPTIMIZER,
         "betas",
