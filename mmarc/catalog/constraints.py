@@ -357,6 +357,26 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         low=1,
     ),
     Constraint(
+        ("monai.handlers.ValidationHandler",),
+        "interval",
+        Failure.RAISES_ON_USE,
+        0,
+        "ignite refuses it when the handler attaches to the trainer",
+        low=1,
+    ),
+    *(
+        Constraint(
+            ("monai.handlers.EarlyStopHandler",),
+            arg,
+            Failure.RAISES_ON_USE,
+            bad,
+            "ignite refuses it when the handler gets its trainer",
+            low=low,
+        )
+        for arg, bad, low in (("patience", 0, 1), ("min_delta", -0.1, 0.0))
+    ),
+    Constraint(("monai.handlers.CheckpointSaver",), "n_saved", Failure.RAISES, 0, _REFUSED, low=1),
+    Constraint(
         ("monai.engines.SupervisedTrainer",),
         "max_epochs",
         Failure.RAISES_ON_USE,
@@ -365,62 +385,27 @@ CONSTRAINTS: tuple[Constraint, ...] = (
         low=1,
     ),
     # -- mmarc's privacy filters (Clara's outbound filters; the runtime reads these) --------
-    Constraint(
-        (_PRIVACY + "PercentilePrivacy",),
-        "percentile",
-        Failure.RAISES,
-        101.0,
-        "{cls} refuses it",
-        low=0.0,
-        high=100.0,
-    ),
-    Constraint(
-        (_PRIVACY + "PercentilePrivacy", _PRIVACY + "SVTPrivacy"),
-        "gamma",
-        Failure.RAISES,
-        0.0,
-        "{cls} refuses it",
-        low=0.0,
-        high=math.inf,
-        low_open=True,
-    ),
-    Constraint(
-        (_PRIVACY + "SVTPrivacy",),
-        "fraction",
-        Failure.RAISES,
-        0.0,
-        "{cls} refuses it",
-        low=0.0,
-        high=1.0,
-        low_open=True,
-    ),
-    Constraint(
-        (_PRIVACY + "SVTPrivacy",),
-        "epsilon",
-        Failure.RAISES,
-        0.0,
-        "{cls} refuses it",
-        low=0.0,
-        high=math.inf,
-        low_open=True,
-    ),
-    Constraint(
-        (_PRIVACY + "SVTPrivacy",),
-        "noise_var",
-        Failure.RAISES,
-        -0.1,
-        "{cls} refuses it",
-        low=0.0,
-        high=math.inf,
-    ),
-    Constraint(
-        (_PRIVACY + "SVTPrivacy",),
-        "tau",
-        Failure.RAISES,
-        math.nan,
-        "{cls} refuses it",
-        low=-math.inf,
-        high=math.inf,
+    # (filter, argument, proof value, low, high, low excluded)
+    *(
+        Constraint(
+            (_PRIVACY + name,),
+            arg,
+            Failure.RAISES,
+            bad,
+            "{cls} refuses it",
+            low=low,
+            high=high,
+            low_open=low_open,
+        )
+        for name, arg, bad, low, high, low_open in (
+            ("PercentilePrivacy", "percentile", 101.0, 0.0, 100.0, False),
+            ("PercentilePrivacy", "gamma", 0.0, 0.0, math.inf, True),
+            ("SVTPrivacy", "gamma", 0.0, 0.0, math.inf, True),
+            ("SVTPrivacy", "fraction", 0.0, 0.0, 1.0, True),
+            ("SVTPrivacy", "epsilon", 0.0, 0.0, math.inf, True),
+            ("SVTPrivacy", "noise_var", -0.1, 0.0, math.inf, False),
+            ("SVTPrivacy", "tau", math.nan, -math.inf, math.inf, False),
+        )
     ),
 )
 

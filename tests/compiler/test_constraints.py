@@ -67,6 +67,12 @@ def _trainer_args() -> dict[str, Any]:
     }
 
 
+def _engine() -> Any:
+    from ignite.engine import Engine
+
+    return Engine(lambda engine, batch: None)
+
+
 def _step(scheduler: Any) -> None:
     for _ in range(3):
         scheduler.optimizer.step()
@@ -148,6 +154,8 @@ ARGS: dict[str | tuple[str, str], Builder] = {
     "monai.transforms.DivisiblePadd": lambda: {"keys": "image", "k": 3},
     "monai.transforms.DivisiblePad": lambda: {"k": 3},
     "monai.engines.SupervisedTrainer": _trainer_args,
+    "monai.handlers.ValidationHandler": lambda: {"validator": None, "interval": 1},
+    "monai.handlers.EarlyStopHandler": lambda: {"patience": 1, "score_function": lambda e: 0},
 }
 
 #: path -> the first use that shows a value accepted at build time is wrong.
@@ -170,6 +178,8 @@ USE: dict[str, Callable[[Any], Any]] = {
     "monai.transforms.DivisiblePad": lambda t: t(_image()["image"]),
     "monai.transforms.RandCropByLabelClassesd": lambda t: t(_image()),
     "monai.engines.SupervisedTrainer": lambda t: t.run(),
+    "monai.handlers.ValidationHandler": lambda h: h.attach(_engine()),
+    "monai.handlers.EarlyStopHandler": lambda h: h.set_trainer(_engine()),
 }
 
 #: Classes the ``tag:random`` row is proven on (every random transform inherits the clamp).
@@ -199,7 +209,8 @@ def _pairs() -> list[tuple[Constraint, str]]:
 
 def _args(path: str, arg: str, tmp: Path) -> dict[str, Any]:
     if path == "monai.handlers.CheckpointSaver":
-        return {"save_dir": str(tmp), "save_dict": {"m": torch.nn.Linear(1, 1)}}
+        interval = {"save_interval": 1} if arg == "n_saved" else {"save_key_metric": True}
+        return {"save_dir": str(tmp), "save_dict": {"m": torch.nn.Linear(1, 1)}, **interval}
     builder = ARGS.get((path, arg)) or ARGS.get(path)
     args = builder() if builder is not None else {}
     if path in TAG_PROOFS["tag:random"] and arg == "prob":
@@ -222,8 +233,6 @@ PAIRS = _pairs()
 def test_row_is_what_the_library_does(row: Constraint, path: str, tmp_path: Path) -> None:
     cls = _class(path)
     good = _args(path, row.arg, tmp_path)
-    if path == "monai.handlers.CheckpointSaver":
-        good["save_key_metric"] = True
     built = cls(**good)  # the same arguments without the bad value build
     assert row.violation(row.bad) is not None, "the proof value must be outside the domain"
     bad = {**good, row.arg: row.bad}
