@@ -100,10 +100,13 @@ def check_reference_kinds(
             target = table.resolve(match.group(1), site.section)
             if not target:
                 continue
-            for given in _targets(report, target, resolved):
+            givens = _targets(report, target, resolved)
+            for given in givens:
                 problem = _mismatch(key, wanted, given)
                 if problem is not None:
-                    _report(report, site, entry, key, value.value.strip(), given, problem)
+                    written = value.value.strip()
+                    listed = target not in resolved
+                    _report(report, site, entry, key, written, given, problem, listed)
                     break
 
 
@@ -176,9 +179,12 @@ def _report(
     written: str,
     given: ComponentEntry,
     needed: str,
+    listed: bool,
 ) -> None:
     kind = f"{_article(given.category)} {_label(given.category)}"
-    hint = f'refer to {needed} here; "{written}" is {given.name}'
+    if listed:
+        kind = f"a list holding {kind}"
+    hint = f'refer to {needed} here; "{written}" {"holds" if listed else "is"} {given.name}'
     if given.category == "metric":
         hint = (
             "engine metrics come from monai.handlers (MeanDice, not DiceMetric) or ignite.metrics"
