@@ -163,6 +163,13 @@ def _default_fits(param: Param, values: tuple[str, ...]) -> bool:
     return default is None or default in values
 
 
+def _accepted(value: str, values: tuple[str, ...]) -> bool:
+    """MONAI strips the string before looking it up, and some classes change its case first
+    (HoVerNet upper-cases ``mode``): only a value no case matches is reported."""
+    folded = value.strip().casefold()
+    return any(folded == v.casefold() for v in values)
+
+
 def _enum_problems(
     entry: ComponentEntry, param: Param, node: Node, enum: str, values: tuple[str, ...]
 ) -> list[ValueProblem]:
@@ -173,7 +180,7 @@ def _enum_problems(
     for index, item in items:
         if not isinstance(item, ScalarNode) or not isinstance(item.value, str):
             continue
-        if is_dynamic(item) or item.value in values:
+        if is_dynamic(item) or _accepted(item.value, values):
             continue
         close = closest(item.value, list(values), cutoff=0.6)
         shown = ", ".join(json_literal(v) for v in values)
