@@ -18,8 +18,10 @@ from helpers import EXAMPLES
 
 from mmarc import api
 from mmarc.catalog import Param, ParamKind, load_catalog
+from mmarc.compiler.components.annotations import type_hint
 from mmarc.compiler.components.reference_kinds import expected_kinds
 from mmarc.compiler.components.values import enum_choices
+from mmarc.compiler.source import ScalarNode
 from mmarc.diagnostics import Diagnostic, Severity
 
 ENUMS = load_catalog().enums
@@ -40,6 +42,12 @@ ENUMS = load_catalog().enums
 def test_enum_choice_form(annotation: str | None, expected: str | None) -> None:
     found = enum_choices(annotation, ENUMS)
     assert (found[0] if found else None) == expected
+
+
+def test_a_misspelled_literal_choice_gets_did_you_mean() -> None:
+    node = ScalarNode(0, 4, "mn")
+    assert type_hint("Literal['min', 'max']", node) == 'did you mean "min"?'
+    assert type_hint("Literal['min', 'max'] | None", ScalarNode(0, 3, "x")) == 'one of "min", "max"'
 
 
 def test_expected_kinds_from_slot_and_annotation() -> None:

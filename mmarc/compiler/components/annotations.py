@@ -13,6 +13,7 @@ from typing import Any
 
 from mmarc.compiler.component_sites import is_component
 from mmarc.compiler.source import MappingNode, Node, ScalarNode, SequenceNode
+from mmarc.compiler.suggest import closest
 
 __all__ = ["VARIABLE", "describe_value", "is_dynamic", "json_literal", "type_hint", "value_fits"]
 
@@ -258,6 +259,20 @@ def json_literal(value: object) -> str:
     return str(value) if not isinstance(value, str) else f'"{value}"'
 
 
+def _literal_strings(annotation: str) -> list[str]:
+    """The string choices of the ``Literal[...]`` members of an annotation, in order."""
+    tree = _parse_annotation(annotation)
+    out: list[str] = []
+    stack = [tree] if tree is not None else []
+    while stack:
+        ann = stack.pop(0)
+        if ann[0] == "name" and ann[1] == "Literal":
+            out.extend(a[1] for a in ann[2] if a[0] == "lit" and isinstance(a[1], str))
+        elif ann[0] == "name":
+            stack.extend(ann[2])
+    return out
+
+
 def describe_value(node: Node) -> str:
     """A value as a message shows it: ``the string "3"``, ``a list of 2``, ``true (a boolean)``."""
     if isinstance(node, MappingNode):
@@ -276,9 +291,15 @@ def describe_value(node: Node) -> str:
 
 
 def type_hint(annotation: str, node: Node) -> str | None:
-    """The fix for a value quoted or typed the wrong way, when there is an obvious one."""
+    """The fix for a value quoted or typed the wrong way, when there is an obvious one
+    (a misspelled ``Literal`` choice gets did-you-mean)."""
     if isinstance(node, ScalarNode) and isinstance(node.value, str):
         text = node.value.strip()
+        choices = _literal_strings(annotation)
+        if choices:
+            close = closest(text, choices, cutoff=0.6)
+            shown = ", ".join(f'"{c}"' for c in choices)
+            return f'did you mean "{close}"?' if close else f"one of {shown}"
         if text in ("true", "false", "null"):
             return f"write {text} without quotes"
         try:
