@@ -179,6 +179,15 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint(_LOADERS, "batch_size", Failure.RAISES, 0, _REFUSED, low=1),
     Constraint(_LOADERS, "num_workers", Failure.RAISES, -1, _REFUSED, low=0),
     Constraint(_LOADERS, "timeout", Failure.RAISES, -1, _REFUSED, low=0.0),
+    Constraint(
+        ("monai.data.CacheDataset", "monai.data.SmartCacheDataset"),
+        "cache_rate",
+        Failure.CLAMPED,
+        2.0,
+        "{cls} caches min(cache_rate, 1) of the data, and nothing below 0",
+        low=0.0,
+        high=1.0,
+    ),
     # -- losses -----------------------------------------------------------------------------
     Constraint(
         _TORCH_LOSSES,
