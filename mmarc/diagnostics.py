@@ -68,6 +68,9 @@ CODES: dict[str, str] = {
     "C007": "custom component cannot be checked",
     "C008": "ambiguous component name",
     "C009": "Clara version does not match the catalog",
+    "C010": "value outside the range the library accepts",
+    "C011": "value is not one of the accepted choices",
+    "C012": "reference to a component of the wrong kind",
     "C030": "component path is not a dotted module.Class path",
     # trust policy (mmarc.policy; the executor refuses the same)
     "E001": "expression outside the policy",

@@ -161,6 +161,7 @@ def _build(sources: tuple[Source, ...]) -> Catalog:
                 item.paths.add(defining)
 
     entries = [_entry(item) for item in found.values()]
+    enums = _string_enums(item.cls for item in found.values())
     _check_by_name_table(found.values(), entries)
     ignite_version: str | None = None
     try:
@@ -177,7 +178,70 @@ def _build(sources: tuple[Source, ...]) -> Catalog:
         entries=tuple(entries),
         skipped=tuple(SkippedSource(m, r) for m, r in sorted(skipped.items())),
         factories=factory_names(),
+        enums=enums,
     )
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.]*")
+
+
+def _string_enums(classes: Iterable[type]) -> dict[str, list[str]]:
+    """The string enums named by the catalogued constructors' annotations -> their values.
+
+    MONAI annotates choice arguments ``reduction: LossReduction | str`` and checks the
+    string against the enum (at build or at first use, ``look_up_option``); the checker
+    needs the values without importing MONAI. Only MONAI's own enums are taken: ignite's
+    ``Events`` also accepts strings that are not its values. Annotations are often
+    strings (postponed evaluation), so their names are looked up in the constructor's
+    module. A name two different enums
+    share is left out (it could not be told which one an annotation means).
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    clashes: set[str] = set()
+    for cls in classes:
+        own = _own_init(cls)
+        scope = getattr(own[1], "__globals__", {}) if own is not None else {}
+        try:
+            params = inspect.signature(cls).parameters.values()
+        except (TypeError, ValueError):
+            continue
+        for p in params:
+            for enum_cls in _annotation_enums(p.annotation, scope):
+                values = tuple(m.value for m in enum_cls)
+                name = enum_cls.__name__
+                if found.get(name, values) != values:
+                    clashes.add(name)
+                found[name] = values
+    return {k: list(v) for k, v in sorted(found.items()) if k not in clashes}
+
+
+def _annotation_enums(annotation: Any, scope: dict[str, Any]) -> list[type[enum.Enum]]:
+    candidates: list[Any] = []
+    if isinstance(annotation, str):
+        for name in _NAME.findall(annotation):
+            head, *rest = name.split(".")
+            obj = scope.get(head)
+            for part in rest:
+                try:
+                    obj = getattr(obj, part, None)
+                except Exception:  # a lazy attribute of a missing optional extra
+                    obj = None
+            candidates.append(obj)
+    else:
+        stack = [annotation]
+        while stack:
+            obj = stack.pop()
+            candidates.append(obj)
+            stack.extend(getattr(obj, "__args__", ()) or ())
+    return [
+        c
+        for c in candidates
+        if isinstance(c, type)
+        and issubclass(c, enum.Enum)
+        and c.__module__.startswith("monai.")
+        and len(c) > 0
+        and all(isinstance(m.value, str) for m in c)
+    ]
 
 
 def _resolve(dotted: str) -> type:

@@ -16,7 +16,8 @@ mmarc assumed and why. The rules are :data:`MODULE_PRECEDENCE` (which module win
 File format (``format`` 1): one JSON object, ``meta`` first, then ``components``, one
 component per line so that a rebuild for a new MONAI shows up as a readable diff. Keys
 inside a component are short because the file is parsed on every run (``meta`` also
-lists the names MONAI's layer factories accept, under ``factories``):
+lists the names MONAI's layer factories accept, under ``factories``, and the values of
+the string enums that annotations name, under ``enums``):
 
 ``n`` short names (a class can be exported under aliases, e.g. ``UNet`` and ``Unet``),
 ``p`` public dotted path, ``a`` other importable paths (its defining module...),
@@ -217,6 +218,7 @@ class Catalog:
         components: Sequence[Mapping[str, Any]],
         skipped: Sequence[SkippedSource] = (),
         factories: Mapping[str, Sequence[str]] | None = None,
+        enums: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.monai_version = monai_version
         self.torch_version = torch_version
@@ -228,6 +230,11 @@ class Catalog:
         #: cannot reach arbitrary code, unlike the by-name arguments of an entry.
         self.factories: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in sorted((factories or {}).items())
+        }
+        #: The string enums that catalogued annotations name (``LossReduction``...) -> their
+        #: values: what an argument annotated ``LossReduction | str`` may be (C011).
+        self.enums: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in sorted((enums or {}).items())
         }
         self._rows = list(components)
         self._entries: list[ComponentEntry | None] = [None] * len(self._rows)
@@ -250,11 +257,19 @@ class Catalog:
         entries: Iterable[ComponentEntry],
         skipped: Sequence[SkippedSource] = (),
         factories: Mapping[str, Sequence[str]] | None = None,
+        enums: Mapping[str, Sequence[str]] | None = None,
     ) -> Catalog:
         """A catalog of ``entries`` in canonical (sorted) order, as the builder makes it."""
         rows = [e.to_json() for e in sorted(entries, key=ComponentEntry.sort_key)]
         return cls(
-            monai_version, torch_version, ignite_version, python_version, rows, skipped, factories
+            monai_version,
+            torch_version,
+            ignite_version,
+            python_version,
+            rows,
+            skipped,
+            factories,
+            enums,
         )
 
     def _entry(self, index: int) -> ComponentEntry:
@@ -378,12 +393,15 @@ class Catalog:
             "ignite": self.ignite_version,
             "python": self.python_version,
             "skipped": [[s.module, s.reason] for s in self.skipped],
-        } | self._factories_meta()
+        } | self._tables_meta()
 
-    def _factories_meta(self) -> dict[str, Any]:
-        if not self.factories:
-            return {}
-        return {"factories": {k: list(v) for k, v in self.factories.items()}}
+    def _tables_meta(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.enums:
+            out["enums"] = {k: list(v) for k, v in self.enums.items()}
+        if self.factories:
+            out["factories"] = {k: list(v) for k, v in self.factories.items()}
+        return out
 
     def dumps(self) -> str:
         """Deterministic text: same catalog, same bytes (keys sorted, one component a line)."""
@@ -414,6 +432,7 @@ class Catalog:
             components=data["components"],
             skipped=tuple(SkippedSource(m, r) for m, r in meta.get("skipped", ())),
             factories=meta.get("factories"),
+            enums=meta.get("enums"),
         )
 
 

@@ -1,4 +1,4 @@
-"""Stage 5 of the compiler: every component checked against the catalog (C001-C009).
+"""Stage 5 of the compiler: every component checked against the catalog (C001-C012).
 
 Why a separate stage: names and arguments are where Clara 4.x MMARs break under today's
 MONAI (``UNet(dimensions=3)`` is a ``TypeError`` since MONAI 1.0, ``AsDiscreted(to_onehot=
@@ -12,6 +12,10 @@ them from the shipped catalog (:mod:`mmarc.catalog`), without importing torch or
   (:data:`~mmarc.compiler.components.implicit.IMPLICIT_ARGUMENTS`, the one list the
   executor also reads);
 - C004 a literal value that its annotation rules out (only simple, known annotations);
+- C010/C011 a value of the right type that the library refuses or misuses (the
+  constraints table and the catalog's enums, :mod:`~mmarc.compiler.components.values`);
+- C012 an ``@name`` argument whose target is a component of the wrong kind
+  (:mod:`~mmarc.compiler.components.reference_kinds`);
 - C007 a class that cannot be checked; C008 which of several same-named classes was
   taken, when the config's arguments say it matters; C009 which MONAI the MMAR was
   written for versus the catalog's.
@@ -36,9 +40,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mmarc.catalog import Catalog
-from mmarc.compiler.component_sites import COMPONENT_KINDS, iter_components
+from mmarc.catalog import Catalog, ComponentEntry
+from mmarc.compiler.component_sites import COMPONENT_KINDS, ComponentSite, iter_components
 from mmarc.compiler.components.arguments import ArgumentChecker
+from mmarc.compiler.components.reference_kinds import check_reference_kinds
 from mmarc.compiler.components.reporter import ComponentReporter, Parts
 from mmarc.compiler.components.resolution import ClassResolver
 from mmarc.compiler.fl_components import FL_KINDS, handled_by_fl
@@ -72,15 +77,21 @@ def check_components(
     resolver = ClassResolver(report)
     arguments = ArgumentChecker(report)
     checked = 0
-    for site in iter_components(kind, tree):
+    resolved: dict[Parts, tuple[ComponentSite, ComponentEntry]] = {}
+    reuses: list[ComponentSite] = []
+    sites = list(iter_components(kind, tree))
+    for site in sites:
         if site.declared_name is None and site.path is None:
-            continue  # {"ref": X}: the reference stage checks it
+            reuses.append(site)  # {"ref": X}: the reference stage checks that X exists
+            continue
         if kind in FL_KINDS and handled_by_fl(site):
             continue
         checked += 1
         entry = resolver.resolve(site)
         if entry is not None:
             arguments.check(site, entry)
+            resolved[site.parts] = (site, entry)
+    check_reference_kinds(report, resolved, reuses, sites)
     _version_note(report, checked)
     return report.diagnostics
 

@@ -3,13 +3,16 @@
 
 The alias table says what each Clara/NVFlare name means; this module reports, at the
 component's own line, a name in no row (F001 with the supported ones), a row that is
-ignored or unsupported, and arguments of the wrong name, type or range (C002/C004).
+ignored or unsupported, and arguments of the wrong name, type or range (C002/C004), or
+outside the domain the runtime class accepts (C010, the constraints table of
+:mod:`mmarc.catalog.constraints`: the privacy filters' parameters).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from mmarc.catalog.constraints import constraints_for
 from mmarc.compiler.component_sites import ComponentSite, is_component, iter_components
 from mmarc.compiler.fl_components import (
     FL_COMPONENTS,
@@ -152,6 +155,29 @@ def _check_args(source: SourceFile, site: ComponentSite, found: FLComponent) -> 
             out.append(
                 source.diagnostic(
                     "C004", f'{found.name} argument "{key}" {problem}', parts, hint=None
+                )
+            )
+            continue
+        out.extend(_domain_problems(source, found, key, entry.value, parts))
+    return out
+
+
+def _domain_problems(
+    source: SourceFile, found: FLComponent, key: str, node: Node, parts: Parts
+) -> list[Diagnostic]:
+    """C010 where the runtime class refuses the value (its row of the constraints table)."""
+    if found.target is None or not isinstance(node, ScalarNode):
+        return []
+    out = []
+    for row in constraints_for((found.target,), (), key):
+        why = row.violation(node.value)
+        if why is not None:
+            out.append(
+                source.diagnostic(
+                    "C010",
+                    f'{found.name} argument "{key}" is {_shown(node.value)}: {why}',
+                    parts,
+                    hint=row.effect.format(lib="mmarc's runtime", cls=found.name),
                 )
             )
     return out

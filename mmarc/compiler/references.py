@@ -18,7 +18,7 @@ need to follow a reference to its target. The input tree is the *substituted* on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from mmarc.compiler.automl import in_automl_search
@@ -137,13 +137,19 @@ class SymbolTable:
         return None
 
 
-def build_symbol_table(kind: FileKind, root: Node | None) -> SymbolTable:
-    """Slots, aliases and class names of a (substituted) file, in document order."""
+def build_symbol_table(
+    kind: FileKind, root: Node | None, sites: Iterable[ComponentSite] | None = None
+) -> SymbolTable:
+    """Slots, aliases and class names of a (substituted) file, in document order.
+
+    ``sites`` are the file's components when the caller has already walked them
+    (``iter_components(kind, root)``, every one), so that they are not walked twice.
+    """
     table = SymbolTable(kind)
     for section_name, section in sections(kind, root):
         base: Parts = (section_name,) if section_name else ()
         table.slots[section_name] = {slot: (*base, slot) for slot in section.entries}
-    for site in iter_components(kind, root):
+    for site in iter_components(kind, root) if sites is None else sites:
         table.sites.append(site)
         if site.alias:
             table.aliases.setdefault(site.section, {}).setdefault(site.alias, []).append(site)

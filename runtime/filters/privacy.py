@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from mmarc.catalog.constraints import domain
+
 from ..aggregation.selection import ExcludeSpec, VarSelector
 from .base import check_number, float_arrays, register_filter
 
@@ -48,6 +50,14 @@ def _unflatten(
         out[name] = flat[start:stop].reshape(original.shape).astype(original.dtype)
         start = stop
     return out
+
+
+def _in_domain(filter_name: str, arg: str, value: Any) -> float:
+    """``value`` checked against the filter's row of the constraints table (validate's too)."""
+    row = domain(f"mmarc.runtime.filters.{filter_name}", arg)
+    low = row.low if row.low is not None else -math.inf
+    high = row.high if row.high is not None else math.inf
+    return check_number(arg, value, low, high, lo_open=row.low_open)
 
 
 def _scale(local_steps: float | None) -> float:
@@ -82,8 +92,8 @@ class PercentilePrivacy:
     """
 
     def __init__(self, percentile: float = 10, gamma: float = 0.01) -> None:
-        self.percentile = check_number("percentile", percentile, 0.0, 100.0)
-        self.gamma = check_number("gamma", gamma, 0.0, math.inf, lo_open=True)
+        self.percentile = _in_domain("PercentilePrivacy", "percentile", percentile)
+        self.gamma = _in_domain("PercentilePrivacy", "gamma", gamma)
 
     def __call__(
         self, weights: Mapping[str, np.ndarray], *, local_steps: float | None = None
@@ -123,11 +133,11 @@ class SVTPrivacy:
         tau: float = 1e-6,
         seed: int | None = None,
     ) -> None:
-        self.fraction = check_number("fraction", fraction, 0.0, 1.0, lo_open=True)
-        self.epsilon = check_number("epsilon", epsilon, 0.0, math.inf, lo_open=True)
-        self.noise_var = check_number("noise_var", noise_var, 0.0, math.inf)
-        self.gamma = check_number("gamma", gamma, 0.0, math.inf, lo_open=True)
-        self.tau = check_number("tau", tau, -math.inf, math.inf)
+        self.fraction = _in_domain("SVTPrivacy", "fraction", fraction)
+        self.epsilon = _in_domain("SVTPrivacy", "epsilon", epsilon)
+        self.noise_var = _in_domain("SVTPrivacy", "noise_var", noise_var)
+        self.gamma = _in_domain("SVTPrivacy", "gamma", gamma)
+        self.tau = _in_domain("SVTPrivacy", "tau", tau)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"seed must be an integer, got {seed!r}")
         self.rng = np.random.default_rng(seed)

@@ -13,8 +13,9 @@ from typing import Any
 
 from mmarc.compiler.component_sites import is_component
 from mmarc.compiler.source import MappingNode, Node, ScalarNode, SequenceNode
+from mmarc.compiler.suggest import closest
 
-__all__ = ["VARIABLE", "describe_value", "json_literal", "type_hint", "value_fits"]
+__all__ = ["VARIABLE", "describe_value", "is_dynamic", "json_literal", "type_hint", "value_fits"]
 
 #: A ``{VAR}`` reference left in a value (not substituted).
 VARIABLE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
@@ -116,7 +117,7 @@ class _AnnParser:
                 raise ValueError("expected ,")
 
 
-def _dynamic(node: Node) -> bool:
+def is_dynamic(node: Node) -> bool:
     """Values only known when the config runs: references, code, unresolved variables."""
     if isinstance(node, ScalarNode) and isinstance(node.value, str):
         v = node.value
@@ -126,7 +127,7 @@ def _dynamic(node: Node) -> bool:
 
 def _accepts(ann: Ann, node: Node) -> bool | None:
     """Whether ``node`` fits ``ann``: True, False, or None when it cannot be told."""
-    if _dynamic(node):
+    if is_dynamic(node):
         return True
     tag = ann[0]
     if tag == "lit":
@@ -258,6 +259,20 @@ def json_literal(value: object) -> str:
     return str(value) if not isinstance(value, str) else f'"{value}"'
 
 
+def _literal_strings(annotation: str) -> list[str]:
+    """The string choices of the ``Literal[...]`` members of an annotation, in order."""
+    tree = _parse_annotation(annotation)
+    out: list[str] = []
+    stack = [tree] if tree is not None else []
+    while stack:
+        ann = stack.pop(0)
+        if ann[0] == "name" and ann[1] == "Literal":
+            out.extend(a[1] for a in ann[2] if a[0] == "lit" and isinstance(a[1], str))
+        elif ann[0] == "name":
+            stack.extend(ann[2])
+    return out
+
+
 def describe_value(node: Node) -> str:
     """A value as a message shows it: ``the string "3"``, ``a list of 2``, ``true (a boolean)``."""
     if isinstance(node, MappingNode):
@@ -276,9 +291,15 @@ def describe_value(node: Node) -> str:
 
 
 def type_hint(annotation: str, node: Node) -> str | None:
-    """The fix for a value quoted or typed the wrong way, when there is an obvious one."""
+    """The fix for a value quoted or typed the wrong way, when there is an obvious one
+    (a misspelled ``Literal`` choice gets did-you-mean)."""
     if isinstance(node, ScalarNode) and isinstance(node.value, str):
         text = node.value.strip()
+        choices = _literal_strings(annotation)
+        if choices:
+            close = closest(text, choices, cutoff=0.6)
+            shown = ", ".join(f'"{c}"' for c in choices)
+            return f'did you mean "{close}"?' if close else f"one of {shown}"
         if text in ("true", "false", "null"):
             return f"write {text} without quotes"
         try:

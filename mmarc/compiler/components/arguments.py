@@ -29,6 +29,7 @@ from mmarc.compiler.components.implicit import (
     implicit_arguments,
 )
 from mmarc.compiler.components.reporter import ComponentReporter, Parts, changed_when
+from mmarc.compiler.components.values import relation_problems, value_problems
 from mmarc.compiler.source import Node, ScalarNode, SequenceNode
 from mmarc.compiler.suggest import closest
 from mmarc.compiler.versions import ClaraVersion
@@ -94,6 +95,15 @@ class ArgumentChecker:
             self.unknown_argument(site, entry, key, parts)
         for param in missing_required(site, entry, provided, self.report.clara_version):
             self.missing(site, entry, param)
+        for key, problem in relation_problems(entry, args):
+            self.report.add(
+                problem.code,
+                problem.message,
+                (*base, key),
+                severity=problem.severity,
+                hint=problem.hint,
+                site=site,
+            )
         self.default_changes(site, entry, provided)
 
     def deprecated_argument(
@@ -227,6 +237,7 @@ class ArgumentChecker:
         self, site: ComponentSite, entry: ComponentEntry, param: Param, node: Node, parts: Parts
     ) -> None:
         if param.annotation is None:
+            self.check_domain(site, entry, param, node, parts)
             return
         if (site.class_name, param.name) in CLARA40_NAME_LISTS and isinstance(node, SequenceNode):
             if self.report.clara_version in IMPLICIT_WIRING_VERSIONS:
@@ -242,6 +253,7 @@ class ArgumentChecker:
         default_none = not param.required and param.default is None and param.default_repr is None
         fits = value_fits(param.annotation, node, default_none)
         if fits is not False:
+            self.check_domain(site, entry, param, node, parts)
             return
         shown = describe_value(node)
         origin = self._variable_origin(parts)
@@ -252,6 +264,21 @@ class ArgumentChecker:
             hint=type_hint(param.annotation, node),
             site=site,
         )
+
+    def check_domain(
+        self, site: ComponentSite, entry: ComponentEntry, param: Param, node: Node, parts: Parts
+    ) -> None:
+        """C010/C011: a value of the right type that the library refuses or misuses."""
+        for problem in value_problems(entry, param, node, self.report.catalog.enums):
+            at = parts if problem.index is None else (*parts, problem.index)
+            self.report.add(
+                problem.code,
+                problem.message + self._variable_origin(parts),
+                at,
+                severity=problem.severity,
+                hint=problem.hint,
+                site=site,
+            )
 
     def _variable_origin(self, parts: Parts) -> str:
         original = self.report.source.node_at(parts)
