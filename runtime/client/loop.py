@@ -40,7 +40,9 @@ from mmarc.errors import MmarcError
 from mmarc.plan import Plan
 
 from ..filters import Filter
+from ..filters.he import attach_context, encrypts, has_he
 from ..protocol import MessageKind
+from ..security.ckks import HEError, context_fingerprint, load_context, sealed_names
 from ..server.admission import registration_meta
 from ..server.config import filter_chain, server_config
 from ..server.events import EventLog, events_path_for
@@ -108,6 +110,7 @@ class FederatedClient:
         register_timeout: float = 60.0,
         server_timeout: float | None = None,
         dump_dir: Path | None = None,
+        he_context: Path | None = None,
     ) -> None:
         self.plan = plan
         self.mmar_root = Path(mmar_root)
@@ -128,6 +131,7 @@ class FederatedClient:
         self.cv_outbound = filter_chain(
             self.config.cross_val_outbound_filters, "/fl/client/cross_site_validation"
         )
+        self.he_fingerprint = self._attach_he(he_context)
         self.events = EventLog(events_path_for(self.run_dir, events_path))
         dump = os.environ.get(DUMP_ENV, "")
         self.dump_dir = dump_dir or (
@@ -154,12 +158,31 @@ class FederatedClient:
         #: round's task comes again (the server re-sends it after a re-registration)
         self._last: tuple[int, dict[str, Any], Weights] | None = None
 
+    def _attach_he(self, path: Path | None) -> str | None:
+        """Load the site's secret TenSEAL context when its filters encrypt or decrypt, and
+        give it to them; returns the context's fingerprint (None: no HE)."""
+        chains = (self.inbound, self.outbound, self.cv_inbound, self.cv_outbound)
+        if not any(has_he(chain) for chain in chains):
+            return None
+        if path is None:
+            raise ClientError(
+                "the plan's filters use homomorphic encryption and this site has no TenSEAL "
+                "context (client_context.tenseal of its provisioned kit)"
+            )
+        try:
+            context = load_context(path, secret=True)
+            attach_context(chains, context, self.name)
+        except HEError as exc:
+            raise ClientError(str(exc)) from None
+        return context_fingerprint(context)
+
     # -- life cycle --------------------------------------------------------------------------
 
     def register(self) -> None:
         """Join the federation (raises RegistrationRefused with the server's reason)."""
+        extra: dict[str, Any] = {"he": self.he_fingerprint} if self.he_fingerprint else {}
         meta = registration_meta(
-            self.plan, cross_validate=self.config.cross_validate, pid=os.getpid()
+            self.plan, cross_validate=self.config.cross_validate, pid=os.getpid(), **extra
         )
         self.endpoint.register(meta, timeout=self.register_timeout)
         log.info("%s registered with the server", self.name)
@@ -331,13 +354,20 @@ class FederatedClient:
         self.endpoint.status = "training"
         received = message.tensors
         global_weights = _apply(self.inbound, received, None) if self.inbound else received
+        if sealed_names(global_weights):
+            raise ClientError(
+                "the global model is encrypted and this site's inbound_filters do not "
+                "decrypt it (HEModelDecryptor)"
+            )
         self.rw.load(global_weights)
         compute_began = time.perf_counter()
         with self._engines_running():
             metrics = self.validator.validate() if self.validator.available else {}
             local = self.trainer.train()
         compute_s = time.perf_counter() - compute_began
-        update = self.rw.difference(global_weights)
+        # a sealed update is added to the others on the server: weights, not differences
+        kind = "weights" if encrypts(self.outbound) else "diff"
+        update = self.rw.weights() if kind == "weights" else self.rw.difference(global_weights)
         if self.outbound:
             update = _apply(self.outbound, update, local.steps)
         client_s = time.perf_counter() - began
@@ -345,7 +375,7 @@ class FederatedClient:
             "task": TASK_TRAIN,
             "steps": local.steps,
             "samples": local.samples,
-            "update": "diff",
+            "update": kind,
             "metrics": metrics,
             "key_metric": self.validator.key_metric,
             "val_samples": self.validator.samples,
@@ -405,9 +435,11 @@ class FederatedClient:
                 for owner in owners:
                     if owner == self.name:
                         continue
-                    weights = grouped[owner]
-                    if self.cv_inbound and owner != GLOBAL_OWNER:
-                        weights = _apply(self.cv_inbound, weights, None)
+                    try:
+                        weights = self._opened(owner, grouped[owner])
+                    except HEError as exc:  # a sealed model that does not open: skip it
+                        log.warning("%s: model of %s not validated: %s", self.name, owner, exc)
+                        continue
                     self.rw.load(local)  # variables a model lacks are this client's own
                     results[owner] = self.validator.validate(weights)
             self.rw.load(local)
@@ -421,6 +453,13 @@ class FederatedClient:
             },
         )
         log.info("%s: validated %d model(s)", self.name, len(results))
+
+    def _opened(self, owner: str, weights: Weights) -> Weights:
+        """A model to validate after its inbound filters: the global model's (they decrypt
+        it under HE), the cross-site ones' for the other sites' models."""
+        if owner == GLOBAL_OWNER:
+            return _apply(self.inbound, weights, None) if has_he(self.inbound) else weights
+        return _apply(self.cv_inbound, weights, None) if self.cv_inbound else weights
 
     # -- files -------------------------------------------------------------------------------
 
@@ -457,6 +496,7 @@ def run_client(
     events_path: Path | str | None = None,
     register_timeout: float = 60.0,
     server_timeout: float | None = None,
+    he_context: Path | None = None,
 ) -> ClientResult:
     """Join the federation at ``server`` as ``name`` and serve until the run ends.
 
@@ -477,6 +517,7 @@ def run_client(
         events_path=events_path,
         register_timeout=register_timeout,
         server_timeout=server_timeout,
+        he_context=he_context,
     )
     try:
         client.register()
