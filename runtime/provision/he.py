@@ -33,7 +33,14 @@ from . import keys as keystore
 from .kit import Role
 from .project import ProvisionError
 
-__all__ = ["HE_BUILDER", "context_file", "he_params", "project_context", "write_context"]
+__all__ = [
+    "HE_BUILDER",
+    "context_file",
+    "he_params",
+    "project_context",
+    "run_contexts",
+    "write_context",
+]
 
 #: The class name of NVFlare's provisioning builder for HE.
 HE_BUILDER = "HEBuilder"
@@ -105,3 +112,19 @@ def write_context(staging: Path, role: Role, context: Any) -> str | None:
     elif name == CLIENT_CONTEXT:
         keystore.write_private(staging / name, secret_context_bytes(context))
     return name
+
+
+def run_contexts(folder: Path, params: CKKSParams | None = None) -> tuple[Path, Path]:
+    """Context files for a federation without kits (the simulator): ``folder`` gets the
+    server's public context and the sites' secret one, made once and kept, so that a
+    resumed run opens the encrypted global model it saved; (server file, client file)."""
+    folder = keystore.private_dir(folder)
+    server, client = folder / SERVER_CONTEXT, folder / CLIENT_CONTEXT
+    if not (server.is_file() and client.is_file()):
+        try:
+            context = new_context(params or CKKSParams())
+        except HEError as exc:
+            raise ProvisionError(str(exc)) from None
+        keystore.write_private(client, secret_context_bytes(context))
+        keystore.write_private(server, public_context_bytes(context))
+    return server, client

@@ -33,6 +33,7 @@ import zmq
 from mmarc.plan import Plan
 
 from ..aggregation import build_strategy, nonfinite
+from ..aggregation.registry import HE_STRATEGIES
 from ..protocol import DEFAULT_LIMITS, Limits
 from ..security.ckks import HEError, context_fingerprint, load_context
 from ..transport import (
@@ -127,10 +128,15 @@ class FederatedServer:
             self.run_dir, exclude_vars=cfg.persistor_exclude, plan_sha256=self.plan_sha256
         )
         self.record = RunRecord(self.run_dir, self.persistor)
-        try:
-            self.he_context = None if he_context is None else load_context(he_context, secret=False)
+        spec = server_strategy(plan)
+        try:  # the context is read only when the plan aggregates ciphertexts
+            self.he_context = (
+                load_context(he_context, secret=False)
+                if he_context is not None and spec.name in HE_STRATEGIES
+                else None
+            )
             self.strategy = build_strategy(
-                server_strategy(plan),
+                spec,
                 merge_exclude(cfg.aggregator_exclude, cfg.persistor_exclude),
                 he_context=self.he_context,
                 weight_of=cfg.weight_of,
