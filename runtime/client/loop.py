@@ -354,6 +354,7 @@ class FederatedClient:
         self.endpoint.status = "training"
         received = message.tensors
         global_weights = _apply(self.inbound, received, None) if self.inbound else received
+        inbound_s = time.perf_counter() - began
         if sealed_names(global_weights):
             raise ClientError(
                 "the global model is encrypted and this site's inbound_filters do not "
@@ -368,8 +369,10 @@ class FederatedClient:
         # a sealed update is added to the others on the server: weights, not differences
         kind = "weights" if encrypts(self.outbound) else "diff"
         update = self.rw.weights() if kind == "weights" else self.rw.difference(global_weights)
+        outbound_began = time.perf_counter()
         if self.outbound:
             update = _apply(self.outbound, update, local.steps)
+        outbound_s = time.perf_counter() - outbound_began
         client_s = time.perf_counter() - began
         reply = {
             "task": TASK_TRAIN,
@@ -382,6 +385,9 @@ class FederatedClient:
             "local_metrics": local.metrics,
             "compute_s": compute_s,
             "client_s": client_s,
+            # the filters' share of client_s (under HE: decrypting and encrypting)
+            "inbound_s": inbound_s,
+            "outbound_s": outbound_s,
         }
         self._reply(message, reply, update)
         self._last = (message.round, reply, update)
