@@ -29,6 +29,7 @@ from mmarc.runtime.provision.project import (
     spec_from_plain,
 )
 from mmarc.runtime.security.authz import SUPER_ROLE
+from mmarc.runtime.security.ckks import CKKSParams, HEError
 
 __all__ = ["Inputs", "check_inputs", "load_authz", "load_project"]
 
@@ -157,6 +158,34 @@ def _semantic_checks(source: SourceFile, validation: Validation, plain: dict[str
             )
 
 
+def _he_checks(source: SourceFile, validation: Validation, plain: dict[str, Any]) -> None:
+    """The CKKS settings of ``he`` (or NVFlare's HEBuilder), located on the bad value."""
+    section: Any = plain.get("he")
+    parts: tuple[PointerPart, ...] = ("he",)
+    if section is None:
+        for i, builder in enumerate(plain.get("builders") or []):
+            if isinstance(builder, dict) and str(builder.get("path", "")).endswith(".HEBuilder"):
+                section, parts = builder.get("args") or {}, ("builders", i, "args")
+    if section is None:
+        return
+    try:
+        CKKSParams.from_section(section)
+    except HEError as exc:
+        config = section.get("config") if isinstance(section, dict) else None
+        if isinstance(config, dict) and exc.key in config:
+            parts = (*parts, "config", exc.key)
+        elif isinstance(section, dict) and exc.key in section:
+            parts = (*parts, exc.key)
+        _diag(
+            source,
+            validation,
+            f"he: {exc}",
+            parts,
+            hint="Clara 4.0's values: "
+            "poly_modulus_degree 8192, coeff_mod_bit_sizes [60, 40, 40], scale_bits 40",
+        )
+
+
 def load_project(path: Path) -> tuple[ProjectSpec | None, Validation]:
     """Validate ``path`` like ``mmarc validate`` and read it; None when it has errors.
 
@@ -172,6 +201,7 @@ def load_project(path: Path) -> tuple[ProjectSpec | None, Validation]:
     source = loaded.source
     plain = source.to_plain()
     _semantic_checks(source, validation, plain)
+    _he_checks(source, validation, plain)
     if validation.diagnostics.has_errors():
         return None, validation
     return spec_from_plain(plain), validation

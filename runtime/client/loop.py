@@ -92,7 +92,13 @@ def _nbytes(tensors: Mapping[str, np.ndarray]) -> int:
 
 
 class FederatedClient:
-    """One client's state across rounds; :meth:`serve` is the loop."""
+    """One client's state across rounds; :meth:`serve` is the loop.
+
+    ``he_context``: the site's secret TenSEAL context file, needed (and only read) when the
+    plan's filters encrypt or decrypt (homomorphic encryption); the site then sends its
+    local weights sealed instead of differences, and registers with the context's
+    fingerprint.
+    """
 
     def __init__(
         self,

@@ -97,7 +97,9 @@ class FederatedServer:
     ``bind``: ZeroMQ endpoint (``tcp://127.0.0.1:*`` picks a free port; :attr:`address`
     says which). ``security``: a CurveZMQ :class:`SecurityConfig` or None for plain TCP.
     ``on_progress``: called with small dicts (``{"event": "round", ...}``) for a live
-    view; it runs on the workflow thread and must be quick.
+    view; it runs on the workflow thread and must be quick. ``he_context``: the project's
+    *public* TenSEAL context file, read when the plan aggregates ciphertexts (a context
+    holding a secret key is refused); clients must then register with its fingerprint.
     """
 
     def __init__(

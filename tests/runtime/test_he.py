@@ -274,3 +274,16 @@ def test_kits_carry_the_secret_context_for_sites_and_the_public_one_for_the_serv
     (client.startup / CLIENT_CONTEXT).write_bytes(b"x")
     with pytest.raises(Exception, match=CLIENT_CONTEXT):
         verify_kit(workspace / "client1", role="client")
+
+
+def test_a_bad_he_setting_is_located_in_project_yml(tmp_path: Path) -> None:
+    from mmarc.provisioning import load_project
+
+    text = PROJECT.read_text().replace("scale_bits: 40", "scale_bits: 99")
+    path = tmp_path / "project.yml"
+    path.write_text(text)
+    spec, validation = load_project(path)
+    assert spec is None
+    (found,) = [d for d in validation.diagnostics if d.code == "S004"]
+    assert found.pointer == "/he/config/scale_bits" and "scale_bits 99" in found.message
+    assert found.line == text.splitlines().index("    scale_bits: 99") + 1
