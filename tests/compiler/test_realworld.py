@@ -481,6 +481,25 @@ def test_the_he_server_config_compiles_to_mmarcs_he_runtime(tmp_path: Path) -> N
     assert server["shareable_generator"]["path"].endswith("FullModelShareable")
 
 
+def test_admin_mmar_he_migrates_and_compiles_to_an_he_federation(tmp_path: Path) -> None:
+    """Clara's whole adminMMAR_HE, migrated, with the synthetic spleen data of
+    examples/spleen_synth_fl: a plan whose sites encrypt the three layers Clara names."""
+    from mmarc.runtime.client.config import client_config
+    from mmarc.runtime.filters.he import HEModelEncryptor
+    from mmarc.runtime.server.config import filter_chain
+    from mmarc.runtime.sim.launcher import uses_he
+
+    api.migrate(CTE41 / "PyTorch/NoteBooks/FL/adminMMAR_HE", tmp_path / "out")
+    data = REPO / "examples" / "spleen_synth_fl" / "data"
+    sets = ["MMAR_TORCHSCRIPT=models/model.ts", f"DATA_ROOT={data}"]
+    plan = api.compile_plan(tmp_path / "out", [*sets, f"DATASET_JSON={data}/dataset.json"]).plan
+    assert plan is not None and uses_he(plan)
+    (encryptor,) = filter_chain(client_config(plan).outbound_filters, "/fl/client")
+    assert isinstance(encryptor, HEModelEncryptor) and encryptor.select is not None
+    assert encryptor.select("model.0.conv.unit0.conv.weight")
+    assert not encryptor.select("model.0.conv.unit0.conv.bias")
+
+
 def test_the_data_skip_note_is_shown_without_verbose() -> None:
     from mmarc.report import OutputFormat, render
 
