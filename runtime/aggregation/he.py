@@ -4,11 +4,15 @@ Clara's / NVFlare's ``HEInTimeAccumulateWeightedAggregator``. The sites seal (en
 their local weights with their weight applied (:mod:`mmarc.runtime.filters.he`); this
 strategy adds the sealed layers as they arrive, multiplying a ciphertext by the server's
 own aggregation weight for the site when it is not 1 (a plaintext scalar: one CKKS
-level), and adds the weights alongside. The new global model holds the sums and their
-total weight (:mod:`mmarc.runtime.security.ckks`): a site opens it by decrypting and
-dividing, so the server never divides, never decrypts, and holds only the public
-context, which cannot. Variables the sites leave unencrypted (``encrypt_layers``,
-integer buffers) take the plain path, :class:`~.strategy.FedAvg`, with the same weights.
+level), and adds the weights alongside. When the round closes it multiplies each sum by
+``1 / total weight`` (a plaintext scalar again), so the global model is the encrypted
+average; the rescale drops a modulus level, which makes that model about half the size
+and much cheaper for the sites to load and decrypt. When its own weights already used
+the level, it leaves the sums as they are, with their total weight beside them
+(:mod:`mmarc.runtime.security.ckks`), and the sites divide after decrypting. Either way
+the server never decrypts, and holds only the public context, which cannot. Variables
+the sites leave unencrypted (``encrypt_layers``, integer buffers) take the plain path,
+:class:`~.strategy.FedAvg`, with the same weights.
 
 What the server checks of a sealed update (it comes from the network): the companion
 array (weight, shape), the shape against the global model, the ciphertext parses as a
@@ -67,6 +71,7 @@ class HEFedAvg:
         self._sealed: set[str] | None = None
         self._sums: dict[str, Any] = {}
         self._weights: dict[str, float] = {}
+        self._scaled = False  # a ciphertext was multiplied this round: no level left
         self.count = 0
 
     def begin_round(self, global_weights: Mapping[str, np.ndarray]) -> None:
@@ -84,6 +89,7 @@ class HEFedAvg:
         self._sealed = set(sealed) or None
         self._sums.clear()
         self._weights.clear()
+        self._scaled = False
         self.count = 0
 
     def expected_upload(self, global_weights: Mapping[str, np.ndarray]) -> tuple[int, int]:
@@ -143,6 +149,7 @@ class HEFedAvg:
                 continue
             if scale != 1.0:
                 vector = vector * scale
+                self._scaled = True
             total = self._sums.get(layer.name)
             self._sums[layer.name] = vector if total is None else total + vector
             self._weights[layer.name] = self._weights.get(layer.name, 0.0) + scale * layer.weight
@@ -174,6 +181,14 @@ class HEFedAvg:
                 raise AggregationError(f"{exc}{who}") from None
         return out
 
+    def _average(self, name: str) -> Weights:
+        """The sealed layer of a variable's sum: divided on the server when a level is
+        left for it, else with its total weight for the sites to divide by."""
+        total, weight = self._sums[name], self._weights[name]
+        if self._scaled:
+            return pack(name, total, self._shapes[name], weight)
+        return pack(name, total * (1.0 / weight), self._shapes[name], 1.0)
+
     def finish(self) -> Weights:
         if not self.count or (not self._sums and not self.plain.accumulator.names()):
             raise AggregationError("nothing to aggregate: no update with a non-zero weight")
@@ -183,7 +198,7 @@ class HEFedAvg:
             if is_companion(name):
                 continue
             if name in self._sums:
-                out.update(pack(name, self._sums[name], self._shapes[name], self._weights[name]))
+                out.update(self._average(name))
             elif name in plain:
                 out[name] = plain[name]
             else:  # not sent this round: the global model's own (sealed or plain)

@@ -20,8 +20,9 @@ parts that touch TenSEAL, imported lazily (it is the ``he`` extra):
 
 A sealed layer holds ``weight * values``; ``open_layer`` divides by ``weight``. Adding
 sealed layers (the server's aggregation) adds both, so the opened sum is the weighted
-average: FedAvg without a division on the server, and at most one plaintext
-multiplication (the server's own aggregation weight) per ciphertext.
+average; the server may also multiply a sum by ``1 / weight`` itself (a plaintext
+scalar) and send weight 1. Clara's settings (``[60, 40, 40]``) allow one such
+multiplication per ciphertext.
 """
 
 from __future__ import annotations

@@ -173,8 +173,13 @@ def test_he_fedavg_opens_to_plain_fedavg_with_server_weights(secret: Any, public
         assert relative_error(opened[name], plain[name]) < 1e-3, name
     # the next round starts from the sealed model: sums of sums still open to the average
     strategy.begin_round(new)
-    strategy.accept(seal_all(secret, model(4), 2.0), 2.0, kind="weights", source="a")
-    again = decrypt(strategy.finish())
+    fresh = seal_all(secret, model(4), 2.0)
+    strategy.accept(fresh, 2.0, kind="weights", source="a")
+    averaged = strategy.finish()
+    # no server weight used the level: the server divided (weight 1), a smaller ciphertext
+    assert read_sealed(averaged, "fc.weight").weight == 1.0
+    assert averaged["fc.weight"].size < 0.7 * fresh["fc.weight"].size
+    again = decrypt(averaged)
     assert relative_error(again["fc.weight"], model(4)["fc.weight"]) < 1e-3
 
 
