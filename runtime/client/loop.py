@@ -40,9 +40,9 @@ from mmarc.errors import MmarcError
 from mmarc.plan import Plan
 
 from ..filters import Filter
-from ..filters.he import attach_context, encrypts, has_he
+from ..filters.he import attach_site_context, encrypts, has_he
 from ..protocol import MessageKind
-from ..security.ckks import HEError, context_fingerprint, load_context, sealed_names
+from ..security.ckks import HEError, sealed_names
 from ..server.admission import registration_meta
 from ..server.config import filter_chain, server_config
 from ..server.events import EventLog, events_path_for
@@ -137,7 +137,11 @@ class FederatedClient:
         self.cv_outbound = filter_chain(
             self.config.cross_val_outbound_filters, "/fl/client/cross_site_validation"
         )
-        self.he_fingerprint = self._attach_he(he_context)
+        chains = (self.inbound, self.outbound, self.cv_inbound, self.cv_outbound)
+        try:  # the site's secret context, read only when its filters encrypt or decrypt
+            self.he_fingerprint = attach_site_context(chains, he_context, name)
+        except HEError as exc:
+            raise ClientError(str(exc)) from None
         self.events = EventLog(events_path_for(self.run_dir, events_path))
         dump = os.environ.get(DUMP_ENV, "")
         self.dump_dir = dump_dir or (
@@ -163,24 +167,6 @@ class FederatedClient:
         #: (round, reply meta, update) of the last train result, sent again if the same
         #: round's task comes again (the server re-sends it after a re-registration)
         self._last: tuple[int, dict[str, Any], Weights] | None = None
-
-    def _attach_he(self, path: Path | None) -> str | None:
-        """Load the site's secret TenSEAL context when its filters encrypt or decrypt, and
-        give it to them; returns the context's fingerprint (None: no HE)."""
-        chains = (self.inbound, self.outbound, self.cv_inbound, self.cv_outbound)
-        if not any(has_he(chain) for chain in chains):
-            return None
-        if path is None:
-            raise ClientError(
-                "the plan's filters use homomorphic encryption and this site has no TenSEAL "
-                "context (client_context.tenseal of its provisioned kit)"
-            )
-        try:
-            context = load_context(path, secret=True)
-            attach_context(chains, context, self.name)
-        except HEError as exc:
-            raise ClientError(str(exc)) from None
-        return context_fingerprint(context)
 
     # -- life cycle --------------------------------------------------------------------------
 

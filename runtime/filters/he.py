@@ -18,6 +18,7 @@ approximate arithmetic.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,9 @@ from ..aggregation.selection import ExcludeSpec, VarSelector
 from ..security.ckks import (
     SEAL_SUFFIX,
     HEError,
+    context_fingerprint,
     is_companion,
+    load_context,
     open_layer,
     read_sealed,
     seal_layer,
@@ -40,6 +43,7 @@ __all__ = [
     "HEModelDecryptor",
     "HEModelEncryptor",
     "attach_context",
+    "attach_site_context",
     "encrypts",
     "has_he",
 ]
@@ -147,6 +151,24 @@ def has_he(chain: Iterable[Filter]) -> bool:
 def encrypts(chain: Iterable[Filter]) -> bool:
     """Whether a chain seals what it sends (the client then sends weights)."""
     return any(isinstance(step, HEModelEncryptor) for step in chain)
+
+
+def attach_site_context(
+    chains: Iterable[Iterable[Filter]], path: Path | None, site: str
+) -> str | None:
+    """Read the site's secret context when a chain holds an HE filter and give it to
+    them; returns its fingerprint (what the site registers with), None without HE."""
+    chains = [list(chain) for chain in chains]
+    if not any(has_he(chain) for chain in chains):
+        return None
+    if path is None:
+        raise HEError(
+            "the plan's filters use homomorphic encryption and this site has no TenSEAL "
+            "context (client_context.tenseal of its provisioned kit)"
+        )
+    context = load_context(path, secret=True)
+    attach_context(chains, context, site)
+    return context_fingerprint(context)
 
 
 def attach_context(chains: Iterable[Iterable[Filter]], context: Any, site: str) -> None:

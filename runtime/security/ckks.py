@@ -52,6 +52,7 @@ __all__ = [
     "load_context",
     "new_context",
     "open_layer",
+    "pack",
     "public_context_bytes",
     "read_context",
     "read_sealed",
