@@ -139,20 +139,38 @@ class HEFedAvg:
         if len(factors) > 1:
             raise AggregationError(f"the sealed layers{who} carry different weights")
         site_weight = update_weight(scale, factors.pop() if factors else 1.0)
-        vectors = self._vectors(layers, who)
+        staged = self._staged(layers, self._vectors(layers, who), scale, who)
         if plain:
             self.plain.accept(plain, site_weight if layers else weight, kind=kind, source=source)
+        # nothing below can fail: the update counts whole or not at all
         self._sealed = must
         self.count += 1
-        for layer, vector in zip(layers, vectors, strict=True):
-            if layer.weight == 0:
-                continue
-            if scale != 1.0:
-                vector = vector * scale
-                self._scaled = True
-            total = self._sums.get(layer.name)
-            self._sums[layer.name] = vector if total is None else total + vector
-            self._weights[layer.name] = self._weights.get(layer.name, 0.0) + scale * layer.weight
+        self._scaled = self._scaled or (bool(staged) and scale != 1.0)
+        self._sums.update(staged)
+        for layer in layers:
+            if layer.weight:
+                self._weights[layer.name] = (
+                    self._weights.get(layer.name, 0.0) + scale * layer.weight
+                )
+
+    def _staged(
+        self, layers: list[SealedLayer], vectors: list[Any], scale: float, who: str
+    ) -> dict[str, Any]:
+        """The new sums with this update added (new objects: the old sums are untouched);
+        a ciphertext TenSEAL cannot scale or add (a hostile one at the last level, of
+        another scale) refuses the update."""
+        staged: dict[str, Any] = {}
+        try:
+            for layer, vector in zip(layers, vectors, strict=True):
+                if layer.weight == 0:
+                    continue
+                if scale != 1.0:
+                    vector = vector * scale
+                total = self._sums.get(layer.name)
+                staged[layer.name] = vector if total is None else total + vector
+        except (ValueError, RuntimeError, TypeError) as exc:
+            raise AggregationError(f"the sealed update{who} cannot be added: {exc}") from None
+        return staged
 
     def _read(self, update: Mapping[str, Any], names: list[str], who: str) -> list[SealedLayer]:
         layers = []
@@ -185,9 +203,12 @@ class HEFedAvg:
         """The sealed layer of a variable's sum: divided on the server when a level is
         left for it, else with its total weight for the sites to divide by."""
         total, weight = self._sums[name], self._weights[name]
-        if self._scaled:
-            return pack(name, total, self._shapes[name], weight)
-        return pack(name, total * (1.0 / weight), self._shapes[name], 1.0)
+        if not self._scaled:
+            try:
+                return pack(name, total * (1.0 / weight), self._shapes[name], 1.0)
+            except (ValueError, RuntimeError):  # a site's ciphertext left no level for it
+                pass
+        return pack(name, total, self._shapes[name], weight)
 
     def finish(self) -> Weights:
         if not self.count or (not self._sums and not self.plain.accumulator.names()):

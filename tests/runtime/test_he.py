@@ -292,3 +292,25 @@ def test_a_bad_he_setting_is_located_in_project_yml(tmp_path: Path) -> None:
     (found,) = [d for d in validation.diagnostics if d.code == "S004"]
     assert found.pointer == "/he/config/scale_bits" and "scale_bits 99" in found.message
     assert found.line == text.splitlines().index("    scale_bits: 99") + 1
+
+
+def test_a_ciphertext_with_no_level_left_is_refused_or_summed_without_dividing(
+    secret: Any, public: Any
+) -> None:
+    from mmarc.runtime.security.ckks import pack
+
+    start = {"w": np.zeros(8, np.float32)}
+    values = np.arange(8, dtype=np.float64)
+    spent = vector_of(secret, read_sealed(seal_layer(secret, "w", values, 2.0), "w")) * 1.0
+    used_up = pack("w", spent, (8,), 2.0)  # rescaled once: Clara's settings allow no more
+    scaling = HEFedAvg(public, weight_of=lambda site: 2.0)
+    scaling.begin_round(start)
+    with pytest.raises(AggregationError, match="cannot be added"):
+        scaling.accept(used_up, 1.0, kind="weights", source="evil")
+    assert scaling.count == 0
+    plain = HEFedAvg(public)
+    plain.begin_round(start)
+    plain.accept(used_up, 1.0, kind="weights", source="a")
+    out = plain.finish()  # the server cannot divide: it sends the sum and its weight
+    assert read_sealed(out, "w").weight == 2.0
+    np.testing.assert_allclose(open_layer(secret, read_sealed(out, "w")), values, atol=1e-3)
