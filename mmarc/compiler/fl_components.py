@@ -110,10 +110,6 @@ def _unsupported(name: str, role: str, note: str) -> FLComponent:
     return FLComponent(name, role, None, (), Support.UNSUPPORTED, (), note)
 
 
-def _external(name: str, role: str, note: str) -> FLComponent:
-    return FLComponent(name, role, None, (), Support.EXTERNAL, (), note)
-
-
 _ADMIN = "mmarc's client answers admin requests itself"
 
 #: FedAdam/FedYogi: FedAvg's arguments plus the server optimiser's (Reddi et al. 2021).
