@@ -315,12 +315,14 @@ def run_server(
     security: SecurityConfig | None = None,
     on_event: Subscriber | None = None,
     on_ready: Callable[[str], None] | None = None,
+    he_context: Path | None = None,
 ) -> ServerResult:
     """Compile, then run a federation server until the run is over (``mmarc server``).
 
     ``port`` 0 picks a free one (``on_ready(endpoint)`` says which). ``output``: the run
     folder; one holding an unfinished run of the same plan is resumed after its last
     completed round. ``security``: a transport ``SecurityConfig`` (None: plain TCP).
+    ``he_context``: the project's public TenSEAL context (homomorphic encryption).
     ``on_event`` hears the server's events (imports torch)."""
     compiled, plan = compiled_or_raise(path, sets)
     from mmarc.runtime.events import RunEvent
@@ -339,6 +341,7 @@ def run_server(
         events_path=events_path,
         on_progress=progress,
         on_ready=on_ready,
+        he_context=he_context,
     )
 
 
@@ -353,11 +356,13 @@ def run_client(
     device: str = "cpu",
     events_path: Path | None = None,
     security: SecurityConfig | None = None,
+    he_context: Path | None = None,
 ) -> ClientResult:
     """Compile, then join the federation at ``server`` as ``name`` (``mmarc client``).
 
     ``datalist``: this site's own datalist in place of the one the plan names (the plan
-    hash stays the shared one). Raises ``RegistrationRefused`` when the server refuses
+    hash stays the shared one). ``he_context``: this site's secret TenSEAL context
+    (homomorphic encryption). Raises ``RegistrationRefused`` when the server refuses
     ``name`` and ``ClientError`` when the run fails."""
     compiled, plan = compiled_or_raise(path, sets)
     from mmarc.runtime.client import run_client as _run_client
@@ -372,6 +377,7 @@ def run_client(
         device=device,
         security=security,
         events_path=events_path,
+        he_context=he_context,
     )
 
 

@@ -110,17 +110,6 @@ def _unsupported(name: str, role: str, note: str) -> FLComponent:
     return FLComponent(name, role, None, (), Support.UNSUPPORTED, (), note)
 
 
-def _external(name: str, role: str, note: str) -> FLComponent:
-    return FLComponent(name, role, None, (), Support.EXTERNAL, (), note)
-
-
-_HE = (
-    "homomorphic encryption (NVFlare's experimental TenSEAL components, provisioned with "
-    "the project's he context); mmarc's runtime encrypts connections, not model payloads, "
-    "so it cannot run this configuration"
-)
-
-
 _ADMIN = "mmarc's client answers admin requests itself"
 
 #: FedAdam/FedYogi: FedAvg's arguments plus the server optimiser's (Reddi et al. 2021).
@@ -228,13 +217,47 @@ FL_COMPONENTS: tuple[FLComponent, ...] = (
     ),
     FLComponent("ExcludeVars", "filter", "mmarc.runtime.filters.ExcludeVars", (_EXCLUDE,)),
     # -- homomorphic encryption (Clara 4.0 adminMMAR_HE, NVFlare 1.0 experimental) ----------
-    _external("HEInTimeAccumulateWeightedAggregator", "aggregator", _HE),
-    _external("HEPTFileModelPersistor", "persistor", _HE),
-    _external("HEModelShareableGenerator", "shareable_generator", _HE),
-    _external("HEModelEncryptor", "filter", _HE),
-    _external("HEModelDecryptor", "filter", _HE),
-    _external("HEEvalDecryptor", "filter", _HE),
-    _external("HEPTModelReaderWriter", "model_reader_writer", _HE),
+    FLComponent(
+        "HEInTimeAccumulateWeightedAggregator",
+        "aggregator",
+        "mmarc.runtime.aggregation.HEFedAvg",
+        (
+            FLArg("aggregation_weights", (dict,), _NUMBER),
+            _EXCLUDE,
+            FLArg("expected_data_kind", (str,)),
+            FLArg("weigh_by_local_iter", (bool,)),
+        ),
+        note="adds the sites' encrypted updates; the server holds the public context only",
+    ),
+    FLComponent(
+        "HEPTFileModelPersistor",
+        "persistor",
+        "mmarc.runtime.server.persistor.ModelPersistor",
+        (_EXCLUDE, FLArg("model", (dict,), component=True)),
+        note="saves the global model with its encrypted layers as ciphertext bytes",
+    ),
+    FLComponent(
+        "HEModelShareableGenerator",
+        "shareable_generator",
+        "mmarc.runtime.server.shareable.FullModelShareable",
+    ),
+    FLComponent(
+        "HEModelEncryptor",
+        "filter",
+        "mmarc.runtime.filters.HEModelEncryptor",
+        (
+            FLArg("encrypt_layers", (list, str, bool, type(None))),
+            FLArg("aggregation_weights", (dict,), _NUMBER),
+            FLArg("weigh_by_local_iter", (bool,)),
+        ),
+    ),
+    FLComponent("HEModelDecryptor", "filter", "mmarc.runtime.filters.HEModelDecryptor"),
+    FLComponent("HEEvalDecryptor", "filter", "mmarc.runtime.filters.HEEvalDecryptor"),
+    FLComponent(
+        "HEPTModelReaderWriter",
+        "model_reader_writer",
+        "mmarc.runtime.client.trainer.ModelReaderWriter",
+    ),
     # -- Clara internals of the 4.0 Early Access client -------------------------------------
     _ignored(
         "IteratorNumberGenerator",
@@ -353,7 +376,8 @@ FL_COMPONENT_ARGS = frozenset({"model_reader_writer"})
 
 _BY_NAME: dict[str, FLComponent] = {c.name: c for c in FL_COMPONENTS}
 _BY_PATH: dict[str, FLComponent] = {p: c for c in FL_COMPONENTS for p in c.paths}
-_BY_PATH.update({c.target: c for c in FL_COMPONENTS if c.target})
+# a runtime class stands for its first row (the plain one, not an alias such as HE's)
+_BY_PATH.update({c.target: c for c in reversed(FL_COMPONENTS) if c.target})
 
 
 def fl_component(name_or_path: str) -> FLComponent | None:

@@ -1,8 +1,8 @@
 """What ``compile`` refuses to put in a plan: valid FL components mmarc's runtime lacks.
 
 Why apart from :mod:`mmarc.compiler.fl_components`: ``validate`` judges a config (a correct
-Clara/NVFlare file is accepted, with an F001 info for a component mmarc does not run, such
-as the homomorphic-encryption filters); ``compile`` judges whether mmarc can run it, and a
+Clara/NVFlare file is accepted, with an F001 info for a component mmarc does not run, a
+row marked ``EXTERNAL`` in the alias table); ``compile`` judges whether mmarc can run it, and a
 plan naming a class the runtime does not have would only fail later, on a site.
 """
 

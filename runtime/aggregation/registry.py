@@ -10,30 +10,41 @@ Nothing here imports torch: the launcher reads the config before starting proces
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mmarc.errors import MmarcError
 
+from ..security.ckks import HEError
 from .fedopt import FedAdam, FedOptSettings, FedOptSettingsError, FedYogi
 from .selection import ExcludeSpec, VarSelector
 from .strategy import FedAvg, Strategy
 
-__all__ = ["StrategyConfigError", "StrategySpec", "build_strategy", "strategy_spec"]
+__all__ = [
+    "HE_STRATEGIES",
+    "StrategyConfigError",
+    "StrategySpec",
+    "build_strategy",
+    "strategy_spec",
+]
 
 #: The runtime class path a plan carries -> the strategy it runs.
 STRATEGY_PATHS: Mapping[str, str] = {
     "mmarc.runtime.aggregation.InTimeAccumulator": "FedAvg",
     "mmarc.runtime.aggregation.FedAdam": "FedAdam",
     "mmarc.runtime.aggregation.FedYogi": "FedYogi",
+    "mmarc.runtime.aggregation.HEFedAvg": "HEFedAvg",
 }
 #: Clara-style component names (a config read without compiling) -> the strategy.
 STRATEGY_NAMES: Mapping[str, str] = {
     "InTimeAccumulateWeightedAggregator": "FedAvg",
     "FedAdamAggregator": "FedAdam",
     "FedYogiAggregator": "FedYogi",
+    "HEInTimeAccumulateWeightedAggregator": "HEFedAvg",
 }
+#: The strategies that aggregate ciphertexts (they need the server's public HE context).
+HE_STRATEGIES = frozenset({"HEFedAvg"})
 #: The server optimiser arguments of FedAdam and FedYogi.
 FEDOPT_ARGS = ("eta", "beta1", "beta2", "tau")
 
@@ -72,7 +83,7 @@ def strategy_spec(component: Any) -> StrategySpec:
         )
     args = component.get("args")
     args = args if isinstance(args, Mapping) else {}
-    if chosen == "FedAvg":
+    if chosen in ("FedAvg", "HEFedAvg"):
         return StrategySpec(chosen)
     given = {key: args[key] for key in FEDOPT_ARGS if key in args}
     try:
@@ -81,8 +92,31 @@ def strategy_spec(component: Any) -> StrategySpec:
         raise StrategyConfigError(f"args/{exc.key}", f"{exc.key} {exc}") from None
 
 
-def build_strategy(spec: StrategySpec, exclude: ExcludeSpec | VarSelector = None) -> Strategy:
-    """A fresh strategy for one run; ``exclude`` variables keep the global value."""
+def build_strategy(
+    spec: StrategySpec,
+    exclude: ExcludeSpec | VarSelector = None,
+    *,
+    he_context: Any = None,
+    weight_of: Callable[[str], float] | None = None,
+) -> Strategy:
+    """A fresh strategy for one run; ``exclude`` variables keep the global value.
+
+    Args:
+        spec: the strategy chosen by :func:`strategy_spec`.
+        exclude: variables that are not aggregated.
+        he_context: the server's public TenSEAL context (HE strategies only).
+        weight_of: the server's aggregation weight of a site (HE strategies scale each
+            site's ciphertexts by it; the others get it inside the round's weights).
+    """
+    if spec.name in HE_STRATEGIES:
+        from .he import HEFedAvg
+
+        if he_context is None:
+            raise HEError(
+                f"{spec.name} aggregates encrypted updates: the server needs the project's "
+                "public TenSEAL context (server_context.tenseal of its provisioned kit)"
+            )
+        return HEFedAvg(he_context, exclude, weight_of)
     if spec.name == "FedAdam":
         return FedAdam(spec.settings, exclude)
     if spec.name == "FedYogi":

@@ -257,6 +257,7 @@ def train_main(argv: Sequence[str] | None = None) -> int:
             datalist=args.datalist,
             device=args.device,
             security=kit.client_security(),
+            he_context=kit.he_context,
         )
     except KeyboardInterrupt:
         return 130

@@ -40,7 +40,9 @@ from mmarc.errors import MmarcError
 from mmarc.plan import Plan
 
 from ..filters import Filter
+from ..filters.he import attach_site_context, encrypts, has_he
 from ..protocol import MessageKind
+from ..security.ckks import HEError, sealed_names
 from ..server.admission import registration_meta
 from ..server.config import filter_chain, server_config
 from ..server.events import EventLog, events_path_for
@@ -90,7 +92,13 @@ def _nbytes(tensors: Mapping[str, np.ndarray]) -> int:
 
 
 class FederatedClient:
-    """One client's state across rounds; :meth:`serve` is the loop."""
+    """One client's state across rounds; :meth:`serve` is the loop.
+
+    ``he_context``: the site's secret TenSEAL context file, needed (and only read) when the
+    plan's filters encrypt or decrypt (homomorphic encryption); the site then sends its
+    local weights sealed instead of differences, and registers with the context's
+    fingerprint.
+    """
 
     def __init__(
         self,
@@ -108,6 +116,7 @@ class FederatedClient:
         register_timeout: float = 60.0,
         server_timeout: float | None = None,
         dump_dir: Path | None = None,
+        he_context: Path | None = None,
     ) -> None:
         self.plan = plan
         self.mmar_root = Path(mmar_root)
@@ -128,6 +137,11 @@ class FederatedClient:
         self.cv_outbound = filter_chain(
             self.config.cross_val_outbound_filters, "/fl/client/cross_site_validation"
         )
+        chains = (self.inbound, self.outbound, self.cv_inbound, self.cv_outbound)
+        try:  # the site's secret context, read only when its filters encrypt or decrypt
+            self.he_fingerprint = attach_site_context(chains, he_context, name)
+        except HEError as exc:
+            raise ClientError(str(exc)) from None
         self.events = EventLog(events_path_for(self.run_dir, events_path))
         dump = os.environ.get(DUMP_ENV, "")
         self.dump_dir = dump_dir or (
@@ -158,8 +172,9 @@ class FederatedClient:
 
     def register(self) -> None:
         """Join the federation (raises RegistrationRefused with the server's reason)."""
+        extra: dict[str, Any] = {"he": self.he_fingerprint} if self.he_fingerprint else {}
         meta = registration_meta(
-            self.plan, cross_validate=self.config.cross_validate, pid=os.getpid()
+            self.plan, cross_validate=self.config.cross_validate, pid=os.getpid(), **extra
         )
         self.endpoint.register(meta, timeout=self.register_timeout)
         log.info("%s registered with the server", self.name)
@@ -331,27 +346,40 @@ class FederatedClient:
         self.endpoint.status = "training"
         received = message.tensors
         global_weights = _apply(self.inbound, received, None) if self.inbound else received
+        inbound_s = time.perf_counter() - began
+        if sealed_names(global_weights):
+            raise ClientError(
+                "the global model is encrypted and this site's inbound_filters do not "
+                "decrypt it (HEModelDecryptor)"
+            )
         self.rw.load(global_weights)
         compute_began = time.perf_counter()
         with self._engines_running():
             metrics = self.validator.validate() if self.validator.available else {}
             local = self.trainer.train(completed_rounds=_completed(ordinal))
         compute_s = time.perf_counter() - compute_began
-        update = self.rw.difference(global_weights)
+        # a sealed update is added to the others on the server: weights, not differences
+        kind = "weights" if encrypts(self.outbound) else "diff"
+        update = self.rw.weights() if kind == "weights" else self.rw.difference(global_weights)
+        outbound_began = time.perf_counter()
         if self.outbound:
             update = _apply(self.outbound, update, local.steps)
+        outbound_s = time.perf_counter() - outbound_began
         client_s = time.perf_counter() - began
         reply = {
             "task": TASK_TRAIN,
             "steps": local.steps,
             "samples": local.samples,
-            "update": "diff",
+            "update": kind,
             "metrics": metrics,
             "key_metric": self.validator.key_metric,
             "val_samples": self.validator.samples,
             "local_metrics": local.metrics,
             "compute_s": compute_s,
             "client_s": client_s,
+            # the filters' share of client_s (under HE: decrypting and encrypting)
+            "inbound_s": inbound_s,
+            "outbound_s": outbound_s,
         }
         self._reply(message, reply, update)
         self._last = (message.round, reply, update)
@@ -405,9 +433,11 @@ class FederatedClient:
                 for owner in owners:
                     if owner == self.name:
                         continue
-                    weights = grouped[owner]
-                    if self.cv_inbound and owner != GLOBAL_OWNER:
-                        weights = _apply(self.cv_inbound, weights, None)
+                    try:
+                        weights = self._opened(owner, grouped[owner])
+                    except HEError as exc:  # a sealed model that does not open: skip it
+                        log.warning("%s: model of %s not validated: %s", self.name, owner, exc)
+                        continue
                     self.rw.load(local)  # variables a model lacks are this client's own
                     results[owner] = self.validator.validate(weights)
             self.rw.load(local)
@@ -421,6 +451,13 @@ class FederatedClient:
             },
         )
         log.info("%s: validated %d model(s)", self.name, len(results))
+
+    def _opened(self, owner: str, weights: Weights) -> Weights:
+        """A model to validate after its inbound filters: the global model's (they decrypt
+        it under HE), the cross-site ones' for the other sites' models."""
+        if owner == GLOBAL_OWNER:
+            return _apply(self.inbound, weights, None) if has_he(self.inbound) else weights
+        return _apply(self.cv_inbound, weights, None) if self.cv_inbound else weights
 
     # -- files -------------------------------------------------------------------------------
 
@@ -464,6 +501,7 @@ def run_client(
     events_path: Path | str | None = None,
     register_timeout: float = 60.0,
     server_timeout: float | None = None,
+    he_context: Path | None = None,
 ) -> ClientResult:
     """Join the federation at ``server`` as ``name`` and serve until the run ends.
 
@@ -484,6 +522,7 @@ def run_client(
         events_path=events_path,
         register_timeout=register_timeout,
         server_timeout=server_timeout,
+        he_context=he_context,
     )
     try:
         client.register()

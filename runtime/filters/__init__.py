@@ -9,12 +9,16 @@ from .base import (
     register_filter,
     supported_filters,
 )
+from .he import HEEvalDecryptor, HEModelDecryptor, HEModelEncryptor
 from .privacy import ExcludeVars, PercentilePrivacy, SVTPrivacy
 
 __all__ = [
     "ExcludeVars",
     "Filter",
     "FilterConfigError",
+    "HEEvalDecryptor",
+    "HEModelDecryptor",
+    "HEModelEncryptor",
     "PercentilePrivacy",
     "SVTPrivacy",
     "apply_filters",

@@ -13,7 +13,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from ..security.authz import Policy, PolicyError
 from ..security.manifest import fingerprint, sign_folder
 from ..transport.security import CurveKeyPair
 from . import keys as keystore
+from .he import project_context, write_context
 from .kit import (
     AUTHORIZATION,
     KIT_FORMAT,
@@ -152,6 +153,7 @@ def _write_kit(
     server_public: bytes,
     extra: dict[str, Any],
     project_key: Any,
+    he_context: Any = None,
 ) -> Path:
     kit = workspace / name
     kit.mkdir(mode=0o700, exist_ok=True)
@@ -163,7 +165,10 @@ def _write_kit(
     (staging / PUBLIC_KEY).write_bytes(pair.public + b"\n")
     if role != "server":
         (staging / SERVER_KEY).write_bytes(server_public + b"\n")
-    _write_json(staging / config_name(role), _kit_config(spec, role, name, org))
+    config = _kit_config(spec, role, name, org)
+    if he_context is not None and (context := write_context(staging, role, he_context)):
+        config["he"] = {"lib": "tenseal", "context": context}
+    _write_json(staging / config_name(role), config)
     for filename, content in extra.items():
         _write_json(staging / filename, content)
     actions = ("start",) if role == "admin" else ("start", "stop")
@@ -233,6 +238,18 @@ def provision(
             for a in spec.admins
         },
     }
+    he_context = None
+    if spec.he is not None:
+        he_context, he_status = project_context(workspace, spec.he, rotate=rotate_keys)
+        if he_status == "rotated":
+            spec = replace(
+                spec,
+                notes=(
+                    *spec.notes,
+                    "a new HE context: the saved encrypted "
+                    "global model of an earlier run cannot be opened",
+                ),
+            )
     orgs = {spec.server.name: spec.server.org}
     orgs.update({c.name: c.org for c in spec.clients})
     orgs.update({a.email: a.org for a in spec.admins})
@@ -241,7 +258,16 @@ def provision(
         extra = {PARTICIPANTS: participants, AUTHORIZATION: policy} if role == "server" else {}
         pair, status = pairs[name]
         kit = _write_kit(
-            workspace, spec, role, name, orgs[name], pair, server_public, extra, project_key
+            workspace,
+            spec,
+            role,
+            name,
+            orgs[name],
+            pair,
+            server_public,
+            extra,
+            project_key,
+            he_context,
         )
         reports.append(KitReport(name, role, kit, status))
         if on_kit is not None:

@@ -48,7 +48,7 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def _read_private(path: Path) -> bytes:
+def read_private(path: Path) -> bytes:
     st = os.lstat(path)
     if not stat.S_ISREG(st.st_mode):
         raise ProvisionError(f"{path}: not a regular file")
@@ -63,7 +63,7 @@ def project_key(workspace: Path) -> tuple[Ed25519PrivateKey, bool]:
     path = folder / PROJECT_KEY
     if path.exists():
         try:
-            key = serialization.load_pem_private_key(_read_private(path), password=None)
+            key = serialization.load_pem_private_key(read_private(path), password=None)
         except ValueError as exc:
             raise ProvisionError(f"{path}: not a usable key: {exc}") from None
         if not isinstance(key, Ed25519PrivateKey):
@@ -85,7 +85,7 @@ def participant_keys(workspace: Path, name: str, *, rotate: bool) -> tuple[Curve
     path = folder / f"{name}.key"
     if path.exists() and not rotate:
         try:
-            return CurveKeyPair.from_secret(_read_private(path).strip()), "kept"
+            return CurveKeyPair.from_secret(read_private(path).strip()), "kept"
         except ValueError as exc:
             raise ProvisionError(f"{path}: not a CurveZMQ secret key: {exc}") from None
     status = "rotated" if path.exists() else "new"

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from mmarc.errors import MmarcError
 
+from ..security.ckks import CLIENT_CONTEXT, SERVER_CONTEXT
 from ..security.manifest import MANIFEST_NAME, PUBLIC_KEY_NAME, ManifestError, verify_folder
 from ..security.pins import PinMismatch, PinStore, PinStoreError
 from ..transport.security import CurveKeyPair, SecurityConfig
@@ -109,6 +110,18 @@ class KitInfo:
     def admin_storage(self) -> Path:
         """Server: where uploaded MMARs are kept (beside ``startup/``)."""
         return self.path / str(self.config.get("admin_storage") or "transfer")
+
+    @property
+    def he_context(self) -> Path | None:
+        """The kit's TenSEAL context file under homomorphic encryption (None without):
+        the public context in a server kit, the site's secret one in a client kit."""
+        he = self.config.get("he")
+        if not isinstance(he, Mapping):
+            return None
+        expected = {"server": SERVER_CONTEXT, "client": CLIENT_CONTEXT}.get(self.role)
+        if expected is None or he.get("context") != expected:
+            raise KitError(f"{self.path}: a {self.role} kit's he context must be {expected}")
+        return self.startup / expected
 
     def _need(self, role: Role) -> None:
         if self.role != role:
@@ -201,6 +214,15 @@ def verify_kit(
             f"{STARTUP}/{SECRET_KEY}",
         )
     config = _json(startup, config_name(kit_role))
+    he = config.get("he") if isinstance(config, Mapping) else None
+    if kit_role == "client" and isinstance(he, Mapping):
+        mode = os.lstat(startup / CLIENT_CONTEXT).st_mode
+        if mode & 0o077 or not stat.S_ISREG(mode):
+            raise KitError(
+                f"{root}: {STARTUP}/{CLIENT_CONTEXT} (the HE secret key) is readable by group "
+                f"or others; run chmod 600 {startup / CLIENT_CONTEXT}",
+                f"{STARTUP}/{CLIENT_CONTEXT}",
+            )
     try:
         keys = CurveKeyPair.from_secret(_key_text(startup, SECRET_KEY))
         server = config["server"]

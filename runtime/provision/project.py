@@ -70,6 +70,8 @@ class ProjectSpec:
     admins: tuple[AdminSpec, ...]
     #: Policy from the project file itself (FLARE's AuthPolicyBuilder args), if any.
     builder_policy: Mapping[str, Any] | None = None
+    #: The CKKS settings (``CKKSParams``) of the project's ``he`` section, if any.
+    he: Any = None
     notes: tuple[str, ...] = field(default=())
 
     @property
@@ -139,7 +141,7 @@ def _from_flare(
     ignored = [
         str(b.get("path", "")).rsplit(".", 1)[-1]
         for b in plain.get("builders") or []
-        if not str(b.get("path", "")).endswith("auth_policy.AuthPolicyBuilder")
+        if not str(b.get("path", "")).endswith(("auth_policy.AuthPolicyBuilder", ".HEBuilder"))
     ]
     if ignored:
         notes.append(f"NVFlare builders not used (mmarc builds its own kits): {', '.join(ignored)}")
@@ -165,6 +167,8 @@ def _builder_policy(plain: dict[str, Any], admins: list[AdminSpec]) -> dict[str,
 
 def spec_from_plain(plain: dict[str, Any]) -> ProjectSpec:
     """The spec of a project file's content that passed its checks (see ``mmarc.provisioning``)."""
+    from .he import he_params
+
     notes: list[str] = []
     policy = None
     if "participants" in plain:
@@ -183,6 +187,7 @@ def spec_from_plain(plain: dict[str, Any]) -> ProjectSpec:
         clients=tuple(clients),
         admins=tuple(admins),
         builder_policy=policy,
+        he=he_params(plain),
         notes=tuple(notes),
     )
 

@@ -123,10 +123,34 @@ def plan_difference(server_plan: Plan, meta: Mapping[str, Any]) -> str | None:
     return f"{head}: {', '.join(described)}{more} differ{tail}"
 
 
+def he_problem(server_fingerprint: str | None, meta: Mapping[str, Any]) -> str | None:
+    """Why a client cannot join a homomorphically encrypted federation: it has no
+    TenSEAL context, or one of another project (its public part differs from the
+    server's). None when the federation is not encrypted or the contexts match."""
+    if server_fingerprint is None:
+        return None
+    theirs = meta.get("he")
+    if not isinstance(theirs, str) or not theirs:
+        return (
+            "this federation is homomorphically encrypted and the client has no TenSEAL "
+            "context (client_context.tenseal of its provisioned kit)"
+        )
+    if theirs != server_fingerprint:
+        return "the client's TenSEAL context is not this project's (its public key differs)"
+    return None
+
+
 def admission_check(
-    plan: Plan, is_full: Callable[[str], bool] | None = None
+    plan: Plan,
+    is_full: Callable[[str], bool] | None = None,
+    *,
+    he_fingerprint: str | None = None,
 ) -> Callable[[Any], str | None]:
-    """The transport's ``admit`` hook: None admits, a string refuses with that reason."""
+    """The transport's ``admit`` hook: None admits, a string refuses with that reason.
+
+    ``he_fingerprint``: the server's public TenSEAL context's fingerprint, when the
+    federation is encrypted; a client must register with the same one.
+    """
 
     def admit(message: Any) -> str | None:
         meta = message.header.meta
@@ -135,6 +159,8 @@ def admission_check(
         problem = version_problem(meta.get("mmarc_version"))
         if problem is None:
             problem = plan_difference(plan, meta)
+        if problem is None:
+            problem = he_problem(he_fingerprint, meta)
         if problem is None and is_full is not None and is_full(message.header.client):
             problem = "the federation is full (max_num_clients reached)"
         return problem

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..protocol import EMPTY_PAYLOAD, prepare
+from ..security.ckks import SEAL_SUFFIX, HEError, is_companion, read_sealed, sealed_names
 from ..transport import Message
 from .events import Reporter
 from .membership import Membership
@@ -47,19 +48,52 @@ class FinalValidation:
     cross: bool = False
 
 
+def _reference_specs(reference: Weights) -> dict[str, tuple[tuple[int, ...], np.dtype | None]]:
+    """Each global variable's shape and dtype; a sealed one's shape is its companion's
+    and its dtype None (a local model may send it sealed or as floating point)."""
+    sealed = set(sealed_names(reference))
+    specs: dict[str, tuple[tuple[int, ...], np.dtype | None]] = {}
+    for var, array in reference.items():
+        if is_companion(var) and var[: -len(SEAL_SUFFIX)] in sealed:
+            continue
+        if var in sealed:
+            specs[var] = (read_sealed(reference, var).shape, None)
+        else:
+            specs[var] = (array.shape, array.dtype)
+    return specs
+
+
 def _check_model(name: str, tensors: Mapping[str, np.ndarray], reference: Weights) -> Weights:
     """A submitted local model, checked against the global model's variables. Variables
     the global model lacks (those the persistor excludes) stay with their owner: every
-    client validates with its own values for them."""
+    client validates with its own values for them. A sealed variable (HE) is checked by
+    its companion's shape; its ciphertext is opened, and checked, by the sites."""
+    specs = _reference_specs(reference)
+    sealed = set(sealed_names(tensors))
     model: Weights = {}
     for var, array in tensors.items():
-        spec = reference.get(var)
+        spec = specs.get(var)
         if spec is None:
             continue
-        if array.shape != spec.shape or array.dtype != spec.dtype:
+        shape, dtype = spec
+        if var in sealed:
+            try:
+                layer = read_sealed(tensors, var)
+            except HEError as exc:
+                raise ResultRefused(f"the local model of {name!r}: {exc}") from None
+            if layer.shape != shape:
+                raise ResultRefused(
+                    f"sealed {var!r} of the local model of {name!r} has shape "
+                    f"{list(layer.shape)}, the global model {list(shape)}"
+                )
+            model[var] = np.array(array)
+            model[var + SEAL_SUFFIX] = np.array(tensors[var + SEAL_SUFFIX])
+            continue
+        fits = array.dtype == dtype if dtype is not None else array.dtype.kind == "f"
+        if array.shape != shape or not fits:
             raise ResultRefused(
                 f"variable {var!r} of the local model of {name!r} is {array.dtype}"
-                f"{list(array.shape)}, the global model has {spec.dtype}{list(spec.shape)}"
+                f"{list(array.shape)}, the global model has {dtype or 'float'}{list(shape)}"
             )
         model[var] = np.array(array)
     return model

@@ -87,6 +87,7 @@ def workflow_main(argv: Sequence[str] | None = None) -> int:
             args.run_dir,
             bind=f"tcp://{args.host}:*",
             security=kit.server_security(),
+            he_context=kit.he_context,
             on_progress=emit,
             on_ready=ready,
         )

@@ -50,6 +50,8 @@ class RoundState:
     weights: dict[str, float] = field(default_factory=dict)
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     reports: list[Report] = field(default_factory=list)
+    #: seconds in the strategy (accepting updates as they came, then finishing)
+    aggregate_s: float = 0.0
 
 
 class TrainingRounds:
@@ -104,7 +106,9 @@ class TrainingRounds:
         self.reporter.progress(event="round_start", round=round_, n=ordinal, clients=members)
         self.loop.run_phase(phase)
         events.emit("aggregation_start", round=ordinal)
+        finishing = time.perf_counter()
         new = self._finish(round_, ordinal, sent)
+        state.aggregate_s += time.perf_counter() - finishing
         ended = time.time()
         moved = phase.payload.nbytes * len(phase.expected) + phase.bytes_up
         events.emit("round_end", t=ended, round=ordinal, seconds=ended - started, bytes=moved)
@@ -123,6 +127,7 @@ class TrainingRounds:
             "client_metrics": state.metrics,
             "best": dict(self.selector.best) if self.selector.best else None,
             "seconds": round(ended - started, 4),
+            "aggregate_s": round(state.aggregate_s, 4),
             "bytes_down": phase.payload.nbytes * len(phase.expected),
             "bytes_up": phase.bytes_up,
             "t": ended,
@@ -147,7 +152,11 @@ class TrainingRounds:
         if self.inbound:
             tensors = apply_filters(self.inbound, tensors)
         weight = update_weight(cfg.weight_of(name), result.steps)
-        self.strategy.accept(tensors, weight, kind=result.kind, source=name)
+        accepting = time.perf_counter()
+        try:
+            self.strategy.accept(tensors, weight, kind=result.kind, source=name)
+        finally:
+            state.aggregate_s += time.perf_counter() - accepting
         state.steps[name] = result.steps
         state.weights[name] = weight
         state.metrics[name] = result.metrics

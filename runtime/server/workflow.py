@@ -33,7 +33,9 @@ import zmq
 from mmarc.plan import Plan
 
 from ..aggregation import build_strategy, nonfinite
+from ..aggregation.registry import HE_STRATEGIES
 from ..protocol import DEFAULT_LIMITS, Limits
+from ..security.ckks import HEError, context_fingerprint, load_context
 from ..transport import (
     DEFAULT_SOCKET_OPTIONS,
     Message,
@@ -95,7 +97,9 @@ class FederatedServer:
     ``bind``: ZeroMQ endpoint (``tcp://127.0.0.1:*`` picks a free port; :attr:`address`
     says which). ``security``: a CurveZMQ :class:`SecurityConfig` or None for plain TCP.
     ``on_progress``: called with small dicts (``{"event": "round", ...}``) for a live
-    view; it runs on the workflow thread and must be quick.
+    view; it runs on the workflow thread and must be quick. ``he_context``: the project's
+    *public* TenSEAL context file, read when the plan aggregates ciphertexts (a context
+    holding a secret key is refused); clients must then register with its fingerprint.
     """
 
     def __init__(
@@ -112,6 +116,7 @@ class FederatedServer:
         config: ServerConfig | None = None,
         options: SocketOptions = DEFAULT_SOCKET_OPTIONS,
         limits: Limits = DEFAULT_LIMITS,
+        he_context: Path | None = None,
     ) -> None:
         self.plan = plan
         self.mmar_root = Path(mmar_root)
@@ -125,9 +130,21 @@ class FederatedServer:
             self.run_dir, exclude_vars=cfg.persistor_exclude, plan_sha256=self.plan_sha256
         )
         self.record = RunRecord(self.run_dir, self.persistor)
-        self.strategy = build_strategy(
-            server_strategy(plan), merge_exclude(cfg.aggregator_exclude, cfg.persistor_exclude)
-        )
+        spec = server_strategy(plan)
+        try:  # the context is read only when the plan aggregates ciphertexts
+            self.he_context = (
+                load_context(he_context, secret=False)
+                if he_context is not None and spec.name in HE_STRATEGIES
+                else None
+            )
+            self.strategy = build_strategy(
+                spec,
+                merge_exclude(cfg.aggregator_exclude, cfg.persistor_exclude),
+                he_context=self.he_context,
+                weight_of=cfg.weight_of,
+            )
+        except HEError as exc:
+            raise ServerError(str(exc)) from None
         self.inbound = filter_chain(cfg.inbound_filters, "/fl/server/inbound_filters")
         self.shareable = FullModelShareable(
             filter_chain(cfg.outbound_filters, "/fl/server/outbound_filters"), limits
@@ -144,7 +161,13 @@ class FederatedServer:
         self.final_metrics: dict[str, float] = {}
         self.cross_val: dict[str, dict[str, dict[str, float]]] = {}
         self._started = time.monotonic()
-        self._check = admission_check(plan, self.membership.is_full)
+        self._check = admission_check(
+            plan,
+            self.membership.is_full,
+            he_fingerprint=None
+            if self.he_context is None
+            else context_fingerprint(self.he_context),
+        )
         try:
             self.endpoint = ServerEndpoint(
                 bind,
@@ -207,8 +230,7 @@ class FederatedServer:
         """Train all rounds, validate, tell the clients the run is over, return."""
         if not self.global_weights:
             self.load_or_build()
-        model = self.global_weights.values()
-        self.endpoint.expect_payload(sum(int(np.asarray(w).nbytes) for w in model), len(model))
+        self.endpoint.expect_payload(*self._upload_budget())
         cfg = self.config
         self.membership.heart_beat_timeout = cfg.heart_beat_timeout
         self.membership.max_num_clients = cfg.max_num_clients
@@ -267,6 +289,15 @@ class FederatedServer:
         self.close()
 
     # -- setup -------------------------------------------------------------------------------
+
+    def _upload_budget(self) -> tuple[int, int]:
+        """(bytes, tensors) of the largest update an honest client sends: the model, or
+        under HE the model with every floating-point variable encrypted."""
+        expected = getattr(self.strategy, "expected_upload", None)
+        if expected is not None:
+            return expected(self.global_weights)
+        model = self.global_weights.values()
+        return sum(int(np.asarray(w).nbytes) for w in model), len(model)
 
     def _initial_weights(self) -> Weights:
         import torch
@@ -334,6 +365,7 @@ def run_server(
     events_path: Path | str | None = None,
     on_progress: Progress | None = None,
     on_ready: Callable[[str], None] | None = None,
+    he_context: Path | None = None,
 ) -> ServerResult:
     """Build (or resume) and run a federation server until the run is over.
 
@@ -349,6 +381,7 @@ def run_server(
         run_id=run_id,
         events_path=events_path,
         on_progress=on_progress,
+        he_context=he_context,
     ) as server:
         server.load_or_build()
         if on_ready is not None:

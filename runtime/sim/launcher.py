@@ -42,9 +42,12 @@ from typing import Any, TextIO
 from mmarc.errors import EXIT_INTERRUPTED, MmarcError
 from mmarc.plan import Plan
 
+from ..aggregation.registry import HE_STRATEGIES
 from ..client.config import client_config
 from ..events import PROGRESS_PREFIX, RunEvent, Subscriber, emit
-from ..server.config import server_config
+from ..filters.he import has_he
+from ..provision.he import run_contexts
+from ..server.config import filter_chain, server_config, server_strategy
 from ..server.events import events_path_for
 from .split import SplitSpec, parse_split, split_datalist
 
@@ -215,6 +218,21 @@ class _Processes:
             fh.close()
 
 
+def uses_he(plan: Plan) -> bool:
+    """Whether the plan's federation is homomorphically encrypted: an HE aggregator on
+    the server or an HE filter on the sites."""
+    if server_strategy(plan).name in HE_STRATEGIES:
+        return True
+    cfg = client_config(plan)
+    entries = (
+        cfg.inbound_filters,
+        cfg.outbound_filters,
+        cfg.cross_val_inbound_filters,
+        cfg.cross_val_outbound_filters,
+    )
+    return any(has_he(filter_chain(chain, "/fl/client")) for chain in entries)
+
+
 def simulate(
     plan: Plan,
     mmar_root: Path,
@@ -252,6 +270,14 @@ def simulate(
     plan_path = run_dir / "plan.json"
     plan_path.write_bytes(plan.to_json() + b"\n")
     names = [f"site-{i}" for i in range(1, n_clients + 1)]
+    he_server: list[str] = []
+    he_client: list[str] = []
+    if uses_he(plan):  # one CKKS context for the run: secret for the sites, public for the server
+        server_context, client_context = run_contexts(run_dir / "he")
+        he_server, he_client = (
+            ["--he-context", str(server_context)],
+            ["--he-context", str(client_context)],
+        )
     datalists = write_client_datalists(plan, root, run_dir, names, spec, seed)
     events = events_path_for(run_dir, events_path)
     base_env = {**os.environ, **(env or {})}
@@ -284,7 +310,7 @@ def simulate(
     try:
         server = processes.start(
             "server",
-            [*worker, "server", *common, "--run-dir", str(run_dir)],
+            [*worker, "server", *common, "--run-dir", str(run_dir), *he_server],
             base_env,
             run_dir / "logs" / "server.log",
             pipe=True,
@@ -305,7 +331,16 @@ def simulate(
         client_env.setdefault("OMP_NUM_THREADS", threads)
         # the clients' worker imports torch and MONAI while the server starts
         clients.start(
-            [*worker, "clients", *common, "--spec", str(spec_path), "--device", device],
+            [
+                *worker,
+                "clients",
+                *common,
+                "--spec",
+                str(spec_path),
+                "--device",
+                device,
+                *he_client,
+            ],
             client_env,
             run_dir / "logs" / "clients.log",
         )

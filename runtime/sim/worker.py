@@ -87,6 +87,7 @@ def _server(args: argparse.Namespace) -> None:
         args.run_dir,
         bind=args.bind,
         events_path=args.events,
+        he_context=args.he_context,
         on_progress=_emit,
         on_ready=lambda endpoint: _emit({"event": "listening", "endpoint": endpoint}),
     )
@@ -108,6 +109,7 @@ def _client(args: argparse.Namespace) -> None:
         device=args.device,
         events_path=args.events,
         server_timeout=args.server_timeout,
+        he_context=args.he_context,
     )
     logging.getLogger(__name__).info(
         "%s finished after %d round(s) in %.1f s", result.name, result.rounds, result.wall_s
@@ -179,6 +181,8 @@ def _client_args(spec: dict[str, Any], args: argparse.Namespace, endpoint: str) 
         out += ["--datalist", spec["datalist"]]
     if args.events is not None:
         out += ["--events", str(args.events)]
+    if args.he_context is not None:
+        out += ["--he-context", str(args.he_context)]
     return out
 
 
@@ -235,6 +239,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--plan", type=Path, required=True)
         p.add_argument("--mmar", type=Path, required=True)
         p.add_argument("--events", type=Path, default=None)
+        p.add_argument("--he-context", type=Path, default=None, help="TenSEAL context file")
         if role != "clients":
             p.add_argument("--run-dir", type=Path, required=True)
         if role != "server":

@@ -189,7 +189,7 @@ def test_unknown_component_lists_what_is_supported() -> None:
     assert d.code == "F001" and d.severity is Severity.ERROR
     assert d.hint == (
         "supported aggregators: InTimeAccumulateWeightedAggregator, FedAdamAggregator, "
-        "FedYogiAggregator, AccumulateWeightedAggregator"
+        "FedYogiAggregator, AccumulateWeightedAggregator, HEInTimeAccumulateWeightedAggregator"
     )
     assert d.pointer == "/aggregator/name"
 

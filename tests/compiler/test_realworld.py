@@ -188,13 +188,10 @@ def test_nvflare_10_apps_are_accepted(example: str) -> None:
     assert codes(result) == []
 
 
-def test_clara_he_components_are_valid_but_not_run() -> None:
+def test_clara_he_components_are_supported() -> None:
+    """adminMMAR_HE's seven HE components are mmarc runtime classes now: no F001 at all."""
     result = api.validate(CTE41 / "PyTorch" / "NoteBooks" / "FL" / "adminMMAR_HE")
-    assert not [
-        d for d in result.diagnostics if d.code == "F001" and d.severity is not Severity.INFO
-    ]
-    he = [d for d in result.diagnostics if d.code == "F001"]
-    assert len(he) == 7 and all("homomorphic encryption" in d.message for d in he)
+    assert not [d for d in result.diagnostics if d.code == "F001"]
 
 
 def test_a_byo_aggregator_from_custom_is_accepted() -> None:
@@ -464,8 +461,9 @@ def test_clara_train_version_is_never_an_unused_variable(tmp_path: Path) -> None
     assert not [d for d in result.diagnostics if d.code == "L008"]
 
 
-def test_compile_refuses_the_he_components_validate_accepts(tmp_path: Path) -> None:
-    """The 4.1 GettingStarted configs with adminMMAR_HE's server: valid, but not runnable."""
+def test_the_he_server_config_compiles_to_mmarcs_he_runtime(tmp_path: Path) -> None:
+    """The 4.1 GettingStarted configs with adminMMAR_HE's server: the plan names the HE
+    aggregator, persistor and shareable generator's mmarc classes."""
     config = tmp_path / "mmar" / "config"
     config.mkdir(parents=True)
     src = CTE41 / "PyTorch/NoteBooks/GettingStarted/config"
@@ -475,8 +473,31 @@ def test_compile_refuses_the_he_components_validate_accepts(tmp_path: Path) -> N
     (config / "config_fed_server.json").write_bytes(he.read_bytes())
     api.migrate(tmp_path / "mmar", tmp_path / "out")
     assert not [d for d in api.validate(tmp_path / "out").diagnostics.errors if d.code == "F001"]
-    with pytest.raises(api.PlanError, match="HEInTimeAccumulateWeightedAggregator"):
-        api.compile_plan(tmp_path / "out")
+    plan = api.compile_plan(tmp_path / "out").plan
+    assert plan is not None and plan.fl is not None and plan.fl.server is not None
+    server = plan.fl.server
+    assert server["aggregator"]["path"] == "mmarc.runtime.aggregation.HEFedAvg"
+    assert server["model_persistor"]["path"] == "mmarc.runtime.server.persistor.ModelPersistor"
+    assert server["shareable_generator"]["path"].endswith("FullModelShareable")
+
+
+def test_admin_mmar_he_migrates_and_compiles_to_an_he_federation(tmp_path: Path) -> None:
+    """Clara's whole adminMMAR_HE, migrated, with the synthetic spleen data of
+    examples/spleen_synth_fl: a plan whose sites encrypt the three layers Clara names."""
+    from mmarc.runtime.client.config import client_config
+    from mmarc.runtime.filters.he import HEModelEncryptor
+    from mmarc.runtime.server.config import filter_chain
+    from mmarc.runtime.sim.launcher import uses_he
+
+    api.migrate(CTE41 / "PyTorch/NoteBooks/FL/adminMMAR_HE", tmp_path / "out")
+    data = REPO / "examples" / "spleen_synth_fl" / "data"
+    sets = ["MMAR_TORCHSCRIPT=models/model.ts", f"DATA_ROOT={data}"]
+    plan = api.compile_plan(tmp_path / "out", [*sets, f"DATASET_JSON={data}/dataset.json"]).plan
+    assert plan is not None and uses_he(plan)
+    (encryptor,) = filter_chain(client_config(plan).outbound_filters, "/fl/client")
+    assert isinstance(encryptor, HEModelEncryptor) and encryptor.select is not None
+    assert encryptor.select("model.0.conv.unit0.conv.weight")
+    assert not encryptor.select("model.0.conv.unit0.conv.bias")
 
 
 def test_the_data_skip_note_is_shown_without_verbose() -> None:

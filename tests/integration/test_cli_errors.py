@@ -37,6 +37,7 @@ EXPECTED_EXIT = {
             "ResultRefused",
             "FedOptSettingsError",
             "StrategyConfigError",
+            "HEError",
             "PointerError",
             "PinMismatch",
             "PinStoreError",

@@ -129,7 +129,12 @@ def test_build_filter_from_clara_entries() -> None:
 @pytest.mark.parametrize(
     ("name", "args", "match"),
     [
-        ("GaussianPrivacy", {}, "supported: ExcludeVars, PercentilePrivacy, SVTPrivacy"),
+        (
+            "GaussianPrivacy",
+            {},
+            "supported: ExcludeVars, HEEvalDecryptor, HEModelDecryptor, HEModelEncryptor, "
+            "PercentilePrivacy, SVTPrivacy",
+        ),
         ("PercentilePrivacy", {"percentil": 3}, "does not accept 'percentil'"),
         ("PercentilePrivacy", {"percentile": 101}, "outside"),
         ("PercentilePrivacy", {"gamma": "big"}, "must be a number"),
@@ -145,6 +150,13 @@ def test_bad_filter_config_is_explained(name: str, args: dict[str, object], matc
 
 
 def test_registry_lists_the_clara_filters() -> None:
-    assert supported_filters() == ["ExcludeVars", "PercentilePrivacy", "SVTPrivacy"]
+    assert supported_filters() == [
+        "ExcludeVars",
+        "HEEvalDecryptor",
+        "HEModelDecryptor",
+        "HEModelEncryptor",
+        "PercentilePrivacy",
+        "SVTPrivacy",
+    ]
     with pytest.raises(FilterConfigError, match="no 'name'"):
         build_filters([{"args": {}}])

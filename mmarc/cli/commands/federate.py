@@ -19,6 +19,15 @@ from .run import metric_text
 
 __all__ = ["client", "server"]
 
+HEContextOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--he-context",
+        help="Homomorphic encryption without a kit: the TenSEAL context file (the server's "
+        "public one, a site's secret one).",
+    ),
+]
+
 ProjectKeyOpt = Annotated[
     str | None,
     typer.Option(
@@ -38,6 +47,7 @@ def server(
     ] = None,
     sets: SetOpt = None,
     project_key: ProjectKeyOpt = None,
+    he_context: HEContextOpt = None,
 ) -> None:
     """Run the federation server of an MMAR (config_fed_server.json) until the run ends.
 
@@ -71,7 +81,14 @@ def server(
 
     with view, stopped_message("server stopped; completed rounds are saved"):
         result = api.run_server(
-            path, sets, host=host, port=port, output=output, on_event=view, on_ready=ready
+            path,
+            sets,
+            host=host,
+            port=port,
+            output=output,
+            on_event=view,
+            on_ready=ready,
+            he_context=he_context,
         )
     typer.echo(f"run folder: {result.run_dir}")
     typer.echo(f"best global model: {metric_text(result.best)}")
@@ -95,6 +112,7 @@ def client(
     sets: SetOpt = None,
     device: DeviceOpt = "cpu",
     project_key: ProjectKeyOpt = None,
+    he_context: HEContextOpt = None,
 ) -> None:
     """Join a federation as one client site and train until the server ends the run.
 
@@ -125,7 +143,14 @@ def client(
     with stopped_message(f"client {name} stopped"):
         try:
             result = api.run_client(
-                path, name, server_address, sets, datalist=datalist, output=output, device=device
+                path,
+                name,
+                server_address,
+                sets,
+                datalist=datalist,
+                output=output,
+                device=device,
+                he_context=he_context,
             )
         except RegistrationRefused as exc:  # say who was refused
             raise RegistrationRefused(f"the server refused {name}: {exc.reason}") from None

@@ -1,0 +1,341 @@
+"""CKKS contexts and sealed layers: everything mmarc does with TenSEAL, in one place.
+
+Homomorphic encryption (the project's ``he`` section, Clara 4.0 / NVFlare) lets the
+server add the sites' updates without being able to read them. This module owns the
+parts that touch TenSEAL, imported lazily (it is the ``he`` extra):
+
+* :class:`CKKSParams`: the ``he`` settings of ``project.yml`` (Clara's ``lib: tenseal,
+  config: {...}`` form and NVFlare's HE builder arguments), checked against what SEAL
+  accepts before a context is made;
+* contexts: a site's *secret* context (the secret key, which never leaves the site) and
+  the server's *public* context (serialised without the secret key: it can add and scale
+  ciphertexts, never decrypt them); :func:`load_context` refuses the wrong kind for a
+  role, so a server handed a secret key will not start;
+* sealed layers: an encrypted variable travels and is stored as two ordinary arrays,
+  ``name`` (``uint8``, TenSEAL's own serialisation of the CKKS vector; no pickle) and
+  ``name#he`` (``float64``: the weight the values were multiplied by, then the shape).
+  The wire chunks and bounds them like any tensor, the persistor saves them like any
+  tensor, and a model that holds them is opened only by :func:`open_layer`, with a
+  secret context.
+
+A sealed layer holds ``weight * values``; ``open_layer`` divides by ``weight``. Adding
+sealed layers (the server's aggregation) adds both, so the opened sum is the weighted
+average; the server may also multiply a sum by ``1 / weight`` itself (a plaintext
+scalar) and send weight 1. Clara's settings (``[60, 40, 40]``) allow one such
+multiplication per ciphertext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mmarc.errors import MmarcError
+
+__all__ = [
+    "CLIENT_CONTEXT",
+    "MAX_CONTEXT_BYTES",
+    "SEAL_SUFFIX",
+    "SERVER_CONTEXT",
+    "CKKSParams",
+    "HEError",
+    "SealedLayer",
+    "ciphertext_nbytes",
+    "context_fingerprint",
+    "is_companion",
+    "load_context",
+    "new_context",
+    "open_layer",
+    "pack",
+    "public_context_bytes",
+    "read_context",
+    "read_sealed",
+    "seal_layer",
+    "sealed_names",
+    "secret_context_bytes",
+    "vector_of",
+]
+
+#: The kit files (Clara's names): the server's public context, a site's secret one.
+SERVER_CONTEXT = "server_context.tenseal"
+CLIENT_CONTEXT = "client_context.tenseal"
+#: The largest context file read (a secret 32768-degree context is ~10 MB).
+MAX_CONTEXT_BYTES = 64 * 1024 * 1024
+#: The name suffix of a sealed layer's companion array (weight, then shape).
+SEAL_SUFFIX = "#he"
+#: The most values one sealed layer may claim (a float32 tensor of 8 GiB).
+MAX_VALUES = 2**31
+#: The largest total of coefficient-modulus bits SEAL allows (128-bit security), by degree.
+MAX_MODULUS_BITS = {4096: 109, 8192: 218, 16384: 438, 32768: 881}
+
+
+class HEError(MmarcError, ValueError):
+    """Homomorphic encryption cannot go on: bad settings, a missing or wrong context, a
+    sealed layer that does not parse. ``key`` is the setting at fault, when one is."""
+
+    def __init__(self, message: str, key: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _tenseal() -> Any:
+    try:
+        import tenseal
+    except ImportError:
+        raise HEError("homomorphic encryption needs TenSEAL: pip install 'mmarc[he]'") from None
+    return tenseal
+
+
+@dataclass(frozen=True)
+class CKKSParams:
+    """The CKKS settings of a project (defaults: Clara 4.0's ``project.yml``)."""
+
+    poly_modulus_degree: int = 8192
+    coeff_mod_bit_sizes: tuple[int, ...] = (60, 40, 40)
+    scale_bits: int = 40
+
+    def __post_init__(self) -> None:
+        degree = self.poly_modulus_degree
+        if isinstance(degree, bool) or degree not in MAX_MODULUS_BITS:
+            raise HEError(
+                f"poly_modulus_degree {degree!r} is not one of {sorted(MAX_MODULUS_BITS)}",
+                "poly_modulus_degree",
+            )
+        sizes = self.coeff_mod_bit_sizes
+        if not 2 <= len(sizes) <= 16 or any(
+            isinstance(s, bool) or not isinstance(s, int) or not 17 <= s <= 60 for s in sizes
+        ):
+            raise HEError(
+                "coeff_mod_bit_sizes must list 2 to 16 integers in [17, 60]",
+                "coeff_mod_bit_sizes",
+            )
+        if sum(sizes) > MAX_MODULUS_BITS[degree]:
+            raise HEError(
+                f"coeff_mod_bit_sizes add up to {sum(sizes)} bits; poly_modulus_degree "
+                f"{degree} allows at most {MAX_MODULUS_BITS[degree]} (128-bit security)",
+                "coeff_mod_bit_sizes",
+            )
+        scale = self.scale_bits
+        if isinstance(scale, bool) or not isinstance(scale, int) or not 20 <= scale < max(sizes):
+            raise HEError(
+                f"scale_bits {scale!r} must be an integer in [20, {max(sizes)})", "scale_bits"
+            )
+
+    @property
+    def slots(self) -> int:
+        """Values per ciphertext."""
+        return self.poly_modulus_degree // 2
+
+    @classmethod
+    def from_section(cls, section: Any) -> CKKSParams:
+        """Read a project's ``he`` section: Clara 4.0's ``{lib: tenseal, config: {...}}``
+        or NVFlare's HE builder arguments ``{poly_modulus_degree, ..., scheme}``."""
+        if not isinstance(section, Mapping):
+            raise HEError("he must be a mapping", "he")
+        lib = section.get("lib", "tenseal")
+        if lib != "tenseal":
+            raise HEError(f"he.lib {lib!r} is not supported; use tenseal", "lib")
+        config = section.get("config", section)
+        if not isinstance(config, Mapping):
+            raise HEError("he.config must be a mapping", "config")
+        known = {"poly_modulus_degree", "coeff_mod_bit_sizes", "scale_bits", "scheme"}
+        extra = sorted(set(config) - known - ({"lib", "config"} if config is section else set()))
+        if extra:
+            raise HEError(f"unknown he setting {extra[0]!r}; known: {sorted(known)}", extra[0])
+        scheme = config.get("scheme", "CKKS")
+        if scheme != "CKKS":
+            raise HEError(f"he scheme {scheme!r} is not supported; use CKKS", "scheme")
+        sizes = config.get("coeff_mod_bit_sizes", cls.coeff_mod_bit_sizes)
+        if not isinstance(sizes, list | tuple):
+            raise HEError("coeff_mod_bit_sizes must be a list", "coeff_mod_bit_sizes")
+        return cls(
+            poly_modulus_degree=config.get("poly_modulus_degree", cls.poly_modulus_degree),
+            coeff_mod_bit_sizes=tuple(sizes),
+            scale_bits=config.get("scale_bits", cls.scale_bits),
+        )
+
+
+def new_context(params: CKKSParams) -> Any:
+    """A fresh secret CKKS context (keys generated here; no Galois keys: never rotated)."""
+    ts = _tenseal()
+    context = ts.context(
+        ts.SCHEME_TYPE.CKKS,
+        poly_modulus_degree=params.poly_modulus_degree,
+        coeff_mod_bit_sizes=list(params.coeff_mod_bit_sizes),
+    )
+    context.global_scale = float(2**params.scale_bits)
+    return context
+
+
+def secret_context_bytes(context: Any) -> bytes:
+    """A site's context file: the secret key included."""
+    return bytes(
+        context.serialize(save_secret_key=True, save_galois_keys=False, save_relin_keys=False)
+    )
+
+
+def public_context_bytes(context: Any) -> bytes:
+    """The server's context file: public key only (a copy is made public; the caller's
+    context keeps its secret key)."""
+    public = context.copy()
+    public.make_context_public()
+    return bytes(public.serialize(save_galois_keys=False, save_relin_keys=False))
+
+
+def context_fingerprint(context: Any) -> str:
+    """What a site and the server compare at registration: the hash of the public part."""
+    return hashlib.sha256(public_context_bytes(context)).hexdigest()[:32]
+
+
+def read_context(data: bytes, *, secret: bool, where: str = "the context") -> Any:
+    """Parse a context; ``secret``: it must hold the secret key (a site), else it must
+    not (the server)."""
+    if len(data) > MAX_CONTEXT_BYTES:
+        raise HEError(f"{where} is {len(data)} bytes, more than {MAX_CONTEXT_BYTES}")
+    ts = _tenseal()
+    try:
+        context = ts.context_from(data)
+    except Exception as exc:  # TenSEAL raises ValueError/RuntimeError for any bad stream
+        raise HEError(f"{where} is not a TenSEAL context ({exc})") from None
+    if secret and not context.is_private():
+        raise HEError(f"{where} holds no secret key: a site needs its full context")
+    if not secret and context.is_private():
+        raise HEError(f"{where} holds a secret key: the server must get the public context only")
+    return context
+
+
+def load_context(path: Path | str, *, secret: bool) -> Any:
+    """Read a context file (see :func:`read_context`)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_CONTEXT_BYTES:
+            raise HEError(f"{path} is {size} bytes, more than {MAX_CONTEXT_BYTES}")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise HEError(f"cannot read the TenSEAL context {path}: {exc.strerror}") from None
+    return read_context(data, secret=secret, where=str(path))
+
+
+@dataclass(frozen=True)
+class SealedLayer:
+    """One encrypted variable: its ciphertext bytes, shape and the weight applied."""
+
+    name: str
+    ciphertext: np.ndarray
+    shape: tuple[int, ...]
+    weight: float
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+def is_companion(name: str) -> bool:
+    return name.endswith(SEAL_SUFFIX)
+
+
+def sealed_names(weights: Mapping[str, Any]) -> list[str]:
+    """The variables of ``weights`` that are sealed (their companion is there too)."""
+    return [
+        name[: -len(SEAL_SUFFIX)]
+        for name in weights
+        if is_companion(name) and name[: -len(SEAL_SUFFIX)] in weights
+    ]
+
+
+def _companion(shape: tuple[int, ...], weight: float) -> np.ndarray:
+    return np.array([weight, len(shape), *shape], dtype=np.float64)
+
+
+def read_sealed(weights: Mapping[str, Any], name: str) -> SealedLayer:
+    """The sealed layer ``name`` of ``weights``, its companion checked (it came from
+    the network or a file): a finite weight >= 0, a whole shape, uint8 ciphertext."""
+    data = np.asarray(weights.get(name))
+    info = np.asarray(weights.get(name + SEAL_SUFFIX))
+    if data.dtype != np.uint8 or data.ndim != 1 or data.size == 0:
+        raise HEError(f"sealed {name!r} is not a non-empty uint8 byte string")
+    if info.dtype != np.float64 or info.ndim != 1 or not 2 <= info.size <= 34:
+        raise HEError(f"{name + SEAL_SUFFIX!r} is not [weight, ndim, *shape] as float64")
+    if not np.isfinite(info).all():
+        raise HEError(f"{name + SEAL_SUFFIX!r} holds NaN or infinity")
+    weight, ndim, dims = float(info[0]), info[1], info[2:]
+    if weight < 0 or ndim != dims.size or (dims < 0).any() or (dims != np.floor(dims)).any():
+        raise HEError(f"{name + SEAL_SUFFIX!r} is not [weight >= 0, ndim, *shape]")
+    shape = tuple(int(d) for d in dims)
+    if math.prod(shape) > MAX_VALUES:
+        raise HEError(f"sealed {name!r} claims more than {MAX_VALUES} values")
+    return SealedLayer(name, data, shape, weight)
+
+
+def vector_of(context: Any, layer: SealedLayer) -> Any:
+    """The CKKS vector of a sealed layer under ``context``, its length checked."""
+    ts = _tenseal()
+    try:
+        vector = ts.ckks_vector_from(context, layer.ciphertext.tobytes())
+    except Exception as exc:  # a stream TenSEAL/SEAL refuses: not of this context, cut...
+        raise HEError(
+            f"sealed {layer.name!r} is not a CKKS vector of this context ({exc})"
+        ) from None
+    if vector.size() != layer.size:
+        raise HEError(
+            f"sealed {layer.name!r} holds {vector.size()} values, its shape "
+            f"{list(layer.shape)} needs {layer.size}"
+        )
+    return vector
+
+
+def pack(name: str, vector: Any, shape: tuple[int, ...], weight: float) -> dict[str, np.ndarray]:
+    """The two arrays of a sealed layer (see the module docstring)."""
+    data = np.frombuffer(vector.serialize(), dtype=np.uint8)
+    return {name: data, name + SEAL_SUFFIX: _companion(shape, weight)}
+
+
+def seal_layer(context: Any, name: str, array: Any, weight: float) -> dict[str, np.ndarray]:
+    """Encrypt ``weight * array`` as the sealed layer ``name``."""
+    ts = _tenseal()
+    values = np.asarray(array, dtype=np.float64).reshape(-1)
+    if weight != 1.0:
+        values = values * weight
+    vector = ts.ckks_vector(context, values)
+    return pack(name, vector, tuple(np.shape(array)), weight)
+
+
+def open_layer(context: Any, layer: SealedLayer, dtype: Any = np.float32) -> np.ndarray:
+    """Decrypt a sealed layer with a secret context: ``values / weight`` in its shape."""
+    if not context.is_private():
+        raise HEError("this context holds no secret key: it cannot decrypt")
+    if layer.weight <= 0:
+        raise HEError(f"sealed {layer.name!r} has weight 0: nothing to decrypt")
+    values = np.asarray(vector_of(context, layer).decrypt(), dtype=np.float64)
+    values /= layer.weight
+    return values.reshape(layer.shape).astype(dtype)
+
+
+def ciphertext_nbytes(context: Any, values: int) -> int:
+    """An upper bound of the serialised size of ``values`` encrypted (for frame budgets):
+    one ciphertext per ``slots`` values, both measured once per context."""
+    slots, per = _measure(context)
+    return (-(-values // slots) + 1) * per + 4096
+
+
+_MEASURED: dict[int, tuple[int, int]] = {}
+#: Values encrypted to measure a context: a whole number of ciphertexts at every degree.
+_PROBE = 16384
+
+
+def _measure(context: Any) -> tuple[int, int]:
+    """(values per ciphertext, bytes per serialised ciphertext) of ``context``."""
+    key = id(context)
+    if key not in _MEASURED:
+        ts = _tenseal()
+        probe = ts.ckks_vector(context, np.random.default_rng(0).standard_normal(_PROBE))
+        count = max(1, len(probe.ciphertext()))
+        _MEASURED[key] = (_PROBE // count, -(-len(probe.serialize()) // count) + 256)
+    return _MEASURED[key]
