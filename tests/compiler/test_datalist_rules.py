@@ -1,6 +1,6 @@
 """The rules behind L011-L014 and F002-F007, one behaviour at a time.
 
-The mutation cases (test_datalist_cases.py) prove each check finds a real mistake at its
+The mutation cases (tests/mutations) prove each check finds a real mistake at its
 line; these tests pin the edges: what is left alone (allow_missing_keys, custom
 transforms, keys a transform writes, names that are fine), the header readers on each
 NIfTI/NumPy variant, the Clara 4.0 direction of L014, and ``migrate`` rewriting a 4.0

@@ -1,6 +1,7 @@
 """C010-C012 in detail: what is judged, what is left alone, and where it points.
 
-The mutation cases (``test_value_cases.py``) show that each mistake is found at its line;
+The mutation cases (``tests/mutations/cases/values``, ``.../reference-kinds``) show that
+each mistake is found at its line;
 these tests pin the edges that keep the checks free of false positives: annotations that
 admit other strings, defaults outside an enum, values only known at run time, custom
 classes, and a clamped value being a warning rather than an error.

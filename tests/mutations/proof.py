@@ -9,9 +9,12 @@ proved here the way a site meets it, with nothing of mmarc's checks in the way:
 2. the MMAR is encoded into a plan *without* the validator's verdict (its diagnostics are
    dropped), so nothing mmarc checks can stop the build;
 3. the runtime's executor builds the train/validate sections with the real
-   MONAI/torch/ignite classes and trains one epoch on a handful of items, then evaluates
-   that model with the evaluate section (``config_validation.json``): mistakes that only
-   surface at first use (a transform's argument, a loss on the wrong shape) fail here.
+   MONAI/torch/ignite classes (the checkpoint handlers it carries out itself are built
+   too, as Clara built them) and trains one epoch on a handful of items with every random
+   transform forced to fire; the validator then runs once (a site reaches its first
+   ``num_interval_per_valid``), and the evaluate section (``config_validation.json``)
+   evaluates that model: mistakes that only surface at first use (a transform's argument,
+   a loss on the wrong shape, the evaluator's inferer or metrics) fail here.
 
 The unmutated base goes through the same steps and must succeed, so a proof cannot pass
 because the machinery itself is broken. Each example's data comes from its own
@@ -29,6 +32,7 @@ import os
 import shutil
 import warnings
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -169,6 +173,51 @@ def _refuse_unknown_classes(node: object) -> None:
         _refuse_unknown_classes(value)
 
 
+def _random_transforms(node: object) -> list[Any]:
+    """Every MONAI random transform reachable from a Compose (nested ones included)."""
+    from monai.transforms import Compose, RandomizableTransform
+
+    if isinstance(node, Compose):
+        return [t for child in node.transforms for t in _random_transforms(child)]
+    return [node] if isinstance(node, RandomizableTransform) else []
+
+
+def _force_random_transforms(training: Any) -> None:
+    """Make every random transform of the data and the postprocessing fire (``prob = 1``).
+
+    A site trains for many epochs on many items, so a transform with ``prob: 0.1`` runs
+    there; on two items in one epoch it would likely never run, and a bad argument of it
+    would go unseen. The control builds with the same forcing.
+    """
+    for engine in (training.trainer, training.evaluator):
+        if engine is None:
+            continue
+        dataset = getattr(getattr(engine, "data_loader", None), "dataset", None)
+        for chain in (getattr(dataset, "transform", None), getattr(engine, "postprocessing", None)):
+            for transform in _random_transforms(chain):
+                transform.prob = 1.0
+
+
+def _build_checkpoint_handlers(training: Any) -> None:
+    """Build the CheckpointLoaders/Savers the executor carries out itself, as Clara did.
+
+    ``@conf`` (the executor's plain-data config) stands in a ``save_dict`` where Clara put
+    an object with a ``state_dict``; only such entries are passed, the rest are checked by
+    the executor's own checkpoints.
+    """
+    builder = training.builder
+    for handler in builder.interpreted:
+        args = dict(handler.args)
+        if isinstance(args.get("save_dict"), dict):
+            args["save_dict"] = {
+                k: v for k, v in args["save_dict"].items() if hasattr(v, "state_dict")
+            }
+        try:
+            builder.class_of(handler.component, handler.pointer)(**args)
+        except Exception as exc:
+            raise BuildFailure("build", exc) from exc
+
+
 def build_mmar(root: Path) -> None:
     """Parse, encode and build the MMAR at ``root``, train one epoch; raise on refusal.
 
@@ -203,10 +252,17 @@ def build_mmar(root: Path) -> None:
             training = build_training(plan, root, "cpu")
         except Exception as exc:
             raise BuildFailure("build", exc) from exc
+        _build_checkpoint_handlers(training)
+        _force_random_transforms(training)
         try:
             training.run_epochs(1)
         except Exception as exc:
             raise BuildFailure("train", exc) from exc
+        if training.evaluator is not None and not training.evaluator.state.iteration:
+            try:  # what the ValidationHandler does at its first interval
+                training.evaluator.run(training.trainer.state.epoch)
+            except Exception as exc:
+                raise BuildFailure("validate", exc) from exc
         if plan.evaluate:
             checkpoint = atomic_save(training.checkpoint(), root / "models" / "proof_model.pt")
             try:

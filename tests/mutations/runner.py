@@ -282,6 +282,7 @@ class Found:
     file: str
     line: int | None
     message: str
+    hint: str | None = None
 
     def __str__(self) -> str:
         return f"{self.severity} {self.code} {self.file}:{self.line} {self.message}"
@@ -303,7 +304,7 @@ def lint_findings(root: Path) -> list[Found]:
             rel = d.file
         # a message that names the copy's own folder reads the same for every copy
         message = d.message.replace(str(root.resolve()), "<base>").replace(str(root), "<base>")
-        out.append(Found(str(d.severity), d.code, rel, d.line, message))
+        out.append(Found(str(d.severity), d.code, rel, d.line, message, d.hint))
     return out
 
 

@@ -41,6 +41,14 @@ EARLIER_CLASSES = (
     "arguments",
 )
 MIN_EARLIER_CASES = 70
+#: The later classes: how many cases each holds at least, and the codes that show every
+#: sub-class is covered (a key exists, its phase, keys through the chain, channels; the
+#: engine's output transforms; the FL/provisioning rules).
+MIN_LATER_CASES = {"values": 25, "reference-kinds": 10}
+MIN_DATALIST_ENGINE_PROVISIONING = 25
+LATER_CODES = {"L003", "L011", "L012", "L013", "L014", "F002", "F003", "F004", "F005"}
+#: Codes whose diagnostics must carry a hint (the value or kind the library accepts).
+HINTED_CODES = frozenset({"C010", "C011", "C012"})
 
 CASES = load_cases()
 BASES = sorted({(c.base, c.prepare) for c in CASES})
@@ -56,6 +64,14 @@ def test_cases_follow_the_format_and_cover_every_earlier_class() -> None:
     assert {c.klass for c in CASES} <= set(CLASSES)
     for folder in CASES_DIR.iterdir():
         assert folder.name in CLASSES, f"{folder} is not a class of the corpus"
+
+
+def test_the_later_classes_keep_their_cases_and_sub_classes() -> None:
+    for klass, least in MIN_LATER_CASES.items():
+        assert len([c for c in CASES if c.klass == klass]) >= least, klass
+    owned = [c for c in CASES if c.klass in ("datalist", "engine", "provisioning")]
+    assert len(owned) >= MIN_DATALIST_ENGINE_PROVISIONING
+    assert {c.expect.code for c in owned} >= LATER_CODES
 
 
 def _made_up(tmp_path: Path, body: str, klass: str = "syntax", stem: str = "x") -> Path:
@@ -133,6 +149,14 @@ def test_lint_locates_at_least_95_percent_of_the_corpus(tmp_path: Path) -> None:
     misses = "\n".join(o.describe() for o in report.misses)
     assert report.false_positives == 0, report.as_json()
     assert report.recall >= MIN_RECALL, f"recall {report.recall:.3f}; misses:\n{misses}"
+    unhinted = [
+        f"{o.case.id}: {f}"
+        for o in report.outcomes
+        if o.located
+        for f in o.new
+        if f.code in HINTED_CODES and f.line == o.case.expect.line and not f.hint
+    ]
+    assert not unhinted, "\n".join(unhinted)
 
 
 BUILD_CASES = [c for c in CASES if c.is_build_proof]
