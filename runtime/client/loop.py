@@ -153,6 +153,11 @@ class FederatedClient:
         #: (round, reply meta, update) of the last train result, sent again if the same
         #: round's task comes again (the server re-sends it after a re-registration)
         self._last: tuple[int, dict[str, Any], Weights] | None = None
+        #: Arrays reused every round (see :meth:`build`): the global model is received
+        #: into ``_received`` and the update computed into ``_update``, so a round
+        #: allocates no model-sized memory after the first.
+        self._received: Weights | None = None
+        self._update: Weights = {}
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -180,6 +185,7 @@ class FederatedClient:
             fedprox_mu=self.config.fedprox_mu,
         )
         self.validator = ClientValidator(self.training, self.rw)
+        self._received = self.rw.weights()
 
     def serve(self) -> ClientResult:
         """Answer tasks until the server says goodbye."""
@@ -266,13 +272,13 @@ class FederatedClient:
         while message is None:
             seen = self.endpoint.server_last_seen or self._started
             remaining = seen + self.server_timeout - time.monotonic()
-            message = self.endpoint.recv(timeout=max(0.05, remaining))
+            message = self.endpoint.recv(timeout=max(0.05, remaining), into=self._received)
             if message is None and not self.endpoint.server_alive(self.server_timeout):
                 raise ClientError(
                     f"the server has been silent for {self.server_timeout:g} s; giving up"
                 )
         while message.kind is not MessageKind.BYE:
-            newer = self.endpoint.recv(timeout=0)
+            newer = self.endpoint.recv(timeout=0, into=self._received)
             if newer is None:
                 break
             if newer.kind in (MessageKind.TASK, MessageKind.BYE):
@@ -337,7 +343,7 @@ class FederatedClient:
             metrics = self.validator.validate() if self.validator.available else {}
             local = self.trainer.train()
         compute_s = time.perf_counter() - compute_began
-        update = self.rw.difference(global_weights)
+        update = self.rw.difference(global_weights, out=self._update)
         if self.outbound:
             update = _apply(self.outbound, update, local.steps)
         client_s = time.perf_counter() - began
