@@ -269,17 +269,12 @@ class FederatedServer:
     # -- setup -------------------------------------------------------------------------------
 
     def _initial_weights(self) -> Weights:
-        import torch
-        from mmarc.runtime.executor.builder import Builder
-        from mmarc.runtime.executor.local import apply_settings
+        """The plan's network, built with the plan's seed in a child process (the server
+        never imports MONAI: :mod:`.initial`), minus excluded variables."""
+        from .initial import build_in_child
 
-        device = torch.device("cpu")
-        apply_settings(self.plan.settings, device)
-        builder = Builder(self.plan, self.mmar_root, device)
-        network = builder.obj(self.config.model_pointer)
-        if not isinstance(network, torch.nn.Module):
-            raise ServerError(f"{self.config.model_pointer} is not a torch network")
-        return self.persistor.initial(network)
+        weights = build_in_child(self.plan, self.mmar_root, self.config.model_pointer, self.run_dir)
+        return self.persistor.keep(weights)
 
     def _admit(self, message: Message) -> str | None:
         """The transport's admission hook: check, and say so on this side when refusing."""
