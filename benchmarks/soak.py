@@ -155,20 +155,7 @@ def run(args: argparse.Namespace) -> int:
             if time.monotonic() - started > args.timeout:
                 raise RuntimeError(f"the soak did not finish within {args.timeout:.0f} s")
             done = completed_rounds(out / "run")
-            recompute.advance()
             now = time.monotonic()
-            if now >= next_sample:
-                next_sample = now + 1.0
-                for name, proc in fed.procs.items():
-                    if proc.poll() is None:
-                        samples.append(
-                            {
-                                "t": now - started,
-                                "done": done,
-                                "role": name,
-                                "pss": pss_mb(proc.pid),
-                            }
-                        )
             if not server_restarted and done >= args.server_restart_at:
                 fed.kill("server")
                 kills.append({"who": "server", "after_round": done, "t": now - started})
@@ -180,7 +167,14 @@ def run(args: argparse.Namespace) -> int:
                 kills.append({"who": name, "after_round": done, "t": now - started})
                 fed.start_site(name)
                 victim += 1
-                next_kill += args.kill_every
+                next_kill = (done // args.kill_every + 1) * args.kill_every  # never bunched
+            if now >= next_sample:
+                next_sample = now + 1.0
+                for name, proc in fed.procs.items():
+                    if proc.poll() is None:
+                        sample = {"t": now - started, "done": done, "role": name}
+                        samples.append({**sample, "pss": pss_mb(proc.pid)})
+            recompute.advance(limit=2)  # bounded, so the kills above stay on time
             if fed.procs["server"].poll() is not None:
                 break  # the run is over (or the server failed: its exit code says)
             time.sleep(0.2)

@@ -96,12 +96,13 @@ class Recomputation:
                 self._file(site, round_, part).unlink(missing_ok=True)
             (self.dump_dir / site / f"round-{round_:04d}.json").unlink(missing_ok=True)
 
-    def advance(self, final: bool = False) -> None:
+    def advance(self, final: bool = False, limit: int | None = None) -> None:
         """Replay every completed round whose inputs are ready (all of them when ``final``:
-        the run is over, so missing inputs will not come)."""
+        the run is over, so missing inputs will not come); at most ``limit`` rounds."""
         rows = {int(r["round"]): r for r in metrics_rows(self.run_dir)}
         last = max(rows, default=-1)
-        while self.next_round in rows:
+        stop = None if limit is None else self.next_round + limit
+        while self.next_round in rows and (stop is None or self.next_round < stop):
             r = self.next_round
             stale = final or last >= r + 2  # inputs that are still missing will not come
             if self.current is None:

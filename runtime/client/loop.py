@@ -359,6 +359,8 @@ class FederatedClient:
             "compute_s": compute_s,
             "client_s": client_s,
         }
+        if self.dump_dir is not None:  # before sending: an update the server may use is saved
+            self._dump(message.round, global_weights, update, reply)
         self._reply(message, reply, update)
         self._last = (message.round, reply, update)
         t_done = time.time()
@@ -379,8 +381,6 @@ class FederatedClient:
         )
         self.events.emit("bytes", t=t_done, round=ordinal, client=self.name, down=down, up=up)
         self._log_round(message.round, reply)
-        if self.dump_dir is not None:
-            self._dump(message.round, global_weights, update, reply)
         log.info(
             "%s: round %s done: %d steps, %.2f s compute%s",
             self.name,
