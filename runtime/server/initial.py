@@ -26,7 +26,7 @@ from mmarc.plan import Plan
 
 from .records import ServerError
 
-__all__ = ["build_in_child", "build_initial", "main"]
+__all__ = ["InitialBuild", "build_in_child", "build_initial", "main"]
 
 #: Seconds the child may take (imports and building a large 3D network on a busy machine).
 BUILD_TIMEOUT_S = 600.0
@@ -51,40 +51,66 @@ def build_initial(plan: Plan, mmar_root: Path, model_pointer: str) -> dict[str, 
     return to_numpy(network.state_dict())
 
 
+class InitialBuild:
+    """:func:`build_initial` running in a child process (see the module docstring).
+
+    Started at once, so the server can admit clients (and they can build their trainers)
+    while the network is built; :meth:`result` waits for it. The files it needs live in
+    ``work_dir`` only while it runs.
+    """
+
+    def __init__(self, plan: Plan, mmar_root: Path, model_pointer: str, work_dir: Path) -> None:
+        from mmarc.plan import write_plan
+
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self._plan = work_dir / f".initial-plan-{os.getpid()}.json"
+        self._out = work_dir / f".initial-model-{os.getpid()}.pt"
+        write_plan(plan, self._plan)
+        cmd = [sys.executable, "-m", "mmarc.runtime.server.initial", str(self._plan)]
+        self._proc = subprocess.Popen(
+            [*cmd, str(mmar_root), model_pointer, str(self._out)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def result(self, timeout: float = BUILD_TIMEOUT_S) -> dict[str, np.ndarray]:
+        """The built weights; :class:`ServerError` with the child's last line if it failed."""
+        import torch
+
+        try:
+            _, err = self._proc.communicate(timeout=timeout)
+            if self._proc.returncode != 0:
+                lines = (err or "").strip().splitlines()
+                why = lines[-1] if lines else f"exit status {self._proc.returncode}"
+                raise ServerError(f"building the first global model failed: {why}")
+            state = torch.load(self._out, map_location="cpu", weights_only=True)
+            return {name: tensor.numpy() for name, tensor in state.items()}
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            raise ServerError(
+                f"building the first global model took more than {timeout:.0f} s"
+            ) from None
+        finally:
+            self._cleanup()
+
+    def cancel(self) -> None:
+        """Stop the child (the server is stopping before round 1)."""
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.communicate()
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        self._plan.unlink(missing_ok=True)
+        self._out.unlink(missing_ok=True)
+
+
 def build_in_child(
     plan: Plan, mmar_root: Path, model_pointer: str, work_dir: Path
 ) -> dict[str, np.ndarray]:
-    """:func:`build_initial` in a child process (see the module docstring); the files it
-    needs live in ``work_dir`` only while it runs."""
-    import torch
-
-    from mmarc.plan import write_plan
-
-    work_dir.mkdir(parents=True, exist_ok=True)
-    plan_path = work_dir / f".initial-plan-{os.getpid()}.json"
-    out = work_dir / f".initial-model-{os.getpid()}.pt"
-    write_plan(plan, plan_path)
-    cmd = [sys.executable, "-m", "mmarc.runtime.server.initial", str(plan_path)]
-    try:
-        done = subprocess.run(
-            [*cmd, str(mmar_root), model_pointer, str(out)],
-            capture_output=True,
-            text=True,
-            timeout=BUILD_TIMEOUT_S,
-        )
-        if done.returncode != 0:
-            lines = (done.stderr or done.stdout).strip().splitlines()
-            why = lines[-1] if lines else f"exit status {done.returncode}"
-            raise ServerError(f"building the first global model failed: {why}")
-        state = torch.load(out, map_location="cpu", weights_only=True)
-        return {name: tensor.numpy() for name, tensor in state.items()}
-    except subprocess.TimeoutExpired:
-        raise ServerError(
-            f"building the first global model took more than {BUILD_TIMEOUT_S:.0f} s"
-        ) from None
-    finally:
-        plan_path.unlink(missing_ok=True)
-        out.unlink(missing_ok=True)
+    """:func:`build_initial` in a child process, waited for."""
+    return InitialBuild(plan, mmar_root, model_pointer, work_dir).result()
 
 
 def main(argv: list[str] | None = None) -> int:
