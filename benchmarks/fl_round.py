@@ -18,6 +18,15 @@ Method (see fl_anchors/analyze.py for the arithmetic):
   (``task_request_interval`` 0.1 s, ``task_check_period`` 0.05 s), ``threads = clients``;
   Flower ``run_simulation`` with one Ray actor per client, and with 2 actors (cells with more
   than 2 clients), the anchor file's best variant at A4/A8.
+- mmarc variants: ``mmarc`` (``mmarc run --sim N``, plain TCP on 127.0.0.1) and
+  ``mmarc-curve`` (the same cell from ``mmarc provision``'s kits, CurveZMQ on every socket:
+  ``fl_anchors/mmarc_curve.py``). For the CURVE row the driver then runs
+  ``transport_throughput.py --curve`` for the same (model, clients), and prints the kits'
+  overhead per round over the raw CurveZMQ round of the same bytes (goal at most 1.5).
+- Start-up and memory: launch to the end of round 1 (its aggregation done), and peak PSS
+  of the whole run and of the server and the largest site (``fl_anchors/process.py``
+  samples every process of a run once a second; the events' pids say which is which);
+  ``fl_anchors/goals.py`` prints them over the best anchor's (goal at most 0.5).
 - Fairness: one run at a time, repeats interleaved across cells (rep 1 of every cell, then
   rep 2, ...), the driver waits until every process a run started has exited (and kills
   stragglers after a grace period) before the next run, and every run has a timeout.
