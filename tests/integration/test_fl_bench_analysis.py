@@ -250,7 +250,8 @@ def test_goal_tables_compare_start_up_memory_and_curve(tmp_path: Path) -> None:
     )
     runs = analyze.load_runs(out)
     # the anchors start slower (launched 8 s and 6 s before round 1) and use more memory
-    for run, lead, pss in zip(runs, (8.0, 6.0, 2.0, 2.0), (1600.0, 2000.0, 400.0, 700.0)):
+    leads, peaks = (8.0, 6.0, 2.0, 2.0), (1600.0, 2000.0, 400.0, 700.0)
+    for run, lead, pss in zip(runs, leads, peaks, strict=True):
         run["launch_t"], run["peak_pss_mb"] = -lead, pss
     cells = analyze.summarize(runs, base=out)
     assert analyze.best_anchors(cells)[("A", 2)].variant == "flower"  # kits are not anchors
