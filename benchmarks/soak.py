@@ -172,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
                 next_sample = now + 1.0
                 for name, proc in fed.procs.items():
                     if proc.poll() is None:
-                        sample = {"t": now - started, "done": done, "role": name}
+                        life = fed.starts[name]  # which incarnation of the process
+                        sample = {"t": now - started, "done": done, "role": name, "life": life}
                         samples.append({**sample, "pss": pss_mb(proc.pid)})
             recompute.advance(limit=2)  # bounded, so the kills above stay on time
             if fed.procs["server"].poll() is not None:
@@ -231,6 +232,11 @@ def verdicts(
     )
     for role, g in growth.items():
         ratio = "n/a" if g["growth"] is None else f"{g['growth']:+.1%}"
+        if fed.starts.get(role, 1) > 1:  # restarted: also the last process's own growth
+            last = [x for x in samples if x["role"] == role and x["life"] == fed.starts[role]]
+            own = memory_growth(last, early=last[0]["done"] + 20 if last else 0, late=args.rounds)
+            mine = own.get(role, {}).get("growth")
+            ratio += "" if mine is None else f"; restarted process alone {mine:+.1%}"
         print(
             f"  PSS {role:>8}: round {args.memory_from} {g['early']:.0f} MB "
             f"-> last {g['late']:.0f} MB ({ratio})"
@@ -248,6 +254,7 @@ def verdicts(
         "max_recompute_diff": recompute.max_diff,
         "final": final,
         "memory": growth,
+        "memory_samples": samples,
         "wall_s": wall,
         "machine": describe(),
     }
