@@ -18,6 +18,15 @@ Method (see fl_anchors/analyze.py for the arithmetic):
   (``task_request_interval`` 0.1 s, ``task_check_period`` 0.05 s), ``threads = clients``;
   Flower ``run_simulation`` with one Ray actor per client, and with 2 actors (cells with more
   than 2 clients), the anchor file's best variant at A4/A8.
+- mmarc variants: ``mmarc`` (``mmarc run --sim N``, plain TCP on 127.0.0.1) and
+  ``mmarc-curve`` (the same cell from ``mmarc provision``'s kits, CurveZMQ on every socket:
+  ``fl_anchors/mmarc_curve.py``). For the CURVE row the driver then runs
+  ``transport_throughput.py --curve`` for the same (model, clients), and prints the kits'
+  overhead per round over the raw CurveZMQ round of the same bytes (goal at most 1.5).
+- Start-up and memory: launch to the end of round 1 (its aggregation done), and peak PSS
+  of the whole run and of the server and the largest site (``fl_anchors/process.py``
+  samples every process of a run once a second; the events' pids say which is which);
+  ``fl_anchors/goals.py`` prints them over the best anchor's (goal at most 0.5).
 - Fairness: one run at a time, repeats interleaved across cells (rep 1 of every cell, then
   rep 2, ...), the driver waits until every process a run started has exited (and kills
   stragglers after a grace period) before the next run, and every run has a timeout.
@@ -34,7 +43,8 @@ bytes down/up per client; wire bytes if the runtime counts them), ``aggregation_
 ``round_end``. ``run_mmarc`` generates that MMAR per run (``fl_anchors/mmarc_bench.py``) and
 times the client's training step itself, so its compute matches the anchors' ``local_train``.
 
-Usage (set up the anchor venvs once: ``bash benchmarks/fl_anchors/setup_venvs.sh``):
+Usage (set up the anchor venvs once: ``bash benchmarks/fl_anchors/setup_venvs.sh``; with
+``FL_BENCH_VENVS=/work/venvs`` set for both, they live outside the repository):
 
     .venv/bin/python benchmarks/fl_round.py --quick                    # A2, A4; 1 rep; 4 rounds
     .venv/bin/python benchmarks/fl_round.py --models A,B --clients 2,4,8 --rounds 7 --reps 3
@@ -47,38 +57,30 @@ Results land in ``runs/fl_round/<stamp>/``: ``runs.jsonl`` (one line per run), `
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from fl_anchors import analyze
-from fl_anchors.events import ENV_VAR, read_events, write_events
+from fl_anchors import analyze, goals, process
+from fl_anchors.events import read_events, write_events
+from fl_anchors.process import ANCHOR_DIR, ROOT, RunFailed, machine_busy, run_process
 from machine import describe
 
-ROOT = Path(__file__).resolve().parent.parent
-ANCHOR_DIR = Path(__file__).resolve().parent / "fl_anchors"
-BENCH_VENVS = ROOT / ".bench"
+#: Where the anchor venvs live: ``$FL_BENCH_VENVS`` (outside the repo, e.g. /work/venvs),
+#: else ``.bench/`` in the repo; ``fl_anchors/setup_venvs.sh`` creates them in the same place.
+BENCH_VENVS = Path(os.environ.get("FL_BENCH_VENVS") or ROOT / ".bench")
 RESULTS_ROOT = ROOT / "runs" / "fl_round"
 
-#: Per-run wall-clock limit (seconds); the CLI's --timeout sets it. The anchor file's longest
-#: run took 54 s, so 300 s only catches hangs.
-RUN_TIMEOUT_S: float = 300.0
-#: How long to wait, after a run's main process exits, for the rest of its processes (Ray
-#: actors linger 0.2-2.4 s) before killing them.
-STRAGGLER_GRACE_S: float = 60.0
-#: Marker put in every run's environment; every process the run starts inherits it, which
-#: is how the driver finds them all (Ray's daemons included) without touching anything else.
-RUN_MARKER_VAR = "FL_BENCH_RUN"
 #: Busy fraction of the machine, measured with no benchmark process running, above which a
 #: run is flagged as disturbed by other work.
 BUSY_WARN = 0.15
@@ -86,208 +88,9 @@ BUSY_WARN = 0.15
 FRAMEWORK_VARIANTS: dict[str, tuple[str, ...]] = {
     "nvflare": ("nvflare-default", "nvflare-tuned"),
     "flower": ("flower", "flower-2act"),
-    "mmarc": ("mmarc",),
+    "mmarc": ("mmarc", "mmarc-curve"),
 }
 DEFAULT_FRAMEWORKS = ("mmarc", "nvflare", "flower")
-
-
-class RunFailed(RuntimeError):
-    """A run exited non-zero, timed out, or did not produce the rounds it was asked for."""
-
-
-@dataclass
-class ProcessOutcome:
-    """What the driver observed of one launched run."""
-
-    rc: int | None
-    timed_out: bool
-    launch_t: float
-    exit_t: float
-    stragglers_killed: int
-    straggler_wait_s: float
-    peak_pss_mb: float | None
-
-
-#: The outcome of the latest `run_process` call. Why a module global: the plug-in signature
-#: ``run_mmarc(model, clients, rounds, events_path) -> None`` is fixed, so a runner that
-#: launches through `run_process` leaves its launch/exit times and memory here for the driver.
-_LAST_OUTCOME: ProcessOutcome | None = None
-
-
-# --------------------------------------------------------------------------- processes
-
-
-def _proc_pids() -> Iterator[int]:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            yield int(entry.name)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
-
-
-def run_pids(run_id: str, session: int | None = None) -> list[int]:
-    """Live processes of one run: those with the run's marker in their environment, or in
-    the session the driver started it in. Zombies are dead already and do not count."""
-    marker = f"{RUN_MARKER_VAR}={run_id}".encode()
-    me = os.getpid()
-    found: list[int] = []
-    for pid in _proc_pids():
-        if pid == me:
-            continue
-        try:
-            match = marker in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-            if not match and session is not None:
-                match = os.getsid(pid) == session
-        except (OSError, ProcessLookupError):
-            continue
-        if match and not _is_zombie(pid):
-            found.append(pid)
-    return found
-
-
-def _pss_mb(pids: list[int]) -> float:
-    """Proportional set size of the given processes together, MB (shared pages split)."""
-    total_kb = 0
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total_kb += int(line.split()[1])
-                    break
-    return total_kb / 1024
-
-
-def _kill(pids: list[int]) -> None:
-    """SIGTERM, a short wait, then SIGKILL: only ever the pids of the run being cleaned up."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(not _is_zombie(p) for p in pids):
-            time.sleep(0.1)
-        pids = [p for p in pids if not _is_zombie(p)]
-        if not pids:
-            return
-
-
-def bench_env(run_id: str, events_path: Path) -> dict[str, str]:
-    """The environment of a run: events file, shared modules on the path, one thread each."""
-    env = dict(os.environ)
-    env.pop("VIRTUAL_ENV", None)
-    env.update(
-        {
-            ENV_VAR: str(events_path),
-            RUN_MARKER_VAR: run_id,
-            "PYTHONPATH": str(ANCHOR_DIR),
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-def run_process(
-    cmd: list[str],
-    *,
-    events_path: Path,
-    log_path: Path | None = None,
-    env_extra: dict[str, str] | None = None,
-    timeout_s: float | None = None,
-) -> ProcessOutcome:
-    """Launch one run, wait for it and for every process it started, sample its memory.
-
-    The command's stdout and stderr go to ``log_path`` (default: ``logs/<events stem>.log``
-    beside the events folder). Raises `RunFailed` on a non-zero exit or a timeout, after
-    cleaning up; the outcome is also left in ``_LAST_OUTCOME`` for the driver.
-    """
-    global _LAST_OUTCOME
-    timeout = RUN_TIMEOUT_S if timeout_s is None else timeout_s
-    run_id = events_path.stem
-    if log_path is None:
-        log_path = events_path.parent.parent / "logs" / f"{run_id}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = bench_env(run_id, events_path)
-    env.update(env_extra or {})
-    peak = 0.0
-    next_sample = 0.0
-    with log_path.open("wb") as log:
-        launch_t = time.time()
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        try:
-            while proc.poll() is None:
-                now = time.monotonic()
-                if now >= deadline:
-                    timed_out = True
-                    _kill([*run_pids(run_id, proc.pid), proc.pid])
-                    proc.wait()
-                    break
-                if now >= next_sample:
-                    peak = max(peak, _pss_mb(run_pids(run_id, proc.pid)))
-                    next_sample = now + 1.0
-                time.sleep(0.05)
-        except BaseException:
-            # Ctrl-C or SIGTERM of the driver: the run lives in its own session, so end it
-            # here or it would outlive the benchmark.
-            _kill([*run_pids(run_id, proc.pid), proc.pid])
-            raise
-        exit_t = time.time()
-    # Stragglers: the run is over only when every process it started has gone.
-    wait_start = time.monotonic()
-    left = run_pids(run_id, proc.pid)
-    while left and time.monotonic() - wait_start < STRAGGLER_GRACE_S:
-        time.sleep(0.1)
-        left = run_pids(run_id, proc.pid)
-    killed = len(left)
-    if left:
-        _kill(left)
-    outcome = ProcessOutcome(
-        rc=proc.returncode,
-        timed_out=timed_out,
-        launch_t=launch_t,
-        exit_t=exit_t,
-        stragglers_killed=killed,
-        straggler_wait_s=time.monotonic() - wait_start,
-        peak_pss_mb=round(peak, 1) if peak else None,
-    )
-    _LAST_OUTCOME = outcome
-    if timed_out:
-        raise RunFailed(f"timed out after {timeout:.0f} s (see {log_path})")
-    if proc.returncode != 0:
-        raise RunFailed(f"exit code {proc.returncode} (see {log_path})")
-    return outcome
-
-
-def machine_busy(window_s: float = 1.0) -> float:
-    """Fraction of all cores busy over a short window, taken between runs when none of the
-    benchmark's processes run. Why: other work on this 2-core box (a test suite, a build)
-    inflates every framework's round; recording it per run lets a reader discount such runs.
-    """
-
-    def sample() -> tuple[int, int]:
-        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-        return sum(fields), idle
-
-    try:
-        total0, idle0 = sample()
-        time.sleep(window_s)
-        total1, idle1 = sample()
-    except (OSError, ValueError, IndexError):
-        return float("nan")
-    total = total1 - total0
-    return 1.0 - (idle1 - idle0) / total if total > 0 else 0.0
 
 
 # --------------------------------------------------------------------------- frameworks
@@ -427,6 +230,43 @@ def run_mmarc(model: str, clients: int, rounds: int, events_path: Path) -> None:
         raise RunFailed(f"no mmarc_step events in {events_path}: the StepTimer did not run")
 
 
+def run_mmarc_curve(model: str, clients: int, rounds: int, events_path: Path) -> None:
+    """The same cell as `run_mmarc`, run as deployed: kits from ``mmarc provision`` and
+    CurveZMQ on every socket (``fl_anchors/mmarc_curve.py``: the server's round workflow
+    and one training process per site, as ``mmarc server|client KIT`` start them)."""
+    from fl_anchors.mmarc_bench import write_mmar
+
+    scratch = events_path.parent.parent / "scratch" / events_path.stem
+    shutil.rmtree(scratch, ignore_errors=True)
+    mmar = write_mmar(scratch / "mmar", model, clients, rounds)
+    cmd = [sys.executable, str(ANCHOR_DIR / "mmarc_curve.py"), str(mmar), str(clients)]
+    try:
+        run_process([*cmd, str(scratch / "kits")], events_path=events_path)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not use_step_times(events_path):
+        raise RunFailed(f"no mmarc_step events in {events_path}: the StepTimer did not run")
+
+
+def raw_curve_rounds(keys: set[tuple[str, int]], out: Path) -> dict[tuple[str, int], float]:
+    """Median raw CurveZMQ round time (s) of each (model, clients), measured now by
+    ``transport_throughput.py --curve`` (the same bytes a round moves, no FL around it)."""
+    found: dict[tuple[str, int], float] = {}
+    for model, clients in sorted(keys):
+        target = out / f"transport-{model}{clients}.json"
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "transport_throughput.py")]
+        args = ["--models", model, "--clients", str(clients), "--rounds", "5", "--curve"]
+        done = subprocess.run(
+            [*cmd, *args, "--json", str(target)], cwd=ROOT, capture_output=True, text=True
+        )
+        (out / "logs" / f"transport-{model}{clients}.log").write_text(done.stdout + done.stderr)
+        if done.returncode == 0 and target.exists():
+            for row in json.loads(target.read_text())["rows"]:
+                if row.get("curve_s"):
+                    found[(model, clients)] = statistics.median(row["curve_s"])
+    return found
+
+
 Runner = Callable[[str, int, int, Path], None]
 
 
@@ -438,6 +278,7 @@ def runner_for(variant: str) -> Runner:
         "flower": lambda m, n, r, p: run_flower(m, n, r, p, actors=0),
         "flower-2act": lambda m, n, r, p: run_flower(m, n, r, p, actors=2),
         "mmarc": lambda m, n, r, p: run_mmarc(m, n, r, p),
+        "mmarc-curve": lambda m, n, r, p: run_mmarc_curve(m, n, r, p),
     }
     return runners[variant]
 
@@ -491,12 +332,11 @@ def check_run(events_path: Path, rounds: int) -> None:
 
 def run_one(cell: Cell, rounds: int, rep: int, out: Path) -> dict[str, Any]:
     """Run one cell once; return its runs.jsonl record (status ok or failed, with reason)."""
-    global _LAST_OUTCOME
     run_id = f"r{rep}-{cell.variant}-{cell.model}{cell.clients}"
     events_path = out / "events" / f"{run_id}.jsonl"
     events_path.parent.mkdir(parents=True, exist_ok=True)
     events_path.unlink(missing_ok=True)
-    _LAST_OUTCOME = None
+    process.reset_outcome()
     busy = machine_busy()
     status, reason = "ok", ""
     start = time.time()
@@ -506,7 +346,7 @@ def run_one(cell: Cell, rounds: int, rep: int, out: Path) -> dict[str, Any]:
     except Exception as exc:
         status, reason = "failed", f"{type(exc).__name__}: {exc}"
     end = time.time()
-    outcome = _LAST_OUTCOME
+    outcome = process.last_outcome()
     record: dict[str, Any] = {
         "run": run_id,
         "variant": cell.variant,
@@ -554,7 +394,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--quick", action="store_true", help="smoke check: A2 and A4 only, 1 rep, 4 rounds"
     )
     parser.add_argument("--include-b8", action="store_true", help="also run model B, 8 clients")
-    parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT_S, help="per-run limit, s")
+    parser.add_argument("--timeout", type=float, default=300.0, help="per-run limit, s")
     parser.add_argument("--out", type=Path, default=None, help="results folder")
     args = parser.parse_args(argv)
     if args.quick:
@@ -565,9 +405,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global RUN_TIMEOUT_S
     args = parse_args(argv)
-    RUN_TIMEOUT_S = args.timeout
+    process.set_run_timeout(args.timeout)
     # SIGTERM as SystemExit, so run_process's cleanup ends the run in flight.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     frameworks = _csv(args.frameworks)
@@ -596,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     total = len(cells) * args.reps
     print(
         f"{len(cells)} cells x {args.reps} reps = {total} runs, {args.rounds} rounds each, "
-        f"timeout {RUN_TIMEOUT_S:.0f} s; results in {out}",
+        f"timeout {args.timeout:.0f} s; results in {out}",
         flush=True,
     )
     done = 0
@@ -622,7 +461,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{float(record['exit_t']) - float(record['launch_t']):.1f} s{extra}",
                     flush=True,
                 )
-    tables = analyze.format_tables(analyze.summarize(analyze.load_runs(out), base=out))
+    cells = analyze.summarize(analyze.load_runs(out), base=out)
+    tables = analyze.format_tables(cells) + "\n" + goals.fixed_cost_table(cells)
+    curve_keys = {c.key for c in cells if c.variant == analyze.MMARC_CURVE}
+    if curve_keys:
+        print("raw CurveZMQ rounds (transport_throughput.py --curve) ...", flush=True)
+        tables += "\n" + goals.curve_table(cells, raw_curve_rounds(curve_keys, out))
     (out / "tables.md").write_text(describe() + "\n\n" + tables)
     print()
     print(tables, end="")

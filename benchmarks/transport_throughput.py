@@ -8,13 +8,18 @@ pure messaging cost of a round). Baseline: the same bytes, same pattern and proc
 over plain loopback TCP with ``socket.sendall`` / ``recv_into`` into preallocated buffers
 and no framing beyond a length prefix: the floor for moving bytes from Python.
 
+With ``--curve``, a fourth variant runs on its own server endpoint and client processes:
+the same round over CurveZMQ (encrypted and authenticated, as provisioned kits run), so a
+deployment's raw wire cost is measured beside plain mode; the FL round benchmark
+(``fl_round.py``, row ``mmarc-curve``) compares its CURVE rounds with this figure.
+
 Also timed: the same round with in-time FedAvg on the server (each result added to an
 ``InTimeAccumulator`` as it arrives, the average computed at the end), i.e. the transport
 plus aggregation part of a round's overhead. The three variants run interleaved, round
 by round, on the same processes, so that other load on the machine hits them alike.
 
     .venv/bin/python benchmarks/transport_throughput.py [--clients 2,4,8] [--models tiny,A,B]
-        [--rounds 10] [--chunk-mb 16] [--io-threads 1] [--no-tune] [--json results.json]
+        [--rounds 10] [--chunk-mb 16] [--io-threads 1] [--no-tune] [--curve] [--json FILE]
 """
 
 from __future__ import annotations
@@ -73,13 +78,24 @@ def endpoint_config(chunk_bytes: int, io_threads: int = 1) -> dict[str, Any]:
     return {"limits": Limits(max_frame_bytes=frame), "options": options}
 
 
-def run_client(connect: str, name: str, tune: bool, chunk_bytes: int) -> None:
+def client_security(server_key: str | None, secret: str | None) -> Any:
+    """The CurveZMQ side of a client (None: plain TCP)."""
+    if not server_key or not secret:
+        return None
+    from mmarc.runtime.transport import CurveKeyPair, SecurityConfig
+
+    return SecurityConfig.for_client(server_key.encode(), CurveKeyPair.from_secret(secret.encode()))
+
+
+def run_client(connect: str, name: str, tune: bool, chunk_bytes: int, security: Any = None) -> None:
     from mmarc.runtime.protocol import MessageKind, prepare
     from mmarc.runtime.transport import ClientEndpoint, keep_freed_memory
 
     if tune:
         keep_freed_memory()
-    client = ClientEndpoint(connect, name, run_id=RUN, **endpoint_config(chunk_bytes))
+    client = ClientEndpoint(
+        connect, name, run_id=RUN, security=security, **endpoint_config(chunk_bytes)
+    )
     client.register(timeout=60)
     while True:
         task = client.recv(timeout=5)
@@ -140,17 +156,44 @@ def reap(procs: list[subprocess.Popen[bytes]]) -> None:
 class MmarcCell:
     """The server endpoint and its N client processes, kept for all rounds of a cell."""
 
-    def __init__(self, clients: int, chunk_bytes: int, tune: bool, io_threads: int) -> None:
+    def __init__(
+        self, clients: int, chunk_bytes: int, tune: bool, io_threads: int, curve: bool = False
+    ) -> None:
         from mmarc.runtime.aggregation import InTimeAccumulator
-        from mmarc.runtime.transport import ServerEndpoint
+        from mmarc.runtime.transport import CurveKeyPair, SecurityConfig, ServerEndpoint
 
         self.chunk_bytes = chunk_bytes
         config = endpoint_config(chunk_bytes, io_threads)
-        self.server = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, **config)
         self.names = [f"site-{i}" for i in range(clients)]
+        keys = {n: CurveKeyPair.generate() for n in self.names} if curve else {}
+        server_keys = CurveKeyPair.generate()
+        security = (
+            SecurityConfig.for_server(server_keys, {k.public: n for n, k in keys.items()})
+            if curve
+            else None
+        )
+        self.server = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, security=security, **config)
         extra = ["--chunk-mb", str(chunk_bytes / 2**20)] + ([] if tune else ["--no-tune"])
+
+        def secrets(name: str) -> list[str]:  # loopback benchmark: keys made for this run
+            if not curve:
+                return []
+            secret = keys[name].secret.decode()
+            return ["--server-key", server_keys.public.decode(), "--client-secret", secret]
+
         self.procs = [
-            spawn(["--role", "client", "--connect", self.server.endpoint, "--name", n, *extra])
+            spawn(
+                [
+                    "--role",
+                    "client",
+                    "--connect",
+                    self.server.endpoint,
+                    "--name",
+                    n,
+                    *extra,
+                    *secrets(n),
+                ]
+            )
             for n in self.names
         ]
         self.accumulator = InTimeAccumulator()
@@ -238,16 +281,20 @@ def bench_cell(
     chunk_bytes: int,
     tune: bool,
     io_threads: int,
+    curve: bool = False,
 ) -> dict[str, list[float]]:
-    """Rounds of the three variants interleaved (order rotating), so that load from
-    anything else on the machine hits all three alike; two warm-up rounds each."""
+    """Rounds of the variants interleaved (order rotating), so that load from anything
+    else on the machine hits all alike; two warm-up rounds each."""
     ours = MmarcCell(clients, chunk_bytes, tune, io_threads)
     raw = RawCell(clients)
+    secure = MmarcCell(clients, chunk_bytes, tune, io_threads, curve=True) if curve else None
     variants = {
         "mmarc": lambda: ours.run_round(model, fedavg=False),
         "raw": lambda: raw.run_round(model),
         "fedavg": lambda: ours.run_round(model, fedavg=True),
     }
+    if secure is not None:
+        variants["curve"] = lambda: secure.run_round(model, fedavg=False)
     times: dict[str, list[float]] = {name: [] for name in variants}
     order = list(variants)
     try:
@@ -260,6 +307,8 @@ def bench_cell(
     finally:
         ours.close()
         raw.close()
+        if secure is not None:
+            secure.close()
     return times
 
 
@@ -282,6 +331,9 @@ def main() -> None:
     parser.add_argument("--chunk-mb", type=float, default=16)
     parser.add_argument("--io-threads", type=int, default=1, help="ZeroMQ I/O threads, server")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--curve", action="store_true", help="also time rounds over CurveZMQ")
+    parser.add_argument("--server-key", help=argparse.SUPPRESS)  # client processes only
+    parser.add_argument("--client-secret", help=argparse.SUPPRESS)
     parser.add_argument(
         "--no-tune", action="store_true", help="leave glibc's malloc thresholds alone"
     )
@@ -289,7 +341,8 @@ def main() -> None:
     tune = not args.no_tune
     chunk = int(args.chunk_mb * 1024 * 1024)
     if args.role == "client":
-        run_client(args.connect, args.name, tune, chunk)
+        security = client_security(args.server_key, args.client_secret)
+        run_client(args.connect, args.name, tune, chunk, security)
         return
     if args.role == "raw-client":
         run_raw_client(args.port)
@@ -315,7 +368,9 @@ def main() -> None:
         nbytes = sum(a.nbytes for a in model.values())
         for clients in (int(c) for c in args.clients.split(",")):
             moved = 2 * clients * nbytes
-            times = bench_cell(model, clients, args.rounds, chunk, tune, args.io_threads)
+            times = bench_cell(
+                model, clients, args.rounds, chunk, tune, args.io_threads, args.curve
+            )
             ours, raw, fed = times["mmarc"], times["raw"], times["fedavg"]
             med, raw_med, fed_med = (statistics.median(t) for t in (ours, raw, fed))
             target = TARGET.get((kind, clients))
@@ -329,6 +384,9 @@ def main() -> None:
                 "ratio_median": med / raw_med,
                 "target_s": target,
             }
+            curve = times.get("curve")
+            if curve:
+                row["curve_s"] = curve
             rows.append(row)
             print(
                 f"{kind:>5} {clients:>2} {moved / 1e6:>9.1f} | "
@@ -338,6 +396,13 @@ def main() -> None:
                 f"{f'{target * 1e3:.0f}' if target else '-':>9}",
                 flush=True,
             )
+            if curve:
+                cur = statistics.median(curve)
+                print(
+                    f"{'':>5} {'':>2} {'CURVE':>9} | {cur * 1e3:>7.1f} ({min(curve) * 1e3:>5.1f}) "
+                    f"{moved / cur / 1e9:>5.2f} | CurveZMQ / plain mmarc {cur / med:.2f}",
+                    flush=True,
+                )
     print("ms columns: median (min); ratio = mmarc median / raw TCP median")
     print(f"load average at end: {load()} (other work on the machine skews every column)")
     if args.json:

@@ -36,6 +36,8 @@ else:
     from .events import read_events
 
 MMARC = "mmarc"
+#: mmarc run from provisioned kits, CurveZMQ on the wire (``fl_anchors/mmarc_curve.py``).
+MMARC_CURVE = "mmarc-curve"
 
 #: Display names of the framework variants the driver runs, in table order.
 LABELS: dict[str, str] = {
@@ -44,6 +46,7 @@ LABELS: dict[str, str] = {
     "flower": "Flower 1.42.0 sim (Ray, 1 actor/client)",
     "flower-2act": "Flower 1.42.0 sim (Ray, 2 actors)",
     MMARC: "mmarc sim",
+    MMARC_CURVE: "mmarc kits (CurveZMQ)",
 }
 
 #: The anchor file's steady-state medians (seconds): (variant, model, clients) -> (wall, overhead).
@@ -75,8 +78,8 @@ def label(variant: str) -> str:
 
 
 def is_anchor(variant: str) -> bool:
-    """Everything but mmarc itself is an anchor."""
-    return variant != MMARC
+    """Everything but mmarc itself (plain or CurveZMQ) is an anchor."""
+    return variant not in (MMARC, MMARC_CURVE)
 
 
 @dataclass(frozen=True)
@@ -97,12 +100,14 @@ class RoundMetric:
 
 @dataclass(frozen=True)
 class RunPhases:
-    """Whole-run times: launch to first round, cold round 1, last aggregation to exit."""
+    """Whole-run times: launch to first round, cold round 1, launch to the end of round 1
+    (its aggregation done), last aggregation to exit, launch to exit."""
 
     startup: float | None
     round1: float | None
     teardown: float | None
     total: float | None
+    round1_end: float | None = None
 
 
 def steady_rounds(rounds: int) -> range:
@@ -179,6 +184,7 @@ def run_phases(
     starts = _by_round(events, "round_start")
     ends = _by_round(events, "round_end")
     s1, s2 = _first_t(starts, 1), _first_t(starts, 2)
+    e1 = _first_t(ends, 1)
     last_end = max((float(e["t"]) for es in ends.values() for e in es), default=None)
     if last_end is None:
         last_end = max((float(e["t"]) for e in events), default=None)
@@ -187,7 +193,23 @@ def run_phases(
         round1=s2 - s1 if s1 is not None and s2 is not None else None,
         teardown=exit_t - last_end if exit_t is not None and last_end is not None else None,
         total=exit_t - launch_t if exit_t is not None and launch_t is not None else None,
+        round1_end=e1 - launch_t if e1 is not None and launch_t is not None else None,
     )
+
+
+def role_pss(
+    events: Sequence[dict[str, Any]], per_process: dict[str, float]
+) -> tuple[float | None, float | None]:
+    """Peak PSS (MB) of the server process and of the largest site process of one run.
+
+    Which process is which comes from the events: the server writes ``round_start``, each
+    site its ``client_compute``, each with its pid. None where no sampled process matches.
+    """
+    server = {str(e["pid"]) for e in events if e.get("event") == "round_start" and "pid" in e}
+    sites = {str(e["pid"]) for e in events if e.get("event") == "client_compute" and "pid" in e}
+    srv = [per_process[p] for p in server if p in per_process]
+    site = [per_process[p] for p in sites - server if p in per_process]
+    return (max(srv) if srv else None, max(site) if site else None)
 
 
 @dataclass(frozen=True)
@@ -218,6 +240,8 @@ class CellSummary:
     rounds: list[RoundMetric] = field(default_factory=list)
     phases: list[RunPhases] = field(default_factory=list)
     peak_pss_mb: list[float] = field(default_factory=list)
+    server_pss_mb: list[float] = field(default_factory=list)
+    site_pss_mb: list[float] = field(default_factory=list)
     busy_before: list[float] = field(default_factory=list)
 
     @property
@@ -255,6 +279,11 @@ def summarize(runs: Sequence[dict[str, Any]], base: Path | None = None) -> list[
         cell.phases.append(run_phases(events, rec.get("launch_t"), rec.get("exit_t")))
         if rec.get("peak_pss_mb") is not None:
             cell.peak_pss_mb.append(float(rec["peak_pss_mb"]))
+        server, site = role_pss(events, rec.get("process_pss_mb") or {})
+        if server is not None:
+            cell.server_pss_mb.append(server)
+        if site is not None:
+            cell.site_pss_mb.append(site)
         if rec.get("busy_before") is not None:
             cell.busy_before.append(float(rec["busy_before"]))
     order = {v: i for i, v in enumerate(LABELS)}
@@ -389,18 +418,21 @@ def format_tables(cells: Sequence[CellSummary]) -> str:
         "",
         "### Start-up, cold round 1, teardown, launch to exit (min / median, seconds)",
         "",
-        "| framework | model | clients | runs | start-up | round 1 (cold) | teardown "
-        "| launch → exit | peak PSS, MB (median) | machine busy before (max) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| framework | model | clients | runs | start-up | round 1 (cold) "
+        "| launch → end of round 1 | teardown | launch → exit | peak PSS, MB (median) "
+        "| server / largest site PSS, MB | machine busy before (max) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in cells:
         pss = Stat.of(c.peak_pss_mb)
+        roles = f"{_med(Stat.of(c.server_pss_mb), 0)} / {_med(Stat.of(c.site_pss_mb), 0)}"
         busy = f"{max(c.busy_before):.0%}" if c.busy_before else "—"
         lines.append(
             f"| {label(c.variant)} | {c.model} | {c.clients} | {len(c.phases)} "
             f"| {_mm(c.phase('startup'), 2)} | {_mm(c.phase('round1'), 2)} "
+            f"| {_mm(c.phase('round1_end'), 2)} "
             f"| {_mm(c.phase('teardown'), 2)} | {_mm(c.phase('total'), 1)} "
-            f"| {_med(pss, 0)} | {busy} |"
+            f"| {_med(pss, 0)} | {roles} | {busy} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -417,7 +449,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("usage: analyze.py RESULTS_DIR (a folder with runs.jsonl)", file=sys.stderr)
         return 2
     results = Path(args[0])
-    print(format_tables(summarize(load_runs(results), base=results)), end="")
+    cells = summarize(load_runs(results), base=results)
+    if __package__ in (None, ""):  # a script run: this folder is on sys.path
+        from goals import fixed_cost_table
+    else:
+        from .goals import fixed_cost_table
+
+    print(format_tables(cells) + "\n" + fixed_cost_table(cells), end="")
     return 0
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create the two anchor virtual environments the FL round benchmark launches:
-#   .bench/nvflare : torch 2.13.0 (CPU) + nvflare 2.9.0 (no extras)
+#   .bench/nvflare (or $FL_BENCH_VENVS/nvflare) : torch 2.13.0 (CPU) + nvflare 2.9.0 (no extras)
 #   .bench/flower  : torch 2.13.0 (CPU) + flwr[simulation] 1.42.0 (brings Ray)
 # Why separate venvs: the two frameworks pin conflicting dependencies, and neither may be
 # imported by mmarc's own venv. Why torch first and a constraints file on every later pip
@@ -10,7 +10,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BENCH="$ROOT/.bench"
+BENCH="${FL_BENCH_VENVS:-$ROOT/.bench}"  # FL_BENCH_VENVS: venvs outside the repo
 PY="${PYTHON:-python3}"
 mkdir -p "$BENCH"
 CONSTRAINTS="$BENCH/constraints.txt"

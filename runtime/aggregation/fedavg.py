@@ -59,6 +59,19 @@ MAX_WEIGHT = MAX_AGGREGATION_WEIGHT * MAX_LOCAL_STEPS
 Spec = tuple[tuple[int, ...], np.dtype[Any]]
 
 
+def all_finite(array: np.ndarray) -> bool:
+    """Whether a floating-point array holds no NaN or infinity (other dtypes: True).
+
+    Checked in blocks of :data:`BLOCK` elements: ``np.isfinite(a).all()`` on a whole
+    100 MB update first allocates a 25 MB boolean array (fresh pages, ~10 ms on a VM) for
+    every update and every new global model; blocks stay in cache and stop at the first
+    bad value."""
+    if array.dtype.kind not in "fc":
+        return True
+    flat = array.reshape(-1)
+    return all(np.isfinite(flat[i : i + BLOCK]).all() for i in range(0, flat.size, BLOCK))
+
+
 class AggregationError(MmarcError, ValueError):
     """An update cannot be aggregated (bad weight, shape/dtype mismatch, NaN/inf...)."""
 
@@ -156,7 +169,7 @@ class InTimeAccumulator:
                     f"variable {name!r}{who} is {array.dtype}{list(array.shape)}, {others} "
                     f"{spec[1]}{list(spec[0])}"
                 )
-            if self._check_finite and array.dtype.kind == "f" and not np.isfinite(array).all():
+            if self._check_finite and array.dtype.kind == "f" and not all_finite(array):
                 raise AggregationError(f"variable {name!r}{who} contains NaN or infinity")
             arrays[name] = array
         return arrays

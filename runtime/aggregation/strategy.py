@@ -21,7 +21,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import numpy as np
 
 from ..protocol import as_numpy
-from .fedavg import AggregationError, InTimeAccumulator
+from .fedavg import AggregationError, InTimeAccumulator, all_finite
 from .selection import ExcludeSpec, VarSelector
 
 __all__ = ["UPDATE_KINDS", "FedAvg", "Strategy", "UpdateKind", "Weights", "nonfinite"]
@@ -109,6 +109,6 @@ def nonfinite(weights: Mapping[str, Any]) -> str | None:
     workflow never sends or saves such a global model."""
     for name, value in weights.items():
         array = as_numpy(value)
-        if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        if not all_finite(array):
             return name
     return None

@@ -167,6 +167,11 @@ class FederatedClient:
         #: (round, reply meta, update) of the last train result, sent again if the same
         #: round's task comes again (the server re-sends it after a re-registration)
         self._last: tuple[int, dict[str, Any], Weights] | None = None
+        #: Arrays reused every round (see :meth:`build`): the global model is received
+        #: into ``_received`` and the update computed into ``_update``, so a round
+        #: allocates no model-sized memory after the first.
+        self._received: Weights | None = None
+        self._update: Weights = {}
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -195,6 +200,7 @@ class FederatedClient:
             fedprox_mu=self.config.fedprox_mu,
         )
         self.validator = ClientValidator(self.training, self.rw)
+        self._received = self.rw.weights()
 
     def serve(self) -> ClientResult:
         """Answer tasks until the server says goodbye."""
@@ -281,13 +287,13 @@ class FederatedClient:
         while message is None:
             seen = self.endpoint.server_last_seen or self._started
             remaining = seen + self.server_timeout - time.monotonic()
-            message = self.endpoint.recv(timeout=max(0.05, remaining))
+            message = self.endpoint.recv(timeout=max(0.05, remaining), into=self._received)
             if message is None and not self.endpoint.server_alive(self.server_timeout):
                 raise ClientError(
                     f"the server has been silent for {self.server_timeout:g} s; giving up"
                 )
         while message.kind is not MessageKind.BYE:
-            newer = self.endpoint.recv(timeout=0)
+            newer = self.endpoint.recv(timeout=0, into=self._received)
             if newer is None:
                 break
             if newer.kind in (MessageKind.TASK, MessageKind.BYE):
@@ -360,7 +366,11 @@ class FederatedClient:
         compute_s = time.perf_counter() - compute_began
         # a sealed update is added to the others on the server: weights, not differences
         kind = "weights" if encrypts(self.outbound) else "diff"
-        update = self.rw.weights() if kind == "weights" else self.rw.difference(global_weights)
+        update = (
+            self.rw.weights()
+            if kind == "weights"
+            else self.rw.difference(global_weights, out=self._update)
+        )
         outbound_began = time.perf_counter()
         if self.outbound:
             update = _apply(self.outbound, update, local.steps)
@@ -381,6 +391,8 @@ class FederatedClient:
             "inbound_s": inbound_s,
             "outbound_s": outbound_s,
         }
+        if self.dump_dir is not None:  # before sending: an update the server may use is saved
+            self._dump(message.round, global_weights, update, reply)
         self._reply(message, reply, update)
         self._last = (message.round, reply, update)
         t_done = time.time()
@@ -401,8 +413,6 @@ class FederatedClient:
         )
         self.events.emit("bytes", t=t_done, round=ordinal, client=self.name, down=down, up=up)
         self._log_round(message.round, reply)
-        if self.dump_dir is not None:
-            self._dump(message.round, global_weights, update, reply)
         log.info(
             "%s: round %s done: %d steps, %.2f s compute%s",
             self.name,

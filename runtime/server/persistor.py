@@ -99,10 +99,6 @@ class ModelPersistor:
     def best_path(self) -> Path:
         return self.run_dir / BEST_MODEL
 
-    def initial(self, network: torch.nn.Module) -> Weights:
-        """The first global model: the network's weights, minus excluded variables."""
-        return self.keep(to_numpy(network.state_dict()))
-
     def keep(self, weights: Mapping[str, np.ndarray]) -> Weights:
         """``weights`` without the excluded variables."""
         if not self.exclude:

@@ -47,6 +47,7 @@ from .admission import admission_check
 from .config import ServerConfig, filter_chain, merge_exclude, server_config, server_strategy
 from .crossval import final_validation
 from .events import EventLog, Progress, Reporter, events_path_for
+from .initial import InitialBuild
 from .membership import Member, Membership
 from .persistor import ModelPersistor, PersistError, Weights
 from .phases import PhaseLoop
@@ -161,6 +162,7 @@ class FederatedServer:
         self.final_metrics: dict[str, float] = {}
         self.cross_val: dict[str, dict[str, dict[str, float]]] = {}
         self._started = time.monotonic()
+        self._building: InitialBuild | None = None
         self._check = admission_check(
             plan,
             self.membership.is_full,
@@ -220,16 +222,41 @@ class FederatedServer:
             self.reporter.progress(event="resumed", after_round=snapshot.round)
             log.info("resuming after round %d from %s", snapshot.round, self.persistor.model_path)
             return
-        weights = (initial or self._initial_weights)()
+        if initial is None:  # built in a child while clients join (see run)
+            self._building = InitialBuild(
+                self.plan, self.mmar_root, self.config.model_pointer, self.run_dir
+            )
+            return
+        self._set_initial(initial())
+
+    def _set_initial(self, weights: Weights) -> None:
         bad = nonfinite(weights)
         if bad is not None:
             raise ServerError(f"the initial global model's {bad!r} holds NaN or infinity")
         self.global_weights = weights
 
+    def _await_initial(self) -> None:
+        """The first global model, once the child building it is done (see load_or_build)."""
+        building, self._building = self._building, None
+        if building is not None:
+            self._set_initial(self.persistor.keep(building.result()))
+
     def run(self) -> ServerResult:
-        """Train all rounds, validate, tell the clients the run is over, return."""
-        if not self.global_weights:
+        """Train all rounds, validate, tell the clients the run is over, return.
+
+        A fresh run admits clients while its first global model is built (in a child), so
+        the sites build their trainers meanwhile and round 1 starts as soon as both the
+        model and the minimum of clients are there."""
+        if not self.global_weights and self._building is None:
             self.load_or_build()
+        if self._building is not None:
+            try:
+                self.loop.wait_for_clients(self.config.min_num_clients)
+                self._await_initial()
+            finally:
+                if self._building is not None:
+                    self._building.cancel()
+                    self._building = None
         self.endpoint.expect_payload(*self._upload_budget())
         cfg = self.config
         self.membership.heart_beat_timeout = cfg.heart_beat_timeout
@@ -280,6 +307,9 @@ class FederatedServer:
         )
 
     def close(self) -> None:
+        if self._building is not None:  # stopped before round 1: end the build too
+            self._building.cancel()
+            self._building = None
         self.endpoint.close()
 
     def __enter__(self) -> FederatedServer:
@@ -298,19 +328,6 @@ class FederatedServer:
             return expected(self.global_weights)
         model = self.global_weights.values()
         return sum(int(np.asarray(w).nbytes) for w in model), len(model)
-
-    def _initial_weights(self) -> Weights:
-        import torch
-        from mmarc.runtime.executor.builder import Builder
-        from mmarc.runtime.executor.local import apply_settings
-
-        device = torch.device("cpu")
-        apply_settings(self.plan.settings, device)
-        builder = Builder(self.plan, self.mmar_root, device)
-        network = builder.obj(self.config.model_pointer)
-        if not isinstance(network, torch.nn.Module):
-            raise ServerError(f"{self.config.model_pointer} is not a torch network")
-        return self.persistor.initial(network)
 
     def _admit(self, message: Message) -> str | None:
         """The transport's admission hook: check, and say so on this side when refusing."""

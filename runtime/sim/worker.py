@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import gc
 import json
 import logging
 import os
@@ -142,6 +143,11 @@ def _clients(args: argparse.Namespace) -> int:
         for module in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(module)
+        # What the preload made stays shared with the children: frozen objects are left
+        # out of the children's garbage collections, which would otherwise write to every
+        # object's header and copy each page the forks share (copy-on-write).
+        gc.collect()
+        gc.freeze()
     endpoint = sys.stdin.readline().strip()
     if not endpoint:  # the launcher gave up before the server listened
         return 1

@@ -134,7 +134,24 @@ def test_run_phases() -> None:
     assert ph.total == pytest.approx(20.0)
     last_end = max(e["t"] for e in evs if e["event"] == "round_end")
     assert ph.teardown == pytest.approx(20.0 - last_end)
+    # launch to the end of round 1: its aggregation done (start 3.0 + recv 0.05 + compute
+    # 0.1 + 0.001 + aggregation 0.02)
+    assert ph.round1_end == pytest.approx(3.171)
     assert analyze.run_phases([], None, None).startup is None
+    assert analyze.run_phases([], None, None).round1_end is None
+
+
+def test_role_pss_maps_pids_to_server_and_sites() -> None:
+    evs = [
+        {"event": "round_start", "t": 1.0, "round": 1, "pid": 10},
+        {"event": "client_compute", "t": 1.1, "round": 1, "pid": 11, "compute_s": 0.1},
+        {"event": "client_compute", "t": 1.2, "round": 1, "pid": 12, "compute_s": 0.1},
+    ]
+    peaks = {"10": 500.0, "11": 300.0, "12": 350.0, "99": 4000.0}  # 99: a helper process
+    assert analyze.role_pss(evs, peaks) == (500.0, 350.0)
+    assert analyze.role_pss(evs, {}) == (None, None)
+    # one process that is server and client at once (a framework's in-process client)
+    assert analyze.role_pss([{**evs[0], "pid": 11}, evs[1]], peaks) == (300.0, None)
 
 
 def write_results(tmp: Path, runs: list[tuple[str, str, int, list[float], float, str]]) -> Path:
@@ -219,6 +236,52 @@ def test_best_anchor_and_mmarc_ratio(tmp_path: Path) -> None:
     assert "0.209 / 0.196" in text
 
 
+def test_goal_tables_compare_start_up_memory_and_curve(tmp_path: Path) -> None:
+    from fl_anchors import goals
+
+    out = write_results(
+        tmp_path,
+        [
+            ("flower", "A", 2, evenly(0.2, first=6.0), 0.01, "ok"),
+            ("nvflare-tuned", "A", 2, evenly(1.2, first=8.0), 0.01, "ok"),
+            ("mmarc", "A", 2, evenly(0.05, first=2.0), 0.01, "ok"),
+            ("mmarc-curve", "A", 2, evenly(0.09, first=2.0), 0.01, "ok"),
+        ],
+    )
+    runs = analyze.load_runs(out)
+    # the anchors start slower (launched 8 s and 6 s before round 1) and use more memory
+    leads, peaks = (8.0, 6.0, 2.0, 2.0), (1600.0, 2000.0, 400.0, 700.0)
+    for run, lead, pss in zip(runs, leads, peaks, strict=True):
+        run["launch_t"], run["peak_pss_mb"] = -lead, pss
+    cells = analyze.summarize(runs, base=out)
+    assert analyze.best_anchors(cells)[("A", 2)].variant == "flower"  # kits are not anchors
+    text = goals.fixed_cost_table(cells)
+    # round 1 ends 0.081 s after it starts (recv 0.05, compute 0.01 + 0.001, aggregation
+    # 0.02); the best anchor on each measure is taken on its own (NVFlare's start-up is
+    # shorter here, Flower's memory smaller)
+    assert "| mmarc sim | A | 2 | 2.08 | 6.08 | 0.34 | 400 | 1600 | 0.25 |" in text
+    assert "| mmarc kits (CurveZMQ) | A | 2 | 2.08 | 6.08 | 0.34 | 700 | 1600 | 0.44 |" in text
+    assert "Flower" not in text  # anchors are the reference, not rows
+    curve = goals.curve_table(cells, {("A", 2): 0.04})
+    assert "| A | 2 | 0.080 | 0.040 | 2.00 |" in curve
+    assert "| A | 2 | 0.080 | — | — |" in goals.curve_table(cells, {})
+
+
+def test_run_process_samples_memory_per_process(tmp_path: Path) -> None:
+    from fl_anchors import process
+
+    ev = tmp_path / "events" / "mem.jsonl"
+    ev.parent.mkdir()
+    code = "import time; block = bytearray(64 << 20); time.sleep(2.5)"
+    outcome = process.run_process([sys.executable, "-c", code], events_path=ev, timeout_s=60)
+    assert outcome.rc == 0 and not outcome.timed_out
+    assert outcome.peak_pss_mb is not None and outcome.peak_pss_mb >= 64
+    assert max(outcome.process_pss_mb.values()) >= 64
+    assert process.last_outcome() is outcome
+    with pytest.raises(process.RunFailed, match="exit code 3"):
+        process.run_process([sys.executable, "-c", "raise SystemExit(3)"], events_path=ev)
+
+
 def test_emit_appends_whole_lines_from_many_threads(tmp_path: Path) -> None:
     path = tmp_path / "ev.jsonl"
 
@@ -287,7 +350,8 @@ def test_plan_cells_and_quick_mode() -> None:
     assert (args.models, args.clients, args.reps, args.rounds) == ("A", "2,4", 1, 4)
     assert fl_round.parse_args([]).frameworks == "mmarc,nvflare,flower"
     cells = fl_round.plan_cells(["flower", "mmarc"], ["A"], [2], include_b8=False)
-    assert [c.variant for c in cells] == ["mmarc", "flower"]  # mmarc first in each group
+    # mmarc (plain, then from kits over CurveZMQ) first in each group
+    assert [c.variant for c in cells] == ["mmarc", "mmarc-curve", "flower"]
 
 
 def test_use_step_times_puts_the_step_time_in_compute_s(tmp_path: Path) -> None:

@@ -41,6 +41,26 @@ def test_weights_go_in_and_the_difference_comes_out(training: object) -> None:
     rw.load(start)
 
 
+def test_the_difference_reuses_the_arrays_of_the_last_round(training: object) -> None:
+    rw = ModelReaderWriter(training.network)  # type: ignore[attr-defined]
+    start = rw.weights()
+    buffers: dict[str, np.ndarray] = {}
+    rw.load({k: v + 1 for k, v in start.items()})
+    first = rw.difference(start, out=buffers)
+    assert set(buffers) == set(start) and all(first[k] is buffers[k] for k in start)
+    rw.load({k: v - 2 for k, v in start.items()})
+    second = rw.difference(start, out=buffers)
+    assert all(second[k] is first[k] for k in start)  # same memory, written in place
+    assert all(np.allclose(d, -2) for d in second.values())
+    # an array that no longer fits (another shape) is replaced, not written past its end
+    name = "classifier.3.bias"
+    buffers[name] = np.zeros(3, dtype=np.float32)
+    third = rw.difference(start, out=buffers)
+    assert third[name].shape == (10,) and buffers[name] is third[name]
+    assert np.allclose(third[name], -2)
+    rw.load(start)
+
+
 def test_local_epochs_and_steps_aggregation(training: object) -> None:
     t = training
     by_epoch = ClientTrainer(t, local_epochs=2)  # type: ignore[arg-type]

@@ -1,0 +1,35 @@
+"""The first global model is built in a child process (runtime/server/initial.py), so the
+server never imports MONAI: the child's weights must be exactly those the plan's network
+gets in process with the plan's seed, and a network that cannot be built is a one-line
+ServerError, not a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import load_plan, plan_of, tiny_digits
+from mmarc.runtime.server.initial import build_in_child, build_initial
+from mmarc.runtime.server.records import ServerError
+
+POINTER = "/train/model"
+
+
+@pytest.mark.slow
+def test_the_child_builds_the_same_seeded_network(tmp_path: Path) -> None:
+    root = tiny_digits(tmp_path / "mmar", n_train=8, n_val=4)
+    plan = plan_of(load_plan("digits_cnn"))
+    child = build_in_child(plan, root, POINTER, tmp_path / "run")
+    here = build_initial(plan, root, POINTER)
+    assert list(child) == list(here)
+    assert all(np.array_equal(child[k], here[k]) for k in here)
+    assert not list((tmp_path / "run").iterdir())  # its plan and model files are gone
+
+
+def test_a_network_that_cannot_be_built_is_one_line(tmp_path: Path) -> None:
+    root = tiny_digits(tmp_path / "mmar", n_train=8, n_val=4)
+    plan = plan_of(load_plan("digits_cnn"))
+    with pytest.raises(ServerError, match=r"first global model failed: .*nope") as info:
+        build_in_child(plan, root, "/train/nope", tmp_path / "run")
+    assert "\n" not in str(info.value)
