@@ -16,9 +16,9 @@ import zipfile
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from helpers import EXAMPLES, csrf_of, free_port, zip_folder
+from helpers import EXAMPLES, csrf_of, zip_folder
 from sqlalchemy import inspect, select
-from ui_helpers import PASSWORD, SUPER, log_in, results_csv
+from ui_helpers import PASSWORD, SUPER, log_in, provision_form, results_csv
 
 from mmarc.ui.auth import COOKIE
 from mmarc.ui.db import StudyResult, User
@@ -30,23 +30,6 @@ ATTACKS = [
     "<script>alert(1)</script>",
 ]
 TABLES = {"users", "sessions", "runs", "round_metrics", "study_results", "alembic_version"}
-
-
-def provision_form(csrf: str, **changes: str) -> dict[str, str]:
-    form = {
-        "csrf": csrf,
-        "name": "secure_project",
-        "host": "127.0.0.1",
-        "fed_learn_port": str(free_port()),
-        "admin_port": str(free_port()),
-        "min_clients": "2",
-        "max_clients": "10",
-        "sites": "client1 org1\nclient2 org2",
-        "admins": f"{SUPER} org1 super",
-        "policy": "",
-    }
-    form.update(changes)
-    return form
 
 
 def test_a_form_without_the_csrf_token_is_refused(client: TestClient, workspace: Path) -> None:

@@ -1,11 +1,11 @@
-"""What the web UI tests share: the test users and logging in through the form."""
+"""What the web UI tests share: the test users, logging in, the provisioning form, a results.csv."""
 
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from helpers import csrf_of
+from helpers import csrf_of, free_port
 
-__all__ = ["PASSWORD", "SUPER", "log_in"]
+__all__ = ["PASSWORD", "SUPER", "log_in", "provision_form", "results_csv"]
 
 SUPER = "admin@example.org"
 PASSWORD = "correct horse battery"
@@ -48,3 +48,20 @@ def results_csv(*rows: dict[str, object]) -> str:
         values = {**default, **row}
         lines.append(",".join('"' + str(values[c]).replace('"', '""') + '"' for c in COLUMNS))
     return "\n".join(lines) + "\n"
+
+
+def provision_form(csrf: str, **changes: str) -> dict[str, str]:
+    form = {
+        "csrf": csrf,
+        "name": "secure_project",
+        "host": "127.0.0.1",
+        "fed_learn_port": str(free_port()),
+        "admin_port": str(free_port()),
+        "min_clients": "2",
+        "max_clients": "10",
+        "sites": "client1 org1\nclient2 org2",
+        "admins": f"{SUPER} org1 super",
+        "policy": "",
+    }
+    form.update(changes)
+    return form

@@ -50,6 +50,7 @@ FIELD_POINTERS = {
     "max_clients": ("/server/max_num_clients",),
     "sites": ("/fl_clients",),
     "admins": ("/admin_clients",),
+    "he": ("/he",),
 }
 
 
@@ -66,6 +67,8 @@ class ProjectForm:
     sites: str = "site-1 org1\nsite-2 org2"
     admins: str = "admin@example.org nvidia super"
     policy: str = ""
+    #: homomorphic encryption: the project's ``he`` section with Clara 4.0's CKKS settings
+    he: bool = False
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -103,6 +106,23 @@ def project_document(form: ProjectForm) -> dict[str, Any]:
         "admin_clients": [
             {"org": org or "org1", "email": email} for email, org, _ in _lines(form.admins, 3)
         ],
+        **({"he": he_section()} if form.he else {}),
+    }
+
+
+def he_section() -> dict[str, Any]:
+    """Clara 4.0's ``he`` section with mmarc's CKKS defaults (the ones provisioning uses)."""
+    from mmarc.runtime.security.ckks import CKKSParams
+
+    params = CKKSParams()
+    return {
+        "lib": "tenseal",
+        "config": {
+            "poly_modulus_degree": params.poly_modulus_degree,
+            "coeff_mod_bit_sizes": list(params.coeff_mod_bit_sizes),
+            "scale_bits": params.scale_bits,
+            "scheme": "CKKS",
+        },
     }
 
 
@@ -132,6 +152,7 @@ def _form_of(values: dict[str, str]) -> ProjectForm:
         setattr(form, key, values.get(key, "")[:256])
     for key in ("sites", "admins", "policy"):
         setattr(form, key, values.get(key, "")[:100_000])
+    form.he = values.get("he") == "on"
     return form
 
 
@@ -173,6 +194,7 @@ def current_form(project: Path, authz: Path) -> ProjectForm:
             for a in plain.get("admin_clients") or []
         ),
         policy=policy,
+        he="he" in plain,
     )
 
 
