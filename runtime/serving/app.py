@@ -2,7 +2,8 @@
 
 :func:`create_app` puts together the MONAI Label routes (:mod:`.monailabel`), the AIAA
 v1 routes (:mod:`.aiaa`), ``GET /health`` (open, for probes: each model's queue) and
-FastAPI's OpenAPI document (``/openapi.json``, ``/docs``), behind the middleware of
+FastAPI's OpenAPI document (``/openapi.json``; ``/docs`` renders it as one page that
+loads nothing from outside, :mod:`.docs_page`), behind the middleware of
 :mod:`.middleware`. A :class:`~mmarc.runtime.serving.errors.RequestRefused` anywhere
 becomes its status and ``{"detail": ...}``; a bug is logged with its traceback and
 answered 500 without one.
@@ -14,8 +15,9 @@ import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from mmarc.runtime.serving.aiaa import aiaa_router
+from mmarc.runtime.serving.docs_page import render_docs
 from mmarc.runtime.serving.errors import RequestRefused
 from mmarc.runtime.serving.middleware import AccessLog, BodyLimit, TokenGate
 from mmarc.runtime.serving.monailabel import monai_label_router
@@ -35,6 +37,8 @@ def create_app(registry: ModelRegistry) -> FastAPI:
         title="mmarc serve",
         version=__version__,
         description="MMAR models over MONAI Label's and Clara AIAA's v1 REST APIs.",
+        docs_url=None,  # Swagger UI loads from a CDN; /docs below is self-contained
+        redoc_url=None,
     )
     app.include_router(monai_label_router(registry, __version__))
     app.include_router(aiaa_router(registry))
@@ -51,6 +55,10 @@ def create_app(registry: ModelRegistry) -> FastAPI:
                 for name in registry.names()
             },
         }
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return HTMLResponse(render_docs(app.openapi()))
 
     @app.exception_handler(RequestRefused)
     async def refused(request: Request, exc: RequestRefused) -> JSONResponse:

@@ -156,6 +156,9 @@ def test_info_models_and_openapi_describe_the_model(server: httpx.Client) -> Non
     assert {"/info/", "/infer/{model}", "/v1/models", "/v1/segmentation", "/v1/inference"} <= set(
         paths
     )
+    docs = server.get("/docs")  # offline sites: one page, nothing loaded from outside
+    assert docs.status_code == 200 and "/infer/{model}" in docs.text
+    assert "<script" not in docs.text and "http" not in docs.text
 
 
 def test_monai_label_infer_matches_evaluate(
