@@ -1,5 +1,6 @@
 """Aggregation of client updates: the :class:`Strategy` seam the server calls, weighted
-FedAvg with in-time (streaming) accumulation, and FedAdam/FedYogi server optimisers."""
+FedAvg with in-time (streaming) accumulation, FedAdam/FedYogi server optimisers, and
+HEFedAvg, which adds encrypted updates it cannot read."""
 
 from .fedavg import (
     MAX_AGGREGATION_WEIGHT,
@@ -11,6 +12,7 @@ from .fedavg import (
     update_weight,
 )
 from .fedopt import FedAdam, FedOptSettings, FedOptSettingsError, FedYogi
+from .he import HEFedAvg
 from .registry import StrategyConfigError, StrategySpec, build_strategy, strategy_spec
 from .selection import ExcludeSpec, VarSelector
 from .strategy import UPDATE_KINDS, FedAvg, Strategy, UpdateKind, nonfinite
@@ -27,6 +29,7 @@ __all__ = [
     "FedOptSettings",
     "FedOptSettingsError",
     "FedYogi",
+    "HEFedAvg",
     "InTimeAccumulator",
     "Strategy",
     "StrategyConfigError",

@@ -237,11 +237,14 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
         page.goto(f"{base}/training")
         page.click("#start")
         expect(page.locator(".answers")).not_to_contain_text("refused")
-        seen: list[str] = []
+        seen: list[str] = []  # the round numbers the page showed, in order
+        states: list[str] = []
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             state = page.locator("#server-state").inner_text()
             round_text = page.locator("#round").inner_text()
+            if not states or states[-1] != state:
+                states.append(state)
             if round_text not in seen:
                 seen.append(round_text)
                 if round_text == "1":
@@ -250,7 +253,10 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
                 break
             time.sleep(0.3)
         assert state == "finished", (seen, (tmp_path / "server.log").read_text())
-        assert "0" in seen and "1" in seen, seen
+        # the page was pushed the run as it went: a live state before the end, then the
+        # last round (round 0 can finish between two looks on a fast machine)
+        assert len(states) >= 2 and "1" in seen, (states, seen)
+        assert [r for r in seen if r.isdigit()] in (["0", "1"], ["1"]), seen
         expect(page.locator("#metric")).not_to_have_text("–")
         _shot(page, "10-training-finished")
 
