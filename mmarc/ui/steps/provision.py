@@ -238,18 +238,23 @@ async def provision_post(request: Request) -> HTMLResponse:
     authz = staging / "authz_config.json"
     project.write_text(yaml.safe_dump(project_document(form), sort_keys=False), "utf-8")
     authz.write_text(form.policy.strip() or json.dumps(default_policy(form), indent=2), "utf-8")
-    try:
-        inputs = api.provision_inputs(project, authz)
-    except MmarcError as exc:
+
+    def refused(frames: str, error: str) -> HTMLResponse:
+        """The form again, with what stopped provisioning (nothing was written)."""
         return render(
             request,
             "provision.html",
             status_code=400,
             session=session,
             form=form,
-            frames="",
-            error=exc.one_line(),
+            frames=frames,
+            error=error,
         )
+
+    try:
+        inputs = api.provision_inputs(project, authz)
+    except MmarcError as exc:
+        return refused("", exc.one_line())
     frames = ""
     for path, validation in inputs.validations:
         for d in validation.diagnostics:
@@ -261,27 +266,11 @@ async def provision_post(request: Request) -> HTMLResponse:
         if validation.diagnostics.has_errors():
             frames += api.render_diagnostics(validation, path.name)
     if not inputs.ok:
-        return render(
-            request,
-            "provision.html",
-            status_code=400,
-            session=session,
-            form=form,
-            frames=frames,
-            error="the project has errors; nothing was provisioned",
-        )
+        return refused(frames, "the project has errors; nothing was provisioned")
     try:
         result = api.provision(inputs, ui.workspace.kits)
     except MmarcError as exc:
-        return render(
-            request,
-            "provision.html",
-            status_code=400,
-            session=session,
-            form=form,
-            frames=frames,
-            error=exc.one_line(),
-        )
+        return refused(frames, exc.one_line())
     ui.workspace.project_yml.write_text(project.read_text("utf-8"), "utf-8")
     ui.workspace.authz_json.write_text(authz.read_text("utf-8"), "utf-8")
     ui.gate.record(
