@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from mmarc.compiler.mmar import UsageError
 from mmarc.compiler.pipeline import Validation, validate_target
 from mmarc.errors import MmarcError
+from mmarc.lazy import lazy_exports
 from mmarc.plan.errors import PlanError
 
 if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost the CLI
@@ -84,13 +85,7 @@ _LAZY_EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY_EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY_EXPORTS)
 
 
 def validate(

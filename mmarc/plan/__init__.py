@@ -10,8 +10,9 @@ compiler's source positions use :mod:`mmarc.plan.pointer`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mmarc.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mmarc.plan.canonical import canonical_json, plan_sha256
@@ -28,21 +29,21 @@ if TYPE_CHECKING:
 
 #: public name -> the submodule that defines it
 _HOMES = {
-    "canonical_json": "canonical",
-    "plan_sha256": "canonical",
-    "FLClientSettings": "fl",
-    "FLConfigError": "fl",
-    "FLServerSettings": "fl",
-    "MAX_PLAN_BYTES": "load",
-    "PlanError": "errors",
-    "load_plan": "load",
-    "plan_from_document": "load",
-    "plan_from_json": "load",
-    "write_plan": "load",
-    "PLAN_FORMAT": "model",
-    "CatalogVersions": "model",
-    "FLSection": "model",
-    "Plan": "model",
+    "canonical_json": ".canonical",
+    "plan_sha256": ".canonical",
+    "FLClientSettings": ".fl",
+    "FLConfigError": ".fl",
+    "FLServerSettings": ".fl",
+    "MAX_PLAN_BYTES": ".load",
+    "PlanError": ".errors",
+    "load_plan": ".load",
+    "plan_from_document": ".load",
+    "plan_from_json": ".load",
+    "write_plan": ".load",
+    "PLAN_FORMAT": ".model",
+    "CatalogVersions": ".model",
+    "FLSection": ".model",
+    "Plan": ".model",
 }
 
 __all__ = [
@@ -64,10 +65,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'mmarc.plan' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"mmarc.plan.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)

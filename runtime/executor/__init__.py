@@ -13,9 +13,11 @@ does not import torch):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mmarc.runtime.executor.errors import ExecutorError, RunInterrupted
+
+from mmarc.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mmarc.runtime.executor.evaluation import evaluate
@@ -51,10 +53,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)

@@ -13,10 +13,12 @@ Imported lazily, so ``from mmarc.runtime.serving import ServeSettings`` costs no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mmarc.runtime.serving.errors import RequestRefused, ServeError
 from mmarc.runtime.serving.settings import ServeSettings, is_loopback
+
+from mmarc.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from mmarc.runtime.serving.app import create_app
@@ -49,10 +51,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)
