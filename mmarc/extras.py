@@ -1,4 +1,4 @@
-"""Which commands need the ``run`` extra, and the one line that says how to install it.
+"""Which commands need an optional extra (run, serve, study, ui), and how to install it.
 
 Why: ``pip install mmarc`` is what CI and editors use (validate, lint, compile, schema,
 migrate, provision, admin) and leaves out torch, MONAI, ignite, tensorboard and nibabel;
@@ -19,6 +19,8 @@ __all__ = [
     "RUN_COMMANDS",
     "RUN_EXTRA",
     "RUN_MODULES",
+    "SERVE_MODULES",
+    "STUDY_MODULES",
     "UI_MODULES",
     "MissingExtraError",
     "missing_run_modules",
@@ -63,18 +65,8 @@ def missing_run_modules(
 
 
 def require_run_extra(command: str) -> None:
-    """Raise :class:`MissingExtraError` unless ``mmarc COMMAND`` can import what it trains with.
-
-    The message names what is missing and the one command that installs it.
-    """
-    missing = missing_run_modules()
-    if not missing:
-        return
-    names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
-    raise MissingExtraError(
-        f"`mmarc {command}` needs {names}, which `pip install mmarc` leaves out; "
-        f"install them with: pip install 'mmarc[{RUN_EXTRA}]'"
-    )
+    """Raise :class:`MissingExtraError` unless ``mmarc COMMAND`` can import what it trains with."""
+    require_extra(command, RUN_EXTRA, RUN_MODULES)
 
 
 #: What ``mmarc ui`` imports, as ``(import name, distribution name)``.
@@ -88,6 +80,17 @@ UI_MODULES: tuple[tuple[str, str], ...] = (
     ("argon2", "argon2-cffi"),
     ("pyzipper", "pyzipper"),
 )
+
+
+#: What ``mmarc serve`` imports: the ``run`` extra and the web server.
+SERVE_MODULES: tuple[tuple[str, str], ...] = (
+    *RUN_MODULES,
+    ("fastapi", "fastapi"),
+    ("uvicorn", "uvicorn"),
+    ("multipart", "python-multipart"),
+)
+#: What ``mmarc study`` imports: the ``run`` extra and the plotting library.
+STUDY_MODULES: tuple[tuple[str, str], ...] = (*RUN_MODULES, ("matplotlib", "matplotlib"))
 
 
 def require_extra(command: str, extra: str, modules: Sequence[tuple[str, str]]) -> None:

@@ -15,31 +15,15 @@ from typing import Annotated
 import typer
 
 from mmarc import api
-from mmarc.extras import MissingExtraError, missing_run_modules, require_run_extra
+from mmarc.extras import SERVE_MODULES, require_extra
 
 from ..errors import quiet_sigterm, stopped_message
 from ..options import DeviceOpt, SetOpt
 
-__all__ = ["SERVE_MODULES", "serve"]
+__all__ = ["serve"]
 
-#: What ``mmarc serve`` imports beyond the ``run`` extra, as (import name, distribution).
-SERVE_MODULES: tuple[tuple[str, str], ...] = (
-    ("fastapi", "fastapi"),
-    ("uvicorn", "uvicorn"),
-    ("multipart", "python-multipart"),
-)
 #: Where ``--token`` may come from instead of the command line (which ``ps`` shows).
 TOKEN_ENV = "MMARC_SERVE_TOKEN"
-
-
-def _require_serve_extra() -> None:
-    require_run_extra("serve")
-    missing = missing_run_modules(SERVE_MODULES)
-    if missing:
-        raise MissingExtraError(
-            f"`mmarc serve` needs {', '.join(missing)}; install them with: "
-            "pip install 'mmarc[serve]'"
-        )
 
 
 def serve(
@@ -72,7 +56,7 @@ def serve(
     sets: SetOpt = None,
 ) -> None:
     """Serve MMAR models for inference over REST (MONAI Label and Clara AIAA v1 APIs)."""
-    _require_serve_extra()
+    require_extra("serve", "serve", SERVE_MODULES)
     from mmarc.runtime.serving import ServeSettings, is_loopback
 
     token = token or os.environ.get(TOKEN_ENV) or None

@@ -13,20 +13,12 @@ from typing import Annotated
 
 import typer
 
-from mmarc.extras import MissingExtraError, missing_run_modules, require_run_extra
+from mmarc.extras import STUDY_MODULES, require_extra
 
 from ..errors import stopped_message
 from ..options import SetOpt
 
 __all__ = ["study"]
-
-
-def _require_matplotlib() -> None:
-    if missing_run_modules((("matplotlib", "matplotlib"),)):
-        raise MissingExtraError(
-            "`mmarc study` draws its plots with matplotlib, which is not installed; "
-            "install it with: pip install 'mmarc[study]'"
-        )
 
 
 def _duration(seconds: float | None) -> str:
@@ -48,8 +40,7 @@ def study(
     sets: SetOpt = None,
 ) -> None:
     """Run a study: clients x epochs/round x data share; CSV, plots and report.html."""
-    require_run_extra("study")
-    _require_matplotlib()
+    require_extra("study", "study", STUDY_MODULES)
     from mmarc.study import Progress, StudySpecError
     from mmarc.study import study as run
 
