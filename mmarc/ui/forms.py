@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from mmarc.diagnostics import Diagnostic
+from mmarc.plan.pointer import PointerError, join, resolve, split
 
 __all__ = [
     "FormField",
     "apply_fields",
     "attach_diagnostics",
     "fields_from_schema",
-    "get_pointer",
     "parse_value",
     "set_pointer",
 ]
@@ -77,27 +77,9 @@ def _scalar(schema: Mapping[str, Any], node: Mapping[str, Any]) -> Mapping[str, 
     return None
 
 
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def get_pointer(document: Any, pointer: str) -> Any:
-    """The value at RFC 6901 ``pointer`` in ``document``; None where it does not exist."""
-    node = document
-    for token in pointer.split("/")[1:]:
-        token = _unescape(token)
-        if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        elif isinstance(node, dict) and token in node:
-            node = node[token]
-        else:
-            return None
-    return node
-
-
 def set_pointer(document: Any, pointer: str, value: Any) -> None:
     """Set ``pointer`` in ``document``, creating objects along the way."""
-    tokens = [_unescape(t) for t in pointer.split("/")[1:]]
+    tokens = split(pointer)
     node = document
     for token in tokens[:-1]:
         node = node[int(token)] if isinstance(node, list) else node.setdefault(token, {})
@@ -135,8 +117,11 @@ def fields_from_schema(
         description = str(_resolve(schema, prop).get("description") or "")
         if scalar is None or description.startswith(skip_prefix):
             continue
-        pointer = (pointers or {}).get(name, f"{base}/{name}")
-        value = get_pointer(document, pointer)
+        pointer = (pointers or {}).get(name, join(base, name))
+        try:
+            value = resolve(document, pointer)
+        except PointerError:
+            value = None
         if value is None:
             value = _resolve(schema, prop).get("default")
         fields.append(
