@@ -8,9 +8,10 @@ tiny ``examples/digits_fl``, sets the rounds, deploys, and starts the run; the l
 shows rounds advancing and, once the run is over, one story without a reload: heading,
 top bar, Runs and Results pages say finished, the sites their own end, and the status
 line's metric is the chart's last point; the results page shows the cross-site matrix
-and serves the global model. A second admin whose role has no train right presses Start and is refused
-by the server (its audit log says so), not by a hidden button. Every step's screenshot
-goes to ``docs/ui/``. Without ``/usr/bin/chromium`` this test fails; it never skips.
+and serves the global model. A second admin whose role has no train right presses Start
+and is refused by the server (its audit log says so), not by a hidden button. Every
+step's screenshot goes to ``docs/ui/``. Without ``/usr/bin/chromium`` this test fails;
+it never skips.
 """
 
 from __future__ import annotations
