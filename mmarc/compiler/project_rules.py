@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mmarc.compiler.source import PointerPart, SourceFile
-from mmarc.compiler.suggest import closest
 from mmarc.diagnostics import Diagnostic
 from mmarc.policy.he import HE_SETTINGS, MAX_MODULUS_BITS, HEError, he_params
 from mmarc.policy.participants import (
@@ -212,8 +211,11 @@ def _he_rules(source: SourceFile, plain: dict[str, Any]) -> Iterator[Diagnostic]
     except HEError as exc:
         hint = _HE_HINTS.get(exc.key, _HE_DEFAULT_HINT)
         unknown = exc.key not in (*HE_SETTINGS, *_HE_HINTS, "he", "config")
-        if unknown and (near := closest(exc.key, HE_SETTINGS)) is not None:
-            hint = f'did you mean "{near}"?'
+        if unknown:  # imported here: a clean file never needs the spelling helper
+            from mmarc.compiler.suggest import closest
+
+            near = closest(exc.key, HE_SETTINGS)
+            hint = f'did you mean "{near}"?' if near is not None else hint
         yield source.diagnostic(
             "F008",
             f"he: {exc}",
