@@ -133,7 +133,10 @@ class InitialBuild:
         returns within :data:`KILL_WAIT_S`."""
         if self._proc.poll() is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._proc.pid, signal.SIGKILL)
+                if hasattr(os, "killpg"):
+                    os.killpg(self._proc.pid, signal.SIGKILL)
+                else:  # no process groups (Windows): the child alone
+                    self._proc.kill()
             try:
                 self._proc.communicate(timeout=KILL_WAIT_S)
             except subprocess.TimeoutExpired:  # cannot die yet (I/O in the kernel)
