@@ -83,6 +83,7 @@ CODES: dict[str, str] = {
     "F005": "server name is not a host name",
     "F006": "name cannot name a participant",
     "F007": "not exactly one FL server",
+    "F008": "homomorphic-encryption settings SEAL or mmarc refuses",
     # lint (consistency)
     "L001": "output channels disagree",
     "L002": "train and validate models differ",

@@ -3,13 +3,13 @@
 ``project.yml`` (Clara 4.0 or NVIDIA FLARE api_version 2/3) and ``authz_config.json`` are
 validated by the compiler first, exactly as ``mmarc validate`` does, which includes the
 rules the schema cannot express (names used as kit folders and network identities,
-duplicates, one server, distinct ports, admin e-mails, the server's host name:
-:mod:`mmarc.compiler.project_rules`, F002-F007); the policy's roles and groups that are
-named but never declared are added here as warnings to the same report, so the user sees
-one list of problems in one format. What passes becomes the
-runtime's typed :class:`~mmarc.runtime.provision.ProjectSpec`; the runtime itself never
-reads these files through the compiler. This module sits beside :mod:`mmarc.api`, above
-both the compiler and the runtime.
+duplicates, one server, distinct ports, admin e-mails, the server's host name, the HE
+settings: :mod:`mmarc.compiler.project_rules`, F002-F008); the policy's roles and groups
+that are named but never declared are added here as warnings to the same report, so the
+user sees one list of problems in one format. What passes becomes the runtime's typed
+:class:`~mmarc.runtime.provision.ProjectSpec`; the runtime itself never reads these files
+through the compiler. This module sits beside :mod:`mmarc.api`, above both the compiler
+and the runtime.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from mmarc.compiler.source import PointerPart, SourceFile
 from mmarc.diagnostics import Severity
 from mmarc.runtime.provision.project import ProjectSpec, ProvisionError, spec_from_plain
 from mmarc.runtime.security.authz import SUPER_ROLE
-from mmarc.runtime.security.ckks import CKKSParams, HEError
 
 __all__ = ["Inputs", "check_inputs", "load_authz", "load_project"]
 
@@ -70,34 +69,6 @@ def _diag(
     )
 
 
-def _he_checks(source: SourceFile, validation: Validation, plain: dict[str, Any]) -> None:
-    """The CKKS settings of ``he`` (or NVFlare's HEBuilder), located on the bad value."""
-    section: Any = plain.get("he")
-    parts: tuple[PointerPart, ...] = ("he",)
-    if section is None:
-        for i, builder in enumerate(plain.get("builders") or []):
-            if isinstance(builder, dict) and str(builder.get("path", "")).endswith(".HEBuilder"):
-                section, parts = builder.get("args") or {}, ("builders", i, "args")
-    if section is None:
-        return
-    try:
-        CKKSParams.from_section(section)
-    except HEError as exc:
-        config = section.get("config") if isinstance(section, dict) else None
-        if isinstance(config, dict) and exc.key in config:
-            parts = (*parts, "config", exc.key)
-        elif isinstance(section, dict) and exc.key in section:
-            parts = (*parts, exc.key)
-        _diag(
-            source,
-            validation,
-            f"he: {exc}",
-            parts,
-            hint="Clara 4.0's values: "
-            "poly_modulus_degree 8192, coeff_mod_bit_sizes [60, 40, 40], scale_bits 40",
-        )
-
-
 def load_project(path: Path) -> tuple[ProjectSpec | None, Validation]:
     """Validate ``path`` like ``mmarc validate`` and read it; None when it has errors.
 
@@ -110,11 +81,7 @@ def load_project(path: Path) -> tuple[ProjectSpec | None, Validation]:
         raise ProvisionError(f"{path}: is a {loaded.kind.label}, not a project.yml")
     if validation.diagnostics.has_errors() or loaded is None or loaded.source.root is None:
         return None, validation
-    plain = loaded.source.to_plain()
-    _he_checks(loaded.source, validation, plain)
-    if validation.diagnostics.has_errors():
-        return None, validation
-    return spec_from_plain(plain), validation
+    return spec_from_plain(loaded.source.to_plain()), validation
 
 
 def load_authz(path: Path) -> tuple[dict[str, Any] | None, Validation]:

@@ -3,14 +3,17 @@
 Why a stage of its own: a provisioning project can be well formed and still unusable:
 two participants with one name (kits overwrite each other), the admin console on the FL
 port (the server cannot bind both), an admin "e-mail" nobody can log in with, a server
-name clients cannot dial. These were once found only by ``mmarc provision``; now
-``validate`` (and so ``lint``, CI and editors) reports them, located at the value at
-fault, and ``provision`` refuses exactly what this module reports (it validates first).
-The name, host and e-mail rules themselves are :mod:`mmarc.policy.participants`, which
-the runtime applies to names on the wire.
+name clients cannot dial, homomorphic-encryption settings SEAL refuses. These were once
+found only by ``mmarc provision``; now ``validate`` (and so ``lint``, CI and editors)
+reports them, located at the value at fault, and ``provision`` refuses exactly what this
+module reports (it validates first). The name, host and e-mail rules themselves are
+:mod:`mmarc.policy.participants`, which the runtime applies to names on the wire; the HE
+settings are :mod:`mmarc.policy.he`'s ``CKKSParams``, from which the runtime makes its
+TenSEAL contexts.
 
 Codes: F002 duplicate name, F003 admin port = FL port, F004 admin e-mail, F005 server
-host name, F006 name unusable as a kit folder/identity, F007 not exactly one server.
+host name, F006 name unusable as a kit folder/identity, F007 not exactly one server,
+F008 HE settings (Clara's ``he`` or NVFlare's ``HEBuilder`` arguments).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from mmarc.compiler.source import PointerPart, SourceFile
 from mmarc.diagnostics import Diagnostic
+from mmarc.policy.he import HE_SETTINGS, MAX_MODULUS_BITS, HEError, he_params
 from mmarc.policy.participants import (
     DEFAULT_ADMIN_PORT,
     DEFAULT_FED_LEARN_PORT,
@@ -32,6 +36,23 @@ from mmarc.policy.participants import (
 __all__ = ["check_project"]
 
 Parts = tuple[PointerPart, ...]
+
+#: What to write instead, by the HE setting at fault (others: Clara 4.0's values).
+_HE_HINTS = {
+    "poly_modulus_degree": f"use one of {', '.join(map(str, MAX_MODULUS_BITS))} "
+    "(Clara 4.0 uses 8192)",
+    "coeff_mod_bit_sizes": "list 2 to 16 bit sizes in [17, 60] whose sum SEAL allows for the "
+    "degree (128-bit security: "
+    + ", ".join(f"{d}: {b}" for d, b in MAX_MODULUS_BITS.items())
+    + "); Clara 4.0 uses [60, 40, 40] with 8192",
+    "scale_bits": "use fewer bits than the largest modulus (Clara 4.0: 40 with [60, 40, 40])",
+    "scheme": "mmarc adds CKKS ciphertexts (TenSEAL's CKKS); write scheme: CKKS",
+    "lib": "write lib: tenseal (the library Clara 4.0 and NVFlare use)",
+}
+_HE_DEFAULT_HINT = (
+    "Clara 4.0's values: poly_modulus_degree 8192, coeff_mod_bit_sizes [60, 40, 40], "
+    f"scale_bits 40; the settings are {', '.join(HE_SETTINGS)}"
+)
 
 _NAME_HINT = (
     "use letters, digits and . _ @ + - (starting with a letter or digit), at most 128 characters"
@@ -48,7 +69,7 @@ class _Named:
 
 
 def check_project(source: SourceFile) -> list[Diagnostic]:
-    """F002-F007 for a project.yml whose schema check passed (either form)."""
+    """F002-F008 for a project.yml whose schema check passed (either form)."""
     plain = source.to_plain()
     if not isinstance(plain, dict):
         return []
@@ -58,6 +79,7 @@ def check_project(source: SourceFile) -> list[Diagnostic]:
     if flare:
         out.extend(_server_count(source, plain))
     out.extend(_port_rules(source, plain, flare))
+    out.extend(_he_rules(source, plain))
     return out
 
 
@@ -179,4 +201,25 @@ def _port_rules(source: SourceFile, plain: dict[str, Any], flare: bool) -> Itera
             "server cannot listen for admins and clients on one port",
             where,
             hint=f"give the admin console its own port (Clara's default is {DEFAULT_ADMIN_PORT})",
+        )
+
+
+def _he_rules(source: SourceFile, plain: dict[str, Any]) -> Iterator[Diagnostic]:
+    """F008: the HE settings SEAL (or mmarc) refuses, at the setting (or its section)."""
+    try:
+        he_params(plain)
+    except HEError as exc:
+        hint = _HE_HINTS.get(exc.key, _HE_DEFAULT_HINT)
+        unknown = exc.key not in (*HE_SETTINGS, *_HE_HINTS, "he", "config")
+        if unknown:  # imported here: a clean file never needs the spelling helper
+            from mmarc.compiler.suggest import closest
+
+            near = closest(exc.key, HE_SETTINGS)
+            hint = f'did you mean "{near}"?' if near is not None else hint
+        yield source.diagnostic(
+            "F008",
+            f"he: {exc}",
+            exc.parts,
+            key=unknown and bool(exc.parts) and exc.parts[-1] == exc.key,
+            hint=hint,
         )

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mmarc.policy.he import he_params as read_he_params
+
 from ..security.ckks import (
     CLIENT_CONTEXT,
     SERVER_CONTEXT,
@@ -34,7 +36,6 @@ from .kit import Role
 from .project import ProvisionError
 
 __all__ = [
-    "HE_BUILDER",
     "context_file",
     "he_params",
     "project_context",
@@ -42,31 +43,20 @@ __all__ = [
     "write_context",
 ]
 
-#: The class name of NVFlare's provisioning builder for HE.
-HE_BUILDER = "HEBuilder"
 #: The workspace's copy of the project context (secret).
 PROJECT_CONTEXT = "he_context.tenseal"
 PROJECT_PARAMS = "he_params.json"
 
 
 def he_params(plain: Mapping[str, Any]) -> CKKSParams | None:
-    """The CKKS settings of a project file's content, or None without HE."""
-    section: Any = plain.get("he")
-    where = "he"
-    if section is None:
-        for index, builder in enumerate(plain.get("builders") or []):
-            if isinstance(builder, Mapping) and str(builder.get("path", "")).endswith(
-                f".{HE_BUILDER}"
-            ):
-                section, where = builder.get("args") or {}, f"builders/{index}/args"
-                break
-    if section is None:
-        return None
+    """The CKKS settings of a project file's content, or None without HE
+    (:func:`mmarc.policy.he.he_params`, which ``validate`` reports as F008); a bad
+    setting is a :class:`ProvisionError` naming where it is."""
     try:
-        return CKKSParams.from_section(section)
+        return read_he_params(plain)
     except HEError as exc:
-        key = f"{where}/{exc.key}" if exc.key and exc.key != "he" else where
-        raise ProvisionError(f"{key}: {exc}") from None
+        where = "/".join(str(part) for part in exc.parts)
+        raise ProvisionError(f"{where}: {exc}" if where else str(exc)) from None
 
 
 def context_file(role: Role) -> str | None:

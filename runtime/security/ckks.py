@@ -4,9 +4,9 @@ Homomorphic encryption (the project's ``he`` section, Clara 4.0 / NVFlare) lets 
 server add the sites' updates without being able to read them. This module owns the
 parts that touch TenSEAL, imported lazily (it is the ``he`` extra):
 
-* :class:`CKKSParams`: the ``he`` settings of ``project.yml`` (Clara's ``lib: tenseal,
-  config: {...}`` form and NVFlare's HE builder arguments), checked against what SEAL
-  accepts before a context is made;
+* :class:`CKKSParams`: the ``he`` settings of ``project.yml``, checked against what SEAL
+  accepts before a context is made (defined in :mod:`mmarc.policy.he`, which ``validate``
+  shares, and re-exported here with :class:`HEError`);
 * contexts: a site's *secret* context (the secret key, which never leaves the site) and
   the server's *public* context (serialised without the secret key: it can add and scale
   ciphertexts, never decrypt them); :func:`load_context` refuses the wrong kind for a
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from mmarc.errors import MmarcError
+from mmarc.policy.he import CKKSParams, HEError
 
 __all__ = [
     "CLIENT_CONTEXT",
@@ -71,17 +71,6 @@ MAX_CONTEXT_BYTES = 64 * 1024 * 1024
 SEAL_SUFFIX = "#he"
 #: The most values one sealed layer may claim (a float32 tensor of 8 GiB).
 MAX_VALUES = 2**31
-#: The largest total of coefficient-modulus bits SEAL allows (128-bit security), by degree.
-MAX_MODULUS_BITS = {4096: 109, 8192: 218, 16384: 438, 32768: 881}
-
-
-class HEError(MmarcError, ValueError):
-    """Homomorphic encryption cannot go on: bad settings, a missing or wrong context, a
-    sealed layer that does not parse. ``key`` is the setting at fault, when one is."""
-
-    def __init__(self, message: str, key: str = "") -> None:
-        super().__init__(message)
-        self.key = key
 
 
 def _tenseal() -> Any:
@@ -90,75 +79,6 @@ def _tenseal() -> Any:
     except ImportError:
         raise HEError("homomorphic encryption needs TenSEAL: pip install 'mmarc[he]'") from None
     return tenseal
-
-
-@dataclass(frozen=True)
-class CKKSParams:
-    """The CKKS settings of a project (defaults: Clara 4.0's ``project.yml``)."""
-
-    poly_modulus_degree: int = 8192
-    coeff_mod_bit_sizes: tuple[int, ...] = (60, 40, 40)
-    scale_bits: int = 40
-
-    def __post_init__(self) -> None:
-        degree = self.poly_modulus_degree
-        if isinstance(degree, bool) or degree not in MAX_MODULUS_BITS:
-            raise HEError(
-                f"poly_modulus_degree {degree!r} is not one of {sorted(MAX_MODULUS_BITS)}",
-                "poly_modulus_degree",
-            )
-        sizes = self.coeff_mod_bit_sizes
-        if not 2 <= len(sizes) <= 16 or any(
-            isinstance(s, bool) or not isinstance(s, int) or not 17 <= s <= 60 for s in sizes
-        ):
-            raise HEError(
-                "coeff_mod_bit_sizes must list 2 to 16 integers in [17, 60]",
-                "coeff_mod_bit_sizes",
-            )
-        if sum(sizes) > MAX_MODULUS_BITS[degree]:
-            raise HEError(
-                f"coeff_mod_bit_sizes add up to {sum(sizes)} bits; poly_modulus_degree "
-                f"{degree} allows at most {MAX_MODULUS_BITS[degree]} (128-bit security)",
-                "coeff_mod_bit_sizes",
-            )
-        scale = self.scale_bits
-        if isinstance(scale, bool) or not isinstance(scale, int) or not 20 <= scale < max(sizes):
-            raise HEError(
-                f"scale_bits {scale!r} must be an integer in [20, {max(sizes)})", "scale_bits"
-            )
-
-    @property
-    def slots(self) -> int:
-        """Values per ciphertext."""
-        return self.poly_modulus_degree // 2
-
-    @classmethod
-    def from_section(cls, section: Any) -> CKKSParams:
-        """Read a project's ``he`` section: Clara 4.0's ``{lib: tenseal, config: {...}}``
-        or NVFlare's HE builder arguments ``{poly_modulus_degree, ..., scheme}``."""
-        if not isinstance(section, Mapping):
-            raise HEError("he must be a mapping", "he")
-        lib = section.get("lib", "tenseal")
-        if lib != "tenseal":
-            raise HEError(f"he.lib {lib!r} is not supported; use tenseal", "lib")
-        config = section.get("config", section)
-        if not isinstance(config, Mapping):
-            raise HEError("he.config must be a mapping", "config")
-        known = {"poly_modulus_degree", "coeff_mod_bit_sizes", "scale_bits", "scheme"}
-        extra = sorted(set(config) - known - ({"lib", "config"} if config is section else set()))
-        if extra:
-            raise HEError(f"unknown he setting {extra[0]!r}; known: {sorted(known)}", extra[0])
-        scheme = config.get("scheme", "CKKS")
-        if scheme != "CKKS":
-            raise HEError(f"he scheme {scheme!r} is not supported; use CKKS", "scheme")
-        sizes = config.get("coeff_mod_bit_sizes", cls.coeff_mod_bit_sizes)
-        if not isinstance(sizes, list | tuple):
-            raise HEError("coeff_mod_bit_sizes must be a list", "coeff_mod_bit_sizes")
-        return cls(
-            poly_modulus_degree=config.get("poly_modulus_degree", cls.poly_modulus_degree),
-            coeff_mod_bit_sizes=tuple(sizes),
-            scale_bits=config.get("scale_bits", cls.scale_bits),
-        )
 
 
 def new_context(params: CKKSParams) -> Any:

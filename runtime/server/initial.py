@@ -15,9 +15,13 @@ A restarted server never builds: it resumes from its saved global model.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +32,14 @@ from .records import ServerError
 
 __all__ = ["InitialBuild", "build_in_child", "build_initial", "main"]
 
+log = logging.getLogger(__name__)
+
 #: Seconds the child may take (imports and building a large 3D network on a busy machine).
 BUILD_TIMEOUT_S = 600.0
+#: The longest one wait on the child blocks before signal handlers run again (s).
+WAIT_SLICE_S = 0.5
+#: How long a killed child may take to be gone (s).
+KILL_WAIT_S = 5.0
 
 
 def build_initial(plan: Plan, mmar_root: Path, model_pointer: str) -> dict[str, np.ndarray]:
@@ -56,7 +66,10 @@ class InitialBuild:
 
     Started at once, so the server can admit clients (and they can build their trainers)
     while the network is built; :meth:`result` waits for it. The files it needs live in
-    ``work_dir`` only while it runs.
+    ``work_dir`` only while it runs. The child leads its own process group, so stopping it
+    stops whatever it started too, and no wait on it blocks a stop request (SIGTERM) for
+    more than :data:`WAIT_SLICE_S`: a server stopped while the model is built exits
+    within seconds and leaves no child behind.
     """
 
     def __init__(self, plan: Plan, mmar_root: Path, model_pointer: str, work_dir: Path) -> None:
@@ -72,33 +85,64 @@ class InitialBuild:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
 
+    @property
+    def pid(self) -> int:
+        """The child's process id (and its process group's)."""
+        return self._proc.pid
+
     def result(self, timeout: float = BUILD_TIMEOUT_S) -> dict[str, np.ndarray]:
-        """The built weights; :class:`ServerError` with the child's last line if it failed."""
+        """The built weights; :class:`ServerError` with the child's last line if it failed.
+
+        Whatever ends the wait early (KeyboardInterrupt from SIGTERM included) stops the
+        child before it propagates."""
         import torch
 
         try:
-            _, err = self._proc.communicate(timeout=timeout)
+            err = self._wait(time.monotonic() + timeout)
+            if err is None:
+                raise ServerError(f"building the first global model took more than {timeout:.0f} s")
             if self._proc.returncode != 0:
-                lines = (err or "").strip().splitlines()
+                lines = err.strip().splitlines()
                 why = lines[-1] if lines else f"exit status {self._proc.returncode}"
                 raise ServerError(f"building the first global model failed: {why}")
             state = torch.load(self._out, map_location="cpu", weights_only=True)
             return {name: tensor.numpy() for name, tensor in state.items()}
-        except subprocess.TimeoutExpired:
+        except BaseException:
             self.cancel()
-            raise ServerError(
-                f"building the first global model took more than {timeout:.0f} s"
-            ) from None
+            raise
         finally:
             self._cleanup()
 
+    def _wait(self, deadline: float) -> str | None:
+        """The child's stderr once it exited, or None at ``deadline``; it reads the pipe
+        (the child never blocks on it) in slices of :data:`WAIT_SLICE_S`, so a signal's
+        handler runs between them."""
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                _, err = self._proc.communicate(timeout=min(remaining, WAIT_SLICE_S))
+            except subprocess.TimeoutExpired:
+                continue
+            return err or ""
+        return None
+
     def cancel(self) -> None:
-        """Stop the child (the server is stopping before round 1)."""
+        """Stop the child and its process group (the server is stopping before round 1);
+        returns within :data:`KILL_WAIT_S`."""
         if self._proc.poll() is None:
-            self._proc.kill()
-            self._proc.communicate()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                if hasattr(os, "killpg"):
+                    os.killpg(self._proc.pid, signal.SIGKILL)
+                else:  # no process groups (Windows): the child alone
+                    self._proc.kill()
+            try:
+                self._proc.communicate(timeout=KILL_WAIT_S)
+            except subprocess.TimeoutExpired:  # cannot die yet (I/O in the kernel)
+                log.warning("the initial-model child %d did not exit when killed", self.pid)
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
         self._cleanup()
 
     def _cleanup(self) -> None:

@@ -58,12 +58,15 @@ def finite(value: Any) -> Any:
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as JSON atomically (temporary file, fsync, rename)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(finite(data), fh, indent=1, sort_keys=True)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:  # stopped half-way (SIGTERM, a full disk): the old file stays, no stray copy
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(finite(data), fh, indent=1, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 class RunRecord:

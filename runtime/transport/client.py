@@ -47,7 +47,13 @@ from .message import (
 from .receive import decode_received, read_message
 from .security import SecurityConfig
 from .server import HEARTBEAT_SUFFIX
-from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, client_socket, new_context
+from .sockets import (
+    DEFAULT_SOCKET_OPTIONS,
+    MAX_BLOCK_S,
+    SocketOptions,
+    client_socket,
+    new_context,
+)
 
 log = logging.getLogger(__name__)
 
@@ -379,11 +385,10 @@ class ClientEndpoint:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             self._maybe_reregister()
-            waits = [self._retry_register_in()]
+            waits = [self._retry_register_in(), MAX_BLOCK_S]  # see MAX_BLOCK_S: signals
             if deadline is not None:
                 waits.append(deadline - time.monotonic())
-            known = [w for w in waits if w is not None]
-            wait_ms = max(0, math.ceil(min(known) * 1000)) if known else None
+            wait_ms = max(0, math.ceil(min(w for w in waits if w is not None) * 1000))
             events = dict(self._poller.poll(wait_ms))
             if self._monitor in events:
                 self._read_monitor()

@@ -1,7 +1,8 @@
 """Server side of the transport: one ROUTER, a registry of clients, heartbeat bookkeeping.
 
 Single-threaded by design: the round workflow calls :meth:`ServerEndpoint.recv` (which
-blocks in ``zmq_poll`` until a message or the timeout, never in a sleep loop) and
+blocks in ``zmq_poll`` until a message or the timeout, never in a sleep loop, and at most
+:data:`MAX_BLOCK_S` at a time, so SIGTERM is seen promptly) and
 :meth:`ServerEndpoint.send`. Protocol housekeeping happens inside ``recv``:
 registrations are admitted or refused, heartbeats are acknowledged and recorded,
 malformed messages are rejected (recorded in :attr:`ServerEndpoint.rejected`, answered
@@ -52,7 +53,13 @@ from .message import (
 )
 from .receive import Received, decode_received, read_message
 from .security import SecurityConfig
-from .sockets import DEFAULT_SOCKET_OPTIONS, SocketOptions, new_context, server_socket
+from .sockets import (
+    DEFAULT_SOCKET_OPTIONS,
+    MAX_BLOCK_S,
+    SocketOptions,
+    new_context,
+    server_socket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,17 +130,19 @@ class ServerEndpoint:
         return MappingProxyType(self._clients)
 
     def recv(self, timeout: float | None = None) -> Message | None:
-        """Next application message, or None after ``timeout`` seconds (None: wait forever)."""
+        """Next application message, or None after ``timeout`` seconds (None: wait forever).
+
+        One ``zmq_poll`` blocks at most :data:`MAX_BLOCK_S` (see there), so a stop
+        request is honoured within that time however long the wait."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while not self._queue:
-            if deadline is None:
-                wait_ms = None
-            else:
+            wait_s = MAX_BLOCK_S
+            if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 and not self._poller.poll(0):
                     return None
-                wait_ms = max(0, math.ceil(remaining * 1000))
-            if self._poller.poll(wait_ms):
+                wait_s = min(max(remaining, 0.0), MAX_BLOCK_S)
+            if self._poller.poll(math.ceil(wait_s * 1000)):
                 self._receive_one()
         return self._queue.popleft()
 

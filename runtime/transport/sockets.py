@@ -17,6 +17,14 @@ import zmq
 from ..protocol import DEFAULT_LIMITS
 from .security import ParticipantAuthenticator, SecurityConfig
 
+#: The longest one ``zmq_poll`` of an endpoint's wait blocks, in seconds. Python runs a
+#: signal's handler (SIGTERM's raises KeyboardInterrupt) only when the main thread
+#: executes bytecode: a signal that arrives between the last check and the poll, or that
+#: the kernel hands to another thread (TenSEAL's pool, the persist writer, OpenMP), would
+#: otherwise wait for the next message, which never comes while no peer is connected. A
+#: message still wakes the poll at once: this bounds how late a stop is seen, nothing else.
+MAX_BLOCK_S = 0.5
+
 
 @dataclass(frozen=True, slots=True)
 class SocketOptions:

@@ -46,7 +46,7 @@ MIN_EARLIER_CASES = 70
 #: engine's output transforms; the FL/provisioning rules).
 MIN_LATER_CASES = {"values": 25, "reference-kinds": 10}
 MIN_DATALIST_ENGINE_PROVISIONING = 25
-LATER_CODES = {"L003", "L011", "L012", "L013", "L014", "F002", "F003", "F004", "F005"}
+LATER_CODES = {"L003", "L011", "L012", "L013", "L014", "F002", "F003", "F004", "F005", "F008"}
 #: Codes whose diagnostics must carry a hint (the value or kind the library accepts).
 HINTED_CODES = frozenset({"C010", "C011", "C012"})
 

@@ -289,7 +289,7 @@ def test_a_bad_he_setting_is_located_in_project_yml(tmp_path: Path) -> None:
     path.write_text(text)
     spec, validation = load_project(path)
     assert spec is None
-    (found,) = [d for d in validation.diagnostics if d.code == "S004"]
+    (found,) = [d for d in validation.diagnostics if d.code == "F008"]
     assert found.pointer == "/he/config/scale_bits" and "scale_bits 99" in found.message
     assert found.line == text.splitlines().index("    scale_bits: 99") + 1
 

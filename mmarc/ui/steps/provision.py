@@ -112,7 +112,7 @@ def project_document(form: ProjectForm) -> dict[str, Any]:
 
 def he_section() -> dict[str, Any]:
     """Clara 4.0's ``he`` section with mmarc's CKKS defaults (the ones provisioning uses)."""
-    from mmarc.runtime.security.ckks import CKKSParams
+    from mmarc.policy.he import CKKSParams
 
     params = CKKSParams()
     return {
