@@ -197,17 +197,22 @@ def _stage_authz_references(target: Target, diagnostics: Diagnostics) -> None:
 
 def _stage_fl_settings(target: Target, diagnostics: Diagnostics) -> None:
     """Stage 4b: FL settings as a whole, for FL files whose values passed the schema."""
-    from mmarc.compiler.fl_settings import check_fl_settings
-
     failed = {d.file for d in diagnostics.errors}
-    for f in target.files:
-        if (
-            f.kind in (FileKind.FED_SERVER, FileKind.FED_CLIENT)
-            and _checkable(f)
-            and f.substituted is not None
-            and f.source.display not in failed
-        ):
-            diagnostics.extend(check_fl_settings(f.source, f.kind, f.substituted))
+    files = [
+        f
+        for f in target.files
+        if f.kind in (FileKind.FED_SERVER, FileKind.FED_CLIENT)
+        and _checkable(f)
+        and f.substituted is not None
+        and f.source.display not in failed
+    ]
+    if not files:
+        return
+    from mmarc.compiler.fl_settings import check_fl_settings  # pydantic: only for FL files
+
+    for f in files:
+        assert f.kind is not None and f.substituted is not None
+        diagnostics.extend(check_fl_settings(f.source, f.kind, f.substituted))
 
 
 def _stage_project_rules(target: Target, diagnostics: Diagnostics) -> None:
