@@ -12,6 +12,7 @@ stage reports exactly what it reports without the fast path.
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import random
@@ -27,6 +28,7 @@ from helpers import REPO
 from mutations.runner import CASES_DIR, apply_edits, load_cases
 from pydantic import ValidationError
 
+from mmarc import api
 from mmarc.compiler.kinds import FileKind, detect_kind
 from mmarc.compiler.schemas import check as check_module
 from mmarc.compiler.schemas.check import check_schema
@@ -36,6 +38,7 @@ from mmarc.compiler.schemas.registry import VARIABLE_KINDS, model_for
 from mmarc.compiler.source import SourceFile, load_source, parse_text
 
 SHARED = REPO.parent / "shared" / "corpus"
+COMPILED = REPO / "mmarc" / "compiler" / "schemas" / "compiled"
 SUFFIXES = (".json", ".yml", ".yaml")
 
 
@@ -422,3 +425,23 @@ def test_validating_a_valid_mmar_imports_no_pydantic() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout
     assert "examples/digits_cnn []" in out, out
+
+
+def test_the_validators_import_nothing_but_re() -> None:
+    modules = sorted(COMPILED.glob("[!_]*.py"))
+    assert {p.stem for p in modules} == {kind.value for kind in FAST_KINDS}
+    for path in modules:
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+        assert imported == {"re"}, (path.name, imported)
+
+
+def test_the_schema_command_writes_the_validators_too(tmp_path: Path) -> None:
+    written = api.write_schemas(tmp_path / "schemas", validators=tmp_path / "compiled")
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert "schemas/config_train.schema.json" in names
+    assert {f"compiled/{kind.value}.py" for kind in FAST_KINDS} <= names

@@ -13,8 +13,9 @@ code something mmarc can ship and trust:
   without its detailed exceptions);
 * "integer" is a Python int, never a float without a fraction: pydantic's strict integers
   refuse ``2.0``, which JSON Schema draft-06 and later accept;
-* the module's import of fastjsonschema becomes a local exception class, so nothing but
-  ``re`` and ``decimal`` is imported at run time;
+* the module's import of fastjsonschema becomes a local exception class, and ``Decimal``
+  leaves its number checks (only plain JSON values reach them): nothing but ``re`` is
+  imported at run time;
 * ``SETTINGS``, the top-level keys the schema names, is appended (the schema stage tells
   a misspelt setting from a variable with it).
 """
@@ -47,6 +48,8 @@ class JsonSchemaValueException(ValueError):
 
 JsonSchemaValuesException = JsonSchemaValueException
 '''
+#: Decimal is never in the data (only plain JSON reaches the validators): not imported.
+_DECIMAL_IMPORT = "from decimal import Decimal\n"
 #: What fastjsonschema adds to an integer check so that ``2.0`` passes it.
 _FLOAT_AS_INTEGER = re.compile(
     r" and not \(isinstance\((?P<v>[\w]+), float\) and (?P=v)\.is_integer\(\)\)"
@@ -122,7 +125,8 @@ def _edited(code: str) -> str:
         raise RuntimeError("fastjsonschema's output changed: no single import to replace")
     code = code.replace(_IMPORT, _LOCAL_EXCEPTION.strip("\n"))
     code = _FLOAT_AS_INTEGER.sub("", code)
-    if "is_integer" in code or "fastjsonschema" in code:
+    code = code.replace(_DECIMAL_IMPORT, "").replace(", Decimal", "")
+    if "is_integer" in code or "fastjsonschema" in code or "Decimal" in code:
         raise RuntimeError("fastjsonschema's output changed: an edit did not apply")
     return code
 

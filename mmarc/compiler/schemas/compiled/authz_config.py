@@ -5,7 +5,6 @@
 # integers, a local exception class). Do not edit: regenerate.
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
 class JsonSchemaValueException(ValueError):
     """The data does not follow the schema (the fast path then asks the models)."""

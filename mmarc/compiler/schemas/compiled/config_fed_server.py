@@ -5,7 +5,6 @@
 # integers, a local exception class). Do not edit: regenerate.
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
 class JsonSchemaValueException(ValueError):
     """The data does not follow the schema (the fast path then asks the models)."""
@@ -440,7 +439,7 @@ def validate___definitions_component(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__rank, (int)) or isinstance(data__rank, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be integer")
-                    if isinstance(data__rank, (int, float, Decimal)) and not isinstance(data__rank, bool):
+                    if isinstance(data__rank, (int, float)) and not isinstance(data__rank, bool):
                         if data__rank < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be bigger than or equal to 0")
                     data__rank_any_of_count20 += 1
@@ -585,7 +584,7 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__minnumclients, (int)) or isinstance(data__minnumclients, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".min_num_clients must be integer")
-                    if isinstance(data__minnumclients, (int, float, Decimal)) and not isinstance(data__minnumclients, bool):
+                    if isinstance(data__minnumclients, (int, float)) and not isinstance(data__minnumclients, bool):
                         if data__minnumclients < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".min_num_clients must be bigger than or equal to 1")
                     data__minnumclients_any_of_count25 += 1
@@ -611,7 +610,7 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__maxnumclients, (int)) or isinstance(data__maxnumclients, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_num_clients must be integer")
-                    if isinstance(data__maxnumclients, (int, float, Decimal)) and not isinstance(data__maxnumclients, bool):
+                    if isinstance(data__maxnumclients, (int, float)) and not isinstance(data__maxnumclients, bool):
                         if data__maxnumclients < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_num_clients must be bigger than or equal to 1")
                     data__maxnumclients_any_of_count26 += 1
@@ -635,9 +634,9 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
             data__waitafterminclients_any_of_count27 = 0
             if not data__waitafterminclients_any_of_count27:
                 try:
-                    if not isinstance(data__waitafterminclients, (int, float, Decimal)) or isinstance(data__waitafterminclients, bool):
+                    if not isinstance(data__waitafterminclients, (int, float)) or isinstance(data__waitafterminclients, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".wait_after_min_clients must be number")
-                    if isinstance(data__waitafterminclients, (int, float, Decimal)) and not isinstance(data__waitafterminclients, bool):
+                    if isinstance(data__waitafterminclients, (int, float)) and not isinstance(data__waitafterminclients, bool):
                         if data__waitafterminclients < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".wait_after_min_clients must be bigger than or equal to 0")
                     data__waitafterminclients_any_of_count27 += 1
@@ -661,9 +660,9 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
             data__heartbeattimeout_any_of_count28 = 0
             if not data__heartbeattimeout_any_of_count28:
                 try:
-                    if not isinstance(data__heartbeattimeout, (int, float, Decimal)) or isinstance(data__heartbeattimeout, bool):
+                    if not isinstance(data__heartbeattimeout, (int, float)) or isinstance(data__heartbeattimeout, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".heart_beat_timeout must be number")
-                    if isinstance(data__heartbeattimeout, (int, float, Decimal)) and not isinstance(data__heartbeattimeout, bool):
+                    if isinstance(data__heartbeattimeout, (int, float)) and not isinstance(data__heartbeattimeout, bool):
                         if data__heartbeattimeout <= 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".heart_beat_timeout must be bigger than 0")
                     data__heartbeattimeout_any_of_count28 += 1
@@ -689,7 +688,7 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__startround, (int)) or isinstance(data__startround, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be integer")
-                    if isinstance(data__startround, (int, float, Decimal)) and not isinstance(data__startround, bool):
+                    if isinstance(data__startround, (int, float)) and not isinstance(data__startround, bool):
                         if data__startround < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be bigger than or equal to 0")
                     data__startround_any_of_count29 += 1
@@ -715,7 +714,7 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__numrounds, (int)) or isinstance(data__numrounds, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be integer")
-                    if isinstance(data__numrounds, (int, float, Decimal)) and not isinstance(data__numrounds, bool):
+                    if isinstance(data__numrounds, (int, float)) and not isinstance(data__numrounds, bool):
                         if data__numrounds < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be bigger than or equal to 0")
                     data__numrounds_any_of_count30 += 1
@@ -813,7 +812,7 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__numserverworkers, (int)) or isinstance(data__numserverworkers, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be integer")
-                    if isinstance(data__numserverworkers, (int, float, Decimal)) and not isinstance(data__numserverworkers, bool):
+                    if isinstance(data__numserverworkers, (int, float)) and not isinstance(data__numserverworkers, bool):
                         if data__numserverworkers < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be bigger than or equal to 1")
                     data__numserverworkers_any_of_count35 += 1
@@ -862,7 +861,7 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__numroundspervalid, (int)) or isinstance(data__numroundspervalid, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be integer")
-                    if isinstance(data__numroundspervalid, (int, float, Decimal)) and not isinstance(data__numroundspervalid, bool):
+                    if isinstance(data__numroundspervalid, (int, float)) and not isinstance(data__numroundspervalid, bool):
                         if data__numroundspervalid < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be bigger than or equal to 1")
                     data__numroundspervalid_any_of_count37 += 1

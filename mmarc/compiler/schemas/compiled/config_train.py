@@ -5,7 +5,6 @@
 # integers, a local exception class). Do not edit: regenerate.
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
 class JsonSchemaValueException(ValueError):
     """The data does not follow the schema (the fast path then asks the models)."""
@@ -279,7 +278,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__epochs, (int)) or isinstance(data__epochs, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".epochs must be integer")
-                    if isinstance(data__epochs, (int, float, Decimal)) and not isinstance(data__epochs, bool):
+                    if isinstance(data__epochs, (int, float)) and not isinstance(data__epochs, bool):
                         if data__epochs < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".epochs must be bigger than or equal to 1")
                     data__epochs_any_of_count12 += 1
@@ -305,7 +304,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__numintervalpervalid, (int)) or isinstance(data__numintervalpervalid, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_interval_per_valid must be integer")
-                    if isinstance(data__numintervalpervalid, (int, float, Decimal)) and not isinstance(data__numintervalpervalid, bool):
+                    if isinstance(data__numintervalpervalid, (int, float)) and not isinstance(data__numintervalpervalid, bool):
                         if data__numintervalpervalid < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_interval_per_valid must be bigger than or equal to 1")
                     data__numintervalpervalid_any_of_count13 += 1
@@ -329,9 +328,9 @@ def validate(data, custom_formats={}, name_prefix=None):
             data__learningrate_any_of_count14 = 0
             if not data__learningrate_any_of_count14:
                 try:
-                    if not isinstance(data__learningrate, (int, float, Decimal)) or isinstance(data__learningrate, bool):
+                    if not isinstance(data__learningrate, (int, float)) or isinstance(data__learningrate, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".learning_rate must be number")
-                    if isinstance(data__learningrate, (int, float, Decimal)) and not isinstance(data__learningrate, bool):
+                    if isinstance(data__learningrate, (int, float)) and not isinstance(data__learningrate, bool):
                         if data__learningrate <= 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".learning_rate must be bigger than 0")
                     data__learningrate_any_of_count14 += 1
@@ -380,7 +379,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 data_value_any_of_count16 = 0
                 if not data_value_any_of_count16:
                     try:
-                        if not isinstance(data_value, (str, int, float, Decimal, bool, NoneType)):
+                        if not isinstance(data_value, (str, int, float, bool, NoneType)):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}".format(**locals()) + " must be string or number or boolean or null")
                         data_value_any_of_count16 += 1
                     except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -392,7 +391,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                         if data_value_is_list:
                             data_value_len = len(data_value)
                             for data_value_x, data_value_item in enumerate(data_value):
-                                if not isinstance(data_value_item, (str, int, float, Decimal, bool, NoneType)):
+                                if not isinstance(data_value_item, (str, int, float, bool, NoneType)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}[{data_value_x}]".format(**locals()) + " must be string or number or boolean or null")
                         data_value_any_of_count16 += 1
                     except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -413,7 +412,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                                     data_value_value_any_of_count17 = 0
                                     if not data_value_value_any_of_count17:
                                         try:
-                                            if not isinstance(data_value_value, (str, int, float, Decimal, bool, NoneType)):
+                                            if not isinstance(data_value_value, (str, int, float, bool, NoneType)):
                                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}.{data_value_key}".format(**locals()) + " must be string or number or boolean or null")
                                             data_value_value_any_of_count17 += 1
                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -425,7 +424,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                                             if data_value_value_is_list:
                                                 data_value_value_len = len(data_value_value)
                                                 for data_value_value_x, data_value_value_item in enumerate(data_value_value):
-                                                    if not isinstance(data_value_value_item, (str, int, float, Decimal, bool, NoneType)):
+                                                    if not isinstance(data_value_value_item, (str, int, float, bool, NoneType)):
                                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}.{data_value_key}[{data_value_value_x}]".format(**locals()) + " must be string or number or boolean or null")
                                             data_value_value_any_of_count17 += 1
                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -943,7 +942,7 @@ def validate___definitions_metriccomponent(data, custom_formats={}, name_prefix=
                 try:
                     if not isinstance(data__rank, (int)) or isinstance(data__rank, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be integer")
-                    if isinstance(data__rank, (int, float, Decimal)) and not isinstance(data__rank, bool):
+                    if isinstance(data__rank, (int, float)) and not isinstance(data__rank, bool):
                         if data__rank < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be bigger than or equal to 0")
                     data__rank_any_of_count43 += 1
@@ -1227,7 +1226,7 @@ def validate___definitions_datasetcomponent(data, custom_formats={}, name_prefix
                 try:
                     if not isinstance(data__rank, (int)) or isinstance(data__rank, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be integer")
-                    if isinstance(data__rank, (int, float, Decimal)) and not isinstance(data__rank, bool):
+                    if isinstance(data__rank, (int, float)) and not isinstance(data__rank, bool):
                         if data__rank < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be bigger than or equal to 0")
                     data__rank_any_of_count55 += 1
@@ -1542,7 +1541,7 @@ def validate___definitions_component(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__rank, (int)) or isinstance(data__rank, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be integer")
-                    if isinstance(data__rank, (int, float, Decimal)) and not isinstance(data__rank, bool):
+                    if isinstance(data__rank, (int, float)) and not isinstance(data__rank, bool):
                         if data__rank < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be bigger than or equal to 0")
                     data__rank_any_of_count69 += 1
@@ -1980,7 +1979,7 @@ def validate___definitions_determinism(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__randomseed, (int)) or isinstance(data__randomseed, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".random_seed must be integer")
-                    if isinstance(data__randomseed, (int, float, Decimal)) and not isinstance(data__randomseed, bool):
+                    if isinstance(data__randomseed, (int, float)) and not isinstance(data__randomseed, bool):
                         if data__randomseed < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".random_seed must be bigger than or equal to 0")
                     data__randomseed_any_of_count91 += 1

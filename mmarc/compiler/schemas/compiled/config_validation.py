@@ -5,7 +5,6 @@
 # integers, a local exception class). Do not edit: regenerate.
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
 class JsonSchemaValueException(ValueError):
     """The data does not follow the schema (the fast path then asks the models)."""
@@ -520,7 +519,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 data_value_any_of_count25 = 0
                 if not data_value_any_of_count25:
                     try:
-                        if not isinstance(data_value, (str, int, float, Decimal, bool, NoneType)):
+                        if not isinstance(data_value, (str, int, float, bool, NoneType)):
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}".format(**locals()) + " must be string or number or boolean or null")
                         data_value_any_of_count25 += 1
                     except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -532,7 +531,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                         if data_value_is_list:
                             data_value_len = len(data_value)
                             for data_value_x, data_value_item in enumerate(data_value):
-                                if not isinstance(data_value_item, (str, int, float, Decimal, bool, NoneType)):
+                                if not isinstance(data_value_item, (str, int, float, bool, NoneType)):
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}[{data_value_x}]".format(**locals()) + " must be string or number or boolean or null")
                         data_value_any_of_count25 += 1
                     except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -553,7 +552,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                                     data_value_value_any_of_count26 = 0
                                     if not data_value_value_any_of_count26:
                                         try:
-                                            if not isinstance(data_value_value, (str, int, float, Decimal, bool, NoneType)):
+                                            if not isinstance(data_value_value, (str, int, float, bool, NoneType)):
                                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}.{data_value_key}".format(**locals()) + " must be string or number or boolean or null")
                                             data_value_value_any_of_count26 += 1
                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -565,7 +564,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                                             if data_value_value_is_list:
                                                 data_value_value_len = len(data_value_value)
                                                 for data_value_value_x, data_value_value_item in enumerate(data_value_value):
-                                                    if not isinstance(data_value_value_item, (str, int, float, Decimal, bool, NoneType)):
+                                                    if not isinstance(data_value_value_item, (str, int, float, bool, NoneType)):
                                                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}.{data_value_key}[{data_value_value_x}]".format(**locals()) + " must be string or number or boolean or null")
                                             data_value_value_any_of_count26 += 1
                                         except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -737,7 +736,7 @@ def validate___definitions_metriccomponent(data, custom_formats={}, name_prefix=
                 try:
                     if not isinstance(data__rank, (int)) or isinstance(data__rank, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be integer")
-                    if isinstance(data__rank, (int, float, Decimal)) and not isinstance(data__rank, bool):
+                    if isinstance(data__rank, (int, float)) and not isinstance(data__rank, bool):
                         if data__rank < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be bigger than or equal to 0")
                     data__rank_any_of_count34 += 1
@@ -1021,7 +1020,7 @@ def validate___definitions_datasetcomponent(data, custom_formats={}, name_prefix
                 try:
                     if not isinstance(data__rank, (int)) or isinstance(data__rank, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be integer")
-                    if isinstance(data__rank, (int, float, Decimal)) and not isinstance(data__rank, bool):
+                    if isinstance(data__rank, (int, float)) and not isinstance(data__rank, bool):
                         if data__rank < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be bigger than or equal to 0")
                     data__rank_any_of_count46 += 1
@@ -1450,7 +1449,7 @@ def validate___definitions_component(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__rank, (int)) or isinstance(data__rank, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be integer")
-                    if isinstance(data__rank, (int, float, Decimal)) and not isinstance(data__rank, bool):
+                    if isinstance(data__rank, (int, float)) and not isinstance(data__rank, bool):
                         if data__rank < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".rank must be bigger than or equal to 0")
                     data__rank_any_of_count64 += 1
@@ -1568,7 +1567,7 @@ def validate___definitions_determinism(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__randomseed, (int)) or isinstance(data__randomseed, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".random_seed must be integer")
-                    if isinstance(data__randomseed, (int, float, Decimal)) and not isinstance(data__randomseed, bool):
+                    if isinstance(data__randomseed, (int, float)) and not isinstance(data__randomseed, bool):
                         if data__randomseed < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".random_seed must be bigger than or equal to 0")
                     data__randomseed_any_of_count68 += 1

@@ -5,7 +5,6 @@
 # integers, a local exception class). Do not edit: regenerate.
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
 class JsonSchemaValueException(ValueError):
     """The data does not follow the schema (the fast path then asks the models)."""
@@ -238,7 +237,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__numTraining, (int)) or isinstance(data__numTraining, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".numTraining must be integer")
-                    if isinstance(data__numTraining, (int, float, Decimal)) and not isinstance(data__numTraining, bool):
+                    if isinstance(data__numTraining, (int, float)) and not isinstance(data__numTraining, bool):
                         if data__numTraining < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".numTraining must be bigger than or equal to 0")
                     data__numTraining_any_of_count11 += 1
@@ -259,7 +258,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__numValidation, (int)) or isinstance(data__numValidation, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".numValidation must be integer")
-                    if isinstance(data__numValidation, (int, float, Decimal)) and not isinstance(data__numValidation, bool):
+                    if isinstance(data__numValidation, (int, float)) and not isinstance(data__numValidation, bool):
                         if data__numValidation < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".numValidation must be bigger than or equal to 0")
                     data__numValidation_any_of_count12 += 1
@@ -280,7 +279,7 @@ def validate(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__numTest, (int)) or isinstance(data__numTest, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".numTest must be integer")
-                    if isinstance(data__numTest, (int, float, Decimal)) and not isinstance(data__numTest, bool):
+                    if isinstance(data__numTest, (int, float)) and not isinstance(data__numTest, bool):
                         if data__numTest < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".numTest must be bigger than or equal to 0")
                     data__numTest_any_of_count13 += 1
@@ -428,7 +427,7 @@ def validate___definitions_dataitem(data, custom_formats={}, name_prefix=None):
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if not data__label_any_of_count19:
                 try:
-                    if not isinstance(data__label, (int, float, Decimal)) or isinstance(data__label, bool):
+                    if not isinstance(data__label, (int, float)) or isinstance(data__label, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".label must be number")
                     data__label_any_of_count19 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
@@ -440,7 +439,7 @@ def validate___definitions_dataitem(data, custom_formats={}, name_prefix=None):
                     if data__label_is_list:
                         data__label_len = len(data__label)
                         for data__label_x, data__label_item in enumerate(data__label):
-                            if not isinstance(data__label_item, (str, int, float, Decimal, bool)):
+                            if not isinstance(data__label_item, (str, int, float, bool)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".label[{data__label_x}]".format(**locals()) + " must be string or number or boolean")
                     data__label_any_of_count19 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass

@@ -5,7 +5,6 @@
 # integers, a local exception class). Do not edit: regenerate.
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
 class JsonSchemaValueException(ValueError):
     """The data does not follow the schema (the fast path then asks the models)."""
@@ -51,7 +50,7 @@ def validate(data, custom_formats={}, name_prefix=None):
         for data_key in data_keys:
             if data_key not in ['$schema']:
                 data_value = data.get(data_key)
-                if not isinstance(data_value, (str, int, float, Decimal, bool)):
+                if not isinstance(data_value, (str, int, float, bool)):
                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".{data_key}".format(**locals()) + " must be string or number or boolean")
     return data
 

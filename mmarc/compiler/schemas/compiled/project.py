@@ -5,7 +5,6 @@
 # integers, a local exception class). Do not edit: regenerate.
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
 import re
 class JsonSchemaValueException(ValueError):
     """The data does not follow the schema (the fast path then asks the models)."""
@@ -223,7 +222,7 @@ def validate___definitions_participant(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__fedlearnport, (int)) or isinstance(data__fedlearnport, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".fed_learn_port must be integer")
-                    if isinstance(data__fedlearnport, (int, float, Decimal)) and not isinstance(data__fedlearnport, bool):
+                    if isinstance(data__fedlearnport, (int, float)) and not isinstance(data__fedlearnport, bool):
                         if data__fedlearnport < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".fed_learn_port must be bigger than or equal to 1")
                         if data__fedlearnport > 65535:
@@ -246,7 +245,7 @@ def validate___definitions_participant(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__adminport, (int)) or isinstance(data__adminport, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".admin_port must be integer")
-                    if isinstance(data__adminport, (int, float, Decimal)) and not isinstance(data__adminport, bool):
+                    if isinstance(data__adminport, (int, float)) and not isinstance(data__adminport, bool):
                         if data__adminport < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".admin_port must be bigger than or equal to 1")
                         if data__adminport > 65535:
@@ -445,7 +444,7 @@ def validate___definitions_participant(data, custom_formats={}, name_prefix=None
                 try:
                     if not isinstance(data__port, (int)) or isinstance(data__port, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".port must be integer")
-                    if isinstance(data__port, (int, float, Decimal)) and not isinstance(data__port, bool):
+                    if isinstance(data__port, (int, float)) and not isinstance(data__port, bool):
                         if data__port < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".port must be bigger than or equal to 1")
                         if data__port > 65535:
@@ -689,7 +688,7 @@ def validate___definitions_clara40server(data, custom_formats={}, name_prefix=No
                 try:
                     if not isinstance(data__fedlearnport, (int)) or isinstance(data__fedlearnport, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".fed_learn_port must be integer")
-                    if isinstance(data__fedlearnport, (int, float, Decimal)) and not isinstance(data__fedlearnport, bool):
+                    if isinstance(data__fedlearnport, (int, float)) and not isinstance(data__fedlearnport, bool):
                         if data__fedlearnport < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".fed_learn_port must be bigger than or equal to 1")
                         if data__fedlearnport > 65535:
@@ -712,7 +711,7 @@ def validate___definitions_clara40server(data, custom_formats={}, name_prefix=No
                 try:
                     if not isinstance(data__adminport, (int)) or isinstance(data__adminport, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".admin_port must be integer")
-                    if isinstance(data__adminport, (int, float, Decimal)) and not isinstance(data__adminport, bool):
+                    if isinstance(data__adminport, (int, float)) and not isinstance(data__adminport, bool):
                         if data__adminport < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".admin_port must be bigger than or equal to 1")
                         if data__adminport > 65535:
@@ -753,7 +752,7 @@ def validate___definitions_clara40server(data, custom_formats={}, name_prefix=No
                 try:
                     if not isinstance(data__minnumclients, (int)) or isinstance(data__minnumclients, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".min_num_clients must be integer")
-                    if isinstance(data__minnumclients, (int, float, Decimal)) and not isinstance(data__minnumclients, bool):
+                    if isinstance(data__minnumclients, (int, float)) and not isinstance(data__minnumclients, bool):
                         if data__minnumclients < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".min_num_clients must be bigger than or equal to 1")
                     data__minnumclients_any_of_count26 += 1
@@ -774,7 +773,7 @@ def validate___definitions_clara40server(data, custom_formats={}, name_prefix=No
                 try:
                     if not isinstance(data__maxnumclients, (int)) or isinstance(data__maxnumclients, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_num_clients must be integer")
-                    if isinstance(data__maxnumclients, (int, float, Decimal)) and not isinstance(data__maxnumclients, bool):
+                    if isinstance(data__maxnumclients, (int, float)) and not isinstance(data__maxnumclients, bool):
                         if data__maxnumclients < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".max_num_clients must be bigger than or equal to 1")
                     data__maxnumclients_any_of_count27 += 1
@@ -869,7 +868,7 @@ def validate___definitions_heconfig(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__polymodulusdegree, (int)) or isinstance(data__polymodulusdegree, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".poly_modulus_degree must be integer")
-                    if isinstance(data__polymodulusdegree, (int, float, Decimal)) and not isinstance(data__polymodulusdegree, bool):
+                    if isinstance(data__polymodulusdegree, (int, float)) and not isinstance(data__polymodulusdegree, bool):
                         if data__polymodulusdegree < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".poly_modulus_degree must be bigger than or equal to 1")
                     data__polymodulusdegree_any_of_count30 += 1
@@ -896,7 +895,7 @@ def validate___definitions_heconfig(data, custom_formats={}, name_prefix=None):
                         for data__coeffmodbitsizes_x, data__coeffmodbitsizes_item in enumerate(data__coeffmodbitsizes):
                             if not isinstance(data__coeffmodbitsizes_item, (int)) or isinstance(data__coeffmodbitsizes_item, bool):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".coeff_mod_bit_sizes[{data__coeffmodbitsizes_x}]".format(**locals()) + " must be integer")
-                            if isinstance(data__coeffmodbitsizes_item, (int, float, Decimal)) and not isinstance(data__coeffmodbitsizes_item, bool):
+                            if isinstance(data__coeffmodbitsizes_item, (int, float)) and not isinstance(data__coeffmodbitsizes_item, bool):
                                 if data__coeffmodbitsizes_item < 1:
                                     raise JsonSchemaValueException("" + (name_prefix or "data") + ".coeff_mod_bit_sizes[{data__coeffmodbitsizes_x}]".format(**locals()) + " must be bigger than or equal to 1")
                     data__coeffmodbitsizes_any_of_count31 += 1
@@ -917,7 +916,7 @@ def validate___definitions_heconfig(data, custom_formats={}, name_prefix=None):
                 try:
                     if not isinstance(data__scalebits, (int)) or isinstance(data__scalebits, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".scale_bits must be integer")
-                    if isinstance(data__scalebits, (int, float, Decimal)) and not isinstance(data__scalebits, bool):
+                    if isinstance(data__scalebits, (int, float)) and not isinstance(data__scalebits, bool):
                         if data__scalebits < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".scale_bits must be bigger than or equal to 1")
                     data__scalebits_any_of_count32 += 1
