@@ -217,12 +217,18 @@ def _stage_fl_settings(target: Target, diagnostics: Diagnostics) -> None:
 
 def _stage_project_rules(target: Target, diagnostics: Diagnostics) -> None:
     """Stage 4c: project.yml's rules beyond its schema (names, ports), once it passed it."""
-    from mmarc.compiler.project_rules import check_project
-
     failed = {d.file for d in diagnostics.errors}
-    for f in target.files:
-        if f.kind is FileKind.PROJECT and _checkable(f) and f.source.display not in failed:
-            diagnostics.extend(check_project(f.source))
+    files = [
+        f
+        for f in target.files
+        if f.kind is FileKind.PROJECT and _checkable(f) and f.source.display not in failed
+    ]
+    if not files:
+        return
+    from mmarc.compiler.project_rules import check_project  # only for project.yml
+
+    for f in files:
+        diagnostics.extend(check_project(f.source))
 
 
 def _stage_conventions(target: Target, diagnostics: Diagnostics) -> None:
