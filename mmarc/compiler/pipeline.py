@@ -254,7 +254,6 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
     """Stage 5: every component against the catalog (MONAI/torch) or the FL alias table."""
     from mmarc.catalog import load_catalog
     from mmarc.compiler.check_components import check_components
-    from mmarc.compiler.check_fl_components import check_fl_components
     from mmarc.compiler.component_sites import COMPONENT_KINDS
     from mmarc.compiler.fl_components import FL_KINDS
 
@@ -278,6 +277,8 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
             )
         )
         if f.kind in FL_KINDS:
+            from mmarc.compiler.check_fl_components import check_fl_components  # FL files only
+
             diagnostics.extend(check_fl_components(f.source, f.kind, f.substituted, target.root))
 
 
