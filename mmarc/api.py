@@ -559,13 +559,29 @@ def admin(
         return client.request(command, list(args))
 
 
-def write_schemas(out_dir: Path | str) -> list[Path]:
-    """Write the JSON Schema of every file kind into ``out_dir`` (``mmarc schema``)."""
+def write_schemas(out_dir: Path | str, validators: Path | str | None = None) -> list[Path]:
+    """Write the JSON Schema of every file kind into ``out_dir`` (``mmarc schema``).
+
+    ``validators``: also write the fast path's generated validators into this folder
+    (``mmarc/compiler/schemas/compiled`` in a checkout; needs fastjsonschema, in the
+    ``test`` extra).
+    """
+    import importlib.util
+
     from mmarc.compiler.schemas import write_schemas as _write
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    return _write(out)
+    written = _write(out)
+    if validators is not None:
+        if importlib.util.find_spec("fastjsonschema") is None:
+            raise UsageError(
+                "--validators needs fastjsonschema: pip install -e '.[test]' in the checkout"
+            )
+        from mmarc.compiler.schemas.fastpath_build import write_validators
+
+        written += write_validators(Path(validators))
+    return written
 
 
 def build_catalog(out: Path | str | None = None) -> Path:

@@ -197,27 +197,38 @@ def _stage_authz_references(target: Target, diagnostics: Diagnostics) -> None:
 
 def _stage_fl_settings(target: Target, diagnostics: Diagnostics) -> None:
     """Stage 4b: FL settings as a whole, for FL files whose values passed the schema."""
-    from mmarc.compiler.fl_settings import check_fl_settings
-
     failed = {d.file for d in diagnostics.errors}
-    for f in target.files:
-        if (
-            f.kind in (FileKind.FED_SERVER, FileKind.FED_CLIENT)
-            and _checkable(f)
-            and f.substituted is not None
-            and f.source.display not in failed
-        ):
-            diagnostics.extend(check_fl_settings(f.source, f.kind, f.substituted))
+    files = [
+        f
+        for f in target.files
+        if f.kind in (FileKind.FED_SERVER, FileKind.FED_CLIENT)
+        and _checkable(f)
+        and f.substituted is not None
+        and f.source.display not in failed
+    ]
+    if not files:
+        return
+    from mmarc.compiler.fl_settings import check_fl_settings  # pydantic: only for FL files
+
+    for f in files:
+        assert f.kind is not None and f.substituted is not None
+        diagnostics.extend(check_fl_settings(f.source, f.kind, f.substituted))
 
 
 def _stage_project_rules(target: Target, diagnostics: Diagnostics) -> None:
     """Stage 4c: project.yml's rules beyond its schema (names, ports), once it passed it."""
-    from mmarc.compiler.project_rules import check_project
-
     failed = {d.file for d in diagnostics.errors}
-    for f in target.files:
-        if f.kind is FileKind.PROJECT and _checkable(f) and f.source.display not in failed:
-            diagnostics.extend(check_project(f.source))
+    files = [
+        f
+        for f in target.files
+        if f.kind is FileKind.PROJECT and _checkable(f) and f.source.display not in failed
+    ]
+    if not files:
+        return
+    from mmarc.compiler.project_rules import check_project  # only for project.yml
+
+    for f in files:
+        diagnostics.extend(check_project(f.source))
 
 
 def _stage_conventions(target: Target, diagnostics: Diagnostics) -> None:
@@ -243,7 +254,6 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
     """Stage 5: every component against the catalog (MONAI/torch) or the FL alias table."""
     from mmarc.catalog import load_catalog
     from mmarc.compiler.check_components import check_components
-    from mmarc.compiler.check_fl_components import check_fl_components
     from mmarc.compiler.component_sites import COMPONENT_KINDS
     from mmarc.compiler.fl_components import FL_KINDS
 
@@ -267,6 +277,8 @@ def _stage_components(target: Target, diagnostics: Diagnostics) -> None:
             )
         )
         if f.kind in FL_KINDS:
+            from mmarc.compiler.check_fl_components import check_fl_components  # FL files only
+
             diagnostics.extend(check_fl_components(f.source, f.kind, f.substituted, target.root))
 
 

@@ -135,10 +135,18 @@ def schema(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write into.")] = Path(
         "schemas"
     ),
+    validators: Annotated[
+        Path | None,
+        typer.Option(
+            "--validators",
+            help="Also write the fast validators made from the schemas into this folder "
+            "(mmarc/compiler/schemas/compiled in a checkout; needs fastjsonschema).",
+        ),
+    ] = None,
 ) -> None:
     """Write a JSON Schema per file kind (draft 2020-12, plus draft-07 for YAML editors)."""
     try:
-        written = api.write_schemas(out)
+        written = api.write_schemas(out, validators)
     except OSError as exc:
         raise api.UsageError(f"cannot write to {out}: {exc.strerror or exc}") from None
     for p in written:
