@@ -12,7 +12,8 @@ simulator measures is what a deployment runs. The launcher:
 3. starts the server and, at the same time, the ``clients`` worker, which imports torch
    and MONAI once and, given the server's address, forks the clients (``site-1`` ...),
    each with ``OMP_NUM_THREADS`` = cores / clients so N clients share the cores instead
-   of fighting over them;
+   of fighting over them; before it forks them it builds the server's first global model
+   (it has MONAI imported already) into a file the server reads once a client joined;
 4. passes the server's progress events to the caller's subscriber
    (:mod:`mmarc.runtime.events`) until the server exits, then waits for the clients to leave.
 
@@ -287,6 +288,8 @@ def simulate(
     common = ["--plan", str(plan_path), "--mmar", str(root)]
     if events is not None:
         common += ["--events", str(events)]
+    # written by the clients' worker, read (and removed) by a fresh server
+    initial = ["--initial-model", str(run_dir / ".initial-model.pt")]
     processes = _Processes()
     lock = threading.Lock()
     notes: list[str] = []
@@ -310,7 +313,7 @@ def simulate(
     try:
         server = processes.start(
             "server",
-            [*worker, "server", *common, "--run-dir", str(run_dir), *he_server],
+            [*worker, "server", *common, *initial, "--run-dir", str(run_dir), *he_server],
             base_env,
             run_dir / "logs" / "server.log",
             pipe=True,
@@ -339,6 +342,7 @@ def simulate(
                 str(spec_path),
                 "--device",
                 device,
+                *initial,
                 *he_client,
             ],
             client_env,
@@ -360,8 +364,13 @@ def simulate(
     finally:
         processes.stop()
         processes.close()
+        (run_dir / ".initial-model.pt").unlink(missing_ok=True)  # a resumed server never reads it
     exits = clients.codes()
     if server.returncode != 0:
+        if not processes.children:  # the clients' worker failed before starting any
+            raise SimError(
+                f"the clients did not start: {processes.last_line('clients')} (logs: {run_dir})"
+            )
         if all(code != 0 for code in exits.values()):  # the server only stopped for lack of them
             first = names[0]
             raise SimError(
@@ -454,8 +463,8 @@ class _Clients:
                     self.note(f"{name} exited ({event['code']}): {self.processes.last_line(name)}")
         self.proc.wait()
         self._done.set()
-        try:
-            server.wait(STOP_GRACE_S)
+        try:  # no grace when no client ever started: the server would wait for nobody
+            server.wait(STOP_GRACE_S if self.processes.children else 0.1)
             return
         except subprocess.TimeoutExpired:
             pass
