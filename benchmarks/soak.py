@@ -115,17 +115,16 @@ class Federation:
 def prepare(out: Path, model: str, sites: int, rounds: int) -> tuple[Path, Path, dict[str, Path]]:
     """The benchmark MMAR, its compiled plan and the sites' datalists."""
     from mmarc.runtime.sim.launcher import write_client_datalists
-    from mmarc.runtime.sim.split import parse_split
 
     from mmarc import api
-    from mmarc.plan import write_plan
+    from mmarc.plan import simulation_settings, write_plan
 
     mmar = write_mmar(out / "mmar", model, sites, rounds)
     _, plan = api.compiled_or_raise(mmar)
     plan_path = out / "plan.json"
     write_plan(plan, plan_path)
     names = [f"site-{i}" for i in range(1, sites + 1)]
-    lists = write_client_datalists(plan, mmar, out / "run", names, parse_split("iid"), seed=0)
+    lists = write_client_datalists(plan, mmar, out / "run", simulation_settings(len(names)))
     return mmar, plan_path, lists
 
 

@@ -31,7 +31,7 @@ from mmarc.plan.errors import PlanError
 
 if TYPE_CHECKING:  # the runtime's types; importing them at run time would cost the CLI
     from mmarc.compiler.migrate import MigrationError, MigrationReport
-    from mmarc.plan import Plan
+    from mmarc.plan import Plan, SimulationSettings
     from mmarc.provisioning import Inputs
     from mmarc.runtime.admin import AdminClient, Response
     from mmarc.runtime.client import ClientResult
@@ -128,13 +128,15 @@ def compile_plan(
     train_config: str | None = None,
     *,
     server_overrides: dict[str, Any] | None = None,
+    simulation: SimulationSettings | None = None,
 ) -> Compilation:
     """Validate, then emit the hashed plan the runtime executes (``mmarc compile``).
 
     An MMAR with several train configs needs ``train_config`` (a file name); without it
     :class:`UsageError` names them. ``server_overrides``: FL server settings that replace
     the config's before hashing (``{"num_rounds": R}`` for ``--rounds R``); raises
-    ``FLConfigError`` if refused.
+    ``FLConfigError`` if refused. ``simulation``: the simulated federation (clients, data
+    split) the plan is for, recorded in it and hashed (``mmarc run --sim``, a study).
     """
     from mmarc.catalog import load_catalog
     from mmarc.compiler.plan import build_plan
@@ -153,7 +155,9 @@ def compile_plan(
     )
     if refusals:
         raise PlanError("cannot compile components mmarc does not run: " + "; ".join(refusals))
-    plan = build_plan(result, load_catalog(), server_overrides=server_overrides)
+    plan = build_plan(
+        result, load_catalog(), server_overrides=server_overrides, simulation=simulation
+    )
     return Compilation(result, plan)
 
 
@@ -183,6 +187,7 @@ def compiled_or_raise(
     *,
     server_overrides: dict[str, Any] | None = None,
     train_config: str | None = None,
+    simulation: SimulationSettings | None = None,
 ) -> tuple[Compilation, Plan]:
     """Compile ``path`` for the runtime; raise :class:`CompileErrors` when it has errors."""
     compiled = compile_plan(
@@ -191,6 +196,7 @@ def compiled_or_raise(
         cwd=cwd,
         train_config=train_config,
         server_overrides=server_overrides,
+        simulation=simulation,
     )
     if compiled.plan is None:
         count = len(compiled.validation.diagnostics.errors)
@@ -267,23 +273,31 @@ def simulate(
 ) -> SimResult:
     """Compile, then run a federation of one server and ``n_clients`` client processes on
     127.0.0.1 (``mmarc run --sim N``). ``on_event`` hears the server's events. Raises
+    :class:`UsageError` (a bad ``--sim``, ``--split``, ``--seed`` or ``--rounds``),
     :class:`CompileErrors`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C).
 
-    ``rounds`` is a compiler input (it overrides the server's ``num_rounds`` before the
-    plan is hashed), so the plan the server runs is the plan that was hashed."""
+    ``rounds``, ``n_clients``, ``split`` and ``seed`` are compiler inputs (the server's
+    ``num_rounds`` and the plan's ``simulation`` section, see
+    :mod:`mmarc.plan.simulation`), so the plan the server runs, data split included, is
+    the plan that was hashed."""
+    from mmarc.plan.simulation import simulation_settings
+
     if rounds is not None and rounds < 1:
         raise UsageError("--rounds must be at least 1")
+    try:
+        simulation = simulation_settings(n_clients, split, seed)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     overrides = {"num_rounds": rounds} if rounds is not None else None
-    compiled, plan = compiled_or_raise(path, sets, server_overrides=overrides)
+    compiled, plan = compiled_or_raise(
+        path, sets, server_overrides=overrides, simulation=simulation
+    )
     from mmarc.runtime.sim import simulate as _simulate
 
     return _simulate(
         plan,
         compiled.validation.target.root,
-        n_clients,
-        split=split,
         output=output,
-        seed=seed,
         device=device,
         events_path=events_path,
         on_event=on_event,

@@ -82,10 +82,9 @@ def _read_endpoint(stream: IO[str], deadline: float) -> str:
 def run(mmar: Path, clients: int, scratch: Path) -> int:
     """Provision, compile, start the server workflow and the sites; wait for all to end."""
     from mmarc.runtime.sim.launcher import write_client_datalists
-    from mmarc.runtime.sim.split import parse_split
 
     from mmarc import api
-    from mmarc.plan import write_plan
+    from mmarc.plan import simulation_settings, write_plan
 
     server_kit, site_kits = provision_project(scratch / "project", clients)
     _, plan = api.compiled_or_raise(mmar)
@@ -93,7 +92,7 @@ def run(mmar: Path, clients: int, scratch: Path) -> int:
     write_plan(plan, plan_path)
     run_dir = scratch / "run"
     names = [kit.name for kit in site_kits]
-    lists = write_client_datalists(plan, mmar, run_dir, names, parse_split("iid"), seed=0)
+    lists = write_client_datalists(plan, mmar, run_dir, simulation_settings(len(names)))
     python = sys.executable
     workflow = ["-m", "mmarc.runtime.server.kit_server", "workflow", str(server_kit), str(mmar)]
     server = subprocess.Popen(

@@ -51,6 +51,7 @@ from mmarc.plan import (
 from mmarc.plan.fl import client_settings, overridden, server_settings
 from mmarc.plan.hashing import file_sha256
 from mmarc.plan.pointer import to_pointer
+from mmarc.plan.simulation import SimulationSettings
 
 __all__ = [
     "PLAN_FORMAT",
@@ -243,12 +244,16 @@ def build_plan(
     catalog: Catalog,
     *,
     server_overrides: Mapping[str, Any] | None = None,
+    simulation: SimulationSettings | None = None,
 ) -> Plan:
     """The plan of a validated target; raises :class:`PlanError` if it has errors.
 
     ``server_overrides``: FL server settings given on the command line (``--rounds`` gives
     ``{"num_rounds": R}``); they replace the config's values before the settings are
     checked and the plan is hashed, so the plan a server runs is the plan that was hashed.
+    ``simulation``: the simulated federation (``--sim N --split ... --seed ...``, a study
+    setting) the plan is for; recorded as the plan's ``simulation`` section, so the hash
+    covers the data split too. None: no section (the hash is unchanged by it).
     """
     if validation.diagnostics.has_errors():
         count = len(validation.diagnostics.errors)
@@ -328,6 +333,8 @@ def build_plan(
             k: winners.get(k, v) for k, v in settings.items() if not isinstance(v, dict | list)
         }
     plan["fl"] = _fl_section(target.files, catalog, root, server_overrides or {})
+    if simulation is not None:
+        plan["simulation"] = simulation.model_dump(mode="json")
     try:
         return Plan.sealed(plan)
     except ValueError as exc:  # pydantic's ValidationError: a compiler bug, said in one line

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
         write_plan,
     )
     from mmarc.plan.model import PLAN_FORMAT, CatalogVersions, FLSection, Plan
+    from mmarc.plan.simulation import (
+        SimulationSettings,
+        SplitSpec,
+        parse_split,
+        simulation_settings,
+    )
 
 #: public name -> the submodule that defines it
 _HOMES = {
@@ -44,6 +50,10 @@ _HOMES = {
     "CatalogVersions": ".model",
     "FLSection": ".model",
     "Plan": ".model",
+    "SimulationSettings": ".simulation",
+    "SplitSpec": ".simulation",
+    "parse_split": ".simulation",
+    "simulation_settings": ".simulation",
 }
 
 __all__ = [
@@ -56,11 +66,15 @@ __all__ = [
     "FLServerSettings",
     "Plan",
     "PlanError",
+    "SimulationSettings",
+    "SplitSpec",
     "canonical_json",
     "load_plan",
+    "parse_split",
     "plan_from_document",
     "plan_from_json",
     "plan_sha256",
+    "simulation_settings",
     "write_plan",
 ]
 

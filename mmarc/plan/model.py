@@ -17,6 +17,7 @@ from pydantic.fields import ComputedFieldInfo, FieldInfo
 
 from mmarc.plan.canonical import canonical_json, plan_sha256
 from mmarc.plan.fl import FLClientSettings, FLServerSettings
+from mmarc.plan.simulation import SimulationSettings
 
 __all__ = ["PLAN_FORMAT", "CatalogVersions", "FLSection", "Plan", "PlanModel"]
 
@@ -89,6 +90,11 @@ class Plan(PlanModel):
         description="Top-level settings of config_validation.json."
     )
     fl: FLSection | None = Field(description="Federated configs and their effective settings.")
+    simulation: SimulationSettings | None = Field(
+        None,
+        description="The simulated federation the plan was compiled for (mmarc run --sim, "
+        "mmarc study): clients and the data split. Absent from a plan compiled without one.",
+    )
     custom: dict[str, str] = Field(
         description="SHA-256 of every file under the MMAR's custom/ folder."
     )
@@ -99,8 +105,12 @@ class Plan(PlanModel):
 
     @cached_property
     def document(self) -> JsonObject:
-        """The plan as JSON values (what is hashed and written; pointers resolve in it)."""
-        return self.model_dump(mode="json", by_alias=True)
+        """The plan as JSON values (what is hashed and written; pointers resolve in it).
+
+        ``simulation`` is left out when there is none, so a plan compiled without a
+        simulation hashes as it did before the section existed."""
+        absent = {"simulation"} if self.simulation is None else None
+        return self.model_dump(mode="json", by_alias=True, exclude=absent)
 
     def to_json(self) -> bytes:
         """The canonical bytes of the plan (no trailing newline)."""
@@ -129,5 +139,5 @@ class Plan(PlanModel):
     def sealed(cls, content: JsonObject) -> Plan:
         """A plan from ``content`` (no ``sha256``): validated, then hashed."""
         unsealed = cls.model_validate({**content, "sha256": "0" * 64})
-        digest = plan_sha256(unsealed.model_dump(mode="json", by_alias=True))
+        digest = plan_sha256(unsealed.document)
         return cls.model_validate({**content, "sha256": digest})

@@ -2,7 +2,8 @@
 
 Why a stage of its own: the runner, the results table and the plots all key on the same
 settings, so the expansion (the baseline, each sweep around it, every seed, duplicates
-merged) and each setting's id, split and round count are defined once, here.
+merged) and each setting's id, simulation (clients, data split) and round count are
+defined once, here.
 
 Every setting trains the same ``total_epochs`` local epochs per site, in
 ``total_epochs / epochs_per_round`` rounds, so curves over epochs compare.
@@ -11,6 +12,8 @@ Every setting trains the same ``total_epochs`` local epochs per site, in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from mmarc.plan.simulation import SimulationSettings, simulation_settings
 
 from .spec import DataShare, StudySpec, parse_share
 
@@ -49,20 +52,27 @@ class Setting:
 
     @property
     def data_share(self) -> float:
-        """The fraction of the datalist the federation trains on (1.0: all of it)."""
+        """The fraction of the training items the federation trains on (1.0: all of them)."""
         if self.share.mode == "sites":
             return self.clients / self.sites
         return self.share.fraction
 
     @property
-    def split(self) -> str:
-        """The simulator's ``--split`` for this setting."""
-        if self.share.mode == "all":
-            return "iid"
-        per_site = 1.0 / self.sites
-        if self.share.mode == "data":
-            per_site *= self.share.fraction
-        return f"fraction:{per_site!r}"
+    def train_share(self) -> float:
+        """The share of its training items each training site keeps (``data:F``: F)."""
+        return self.share.fraction if self.share.mode == "data" else 1.0
+
+    def simulation(self) -> SimulationSettings:
+        """The simulation this setting compiles its plan for (the hash covers it).
+
+        The training items are cut iid among the baseline's ``sites``; ``sites:F`` runs
+        the first ``clients`` of them, ``data:F`` keeps F of every site's part. The
+        validation items are cut among the clients that run, so every setting validates
+        on the whole validation set (see :mod:`mmarc.plan.simulation`).
+        """
+        return simulation_settings(
+            self.clients, "iid", self.seed, sites=self.sites, train_share=self.train_share
+        )
 
     @property
     def id(self) -> str:

@@ -10,8 +10,9 @@ setting left half done is started afresh.
 
 Each setting's plan is compiled from the MMAR with the setting as compiler input:
 ``--set LOCAL_EPOCHS=E`` (the client trainer's ``local_epochs``) and ``--set seed=S``
-(the determinism seed), and the server's ``num_rounds`` and ``min_num_clients``, so the
-plan hash covers the setting.
+(the determinism seed), the server's ``num_rounds`` and ``min_num_clients``, and the
+plan's ``simulation`` section (clients, sites, split, seed, training share), so the plan
+hash covers the whole setting, its data split included: two settings never share a hash.
 """
 
 from __future__ import annotations
@@ -32,7 +33,15 @@ from mmarc.plan import Plan
 from .grid import Setting, expand
 from .spec import StudySpec
 
-__all__ = ["MARKER", "Progress", "StudyError", "StudyRun", "run_study", "setting_sets"]
+__all__ = [
+    "MARKER",
+    "Progress",
+    "StudyError",
+    "StudyRun",
+    "compile_setting",
+    "run_study",
+    "setting_sets",
+]
 
 #: The file that marks a setting's run folder finished.
 MARKER = "study_setting.json"
@@ -74,13 +83,24 @@ def setting_sets(setting: Setting) -> list[str]:
     return [f"LOCAL_EPOCHS={setting.epochs_per_round}", f"seed={setting.seed}"]
 
 
-def _compile(mmar: Path, setting: Setting, sets: list[str]) -> tuple[Plan, Path]:
+def compile_setting(mmar: Path, setting: Setting, sets: list[str]) -> tuple[Plan, Path]:
+    """The plan ``setting`` runs (its hash covers the whole setting) and the MMAR's root.
+
+    Args:
+        mmar: the study's MMAR folder.
+        setting: one setting of the grid.
+        sets: extra ``--set`` overrides for every setting.
+
+    Raises:
+        CompileErrors: the MMAR has errors.
+    """
     from mmarc import api
 
     compiled, plan = api.compiled_or_raise(
         mmar,
         [*sets, *setting_sets(setting)],
         server_overrides={"num_rounds": setting.rounds, "min_num_clients": setting.clients},
+        simulation=setting.simulation(),
     )
     return plan, compiled.validation.target.root
 
@@ -148,7 +168,7 @@ def run_study(
     output.mkdir(parents=True, exist_ok=True)
     runs = output / "runs"
     study = StudyRun(output, settings, {s.id: runs / s.id for s in settings})
-    plans = {s.id: _compile(mmar, s, list(sets or [])) for s in settings}
+    plans = {s.id: compile_setting(mmar, s, list(sets or [])) for s in settings}
     lock = threading.Lock()
     timed: list[float] = []
     done = 0
@@ -189,10 +209,7 @@ def run_study(
             result = simulate(
                 plan,
                 root,
-                setting.clients,
-                split=setting.split,
                 output=run_dir,
-                seed=setting.seed,
                 env={"OMP_NUM_THREADS": _threads(jobs, setting.clients)},
             )
         except SimError as exc:

@@ -16,10 +16,12 @@ before any run starts. The shape follows the seed experiment: one ``baseline`` s
       epochs_per_round: [1, 2, 5]
       data_share: [all, sites:0.5, data:0.5]
 
-``data_share``: ``all`` (every site trains, the data cut evenly among them);
-``sites:F`` (only the fraction F of the baseline's sites train, each holding its
-1/clients share: some sites disabled); ``data:F`` (every site trains on the fraction F of
-its share).
+``data_share`` reduces the training data only: ``all`` (every site trains, the training
+items cut evenly among them); ``sites:F`` (only the fraction F of the baseline's sites
+train, each holding its 1/clients share: some sites disabled); ``data:F`` (every site
+trains on the fraction F of its share). The validation items are always all used, cut
+among the sites that run, so every setting's accuracy is measured on the same
+validation set (:mod:`mmarc.plan.simulation`).
 """
 
 from __future__ import annotations

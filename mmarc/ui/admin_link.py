@@ -35,10 +35,15 @@ class AdminAnswer:
         ok: whether the service carried it out.
         text: its text (a refusal's reason included).
         data: its structured data, if any.
+        unreachable: nothing accepted a connection on the server's admin port (the
+            server process is down), as opposed to a refusal or a slow answer.
     """
 
-    def __init__(self, command: str, ok: bool, text: str, data: object = None) -> None:
+    def __init__(
+        self, command: str, ok: bool, text: str, data: object = None, unreachable: bool = False
+    ) -> None:
         self.command, self.ok, self.text, self.data = command, ok, text, data
+        self.unreachable = unreachable
 
     @classmethod
     def of(cls, command: str, response: Response) -> AdminAnswer:
@@ -73,10 +78,15 @@ def ask_many(
     """
     answers: list[AdminAnswer] = []
     failure: AdminAnswer | None = None
+    unreachable = False
     try:
         kit = workspace.kit(email)
         with api.admin_session(kit, timeout_s=timeout_s) as client:
-            _reachable(client.endpoint)
+            try:
+                _reachable(client.endpoint)
+            except UiError:
+                unreachable = True
+                raise
             for cmd, args in commands:
                 line = " ".join([cmd, *args])
                 if cmd == "upload_folder":
@@ -92,7 +102,7 @@ def ask_many(
         failure = AdminAnswer("", False, exc.one_line())
     for cmd, args in commands[len(answers) :]:
         assert failure is not None
-        answers.append(AdminAnswer(" ".join([cmd, *args]), False, failure.text))
+        answers.append(AdminAnswer(" ".join([cmd, *args]), False, failure.text, None, unreachable))
     return answers
 
 

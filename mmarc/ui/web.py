@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from mmarc.ui.auth import COOKIE, Session, Sessions
-from mmarc.ui.db import Database, Run
+from mmarc.ui.db import Database
 from mmarc.ui.rights import Gate
+from mmarc.ui.run_state import latest_run
 from mmarc.ui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -119,10 +119,7 @@ def render(
         session = _session(request)
     if session is None:
         session, fresh = ui.sessions.new(), True
-    latest = None
-    if session.email is not None:
-        with ui.db.session() as s:
-            latest = s.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
+    latest = latest_run(ui.db) if session.email is not None else None
     context = {
         "csrf": session.csrf,
         "user": session.email,

@@ -4,11 +4,11 @@ One server process and N client processes talk ZeroMQ over 127.0.0.1 (the server
 a free port and reports it), exactly as they would across hospitals, so what the
 simulator measures is what a deployment runs. The launcher:
 
-1. takes the compiled plan as it is (``--rounds`` is a compiler input: the caller
-   compiled the plan with it, so the hash covers it) and writes it to ``plan.json`` for
-   every process;
-2. splits the MMAR's datalist into per-client lists (:mod:`.split`; deterministic seed)
-   under ``clients/<name>/dataset.json``;
+1. takes the compiled plan as it is (``--rounds`` and the plan's ``simulation`` section,
+   ``--sim N --split ... --seed ...``, are compiler inputs: the caller compiled the plan
+   with them, so the hash covers them) and writes it to ``plan.json`` for every process;
+2. splits the MMAR's datalist into per-client lists as the plan's ``simulation`` section
+   says (:mod:`.split`; deterministic seed) under ``clients/<name>/dataset.json``;
 3. starts the ``clients`` worker (:mod:`.worker`), which imports torch and MONAI once,
    forks the server (its progress lines come back on a pipe of their own), builds the
    first global model in a forked child and, given the server's address, forks the
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mmarc.errors import EXIT_INTERRUPTED, MmarcError
-from mmarc.plan import Plan
+from mmarc.plan import Plan, SimulationSettings
 
 from ..aggregation.registry import HE_STRATEGIES
 from ..client.config import client_config
@@ -51,7 +51,7 @@ from ..filters.he import has_he
 from ..provision.he import run_contexts
 from ..server.config import filter_chain, server_config, server_strategy
 from ..server.events import events_path_for
-from .split import SplitSpec, parse_split, split_datalist
+from .split import split_datalist
 from .worker import SERVER
 
 #: Seconds the clients get to leave after the server finished, and processes to stop
@@ -81,15 +81,17 @@ class SimResult:
     events_path: Path | None = None
 
 
-def _datalists(plan: Plan) -> dict[str, list[str]]:
-    """Datalist file -> the keys the plan's train/validate datasets read from it."""
-    found: dict[str, list[str]] = {}
+def _datalists(section: Any, found: dict[str, list[str]]) -> list[str]:
+    """Add to ``found`` (datalist file -> keys) what ``section``'s datasets read; returns
+    the keys read."""
+    keys: list[str] = []
 
     def walk(node: Any) -> None:
         if isinstance(node, Mapping):
             path, key = node.get("data_list_file_path"), node.get("data_list_key")
             if isinstance(path, str) and isinstance(key, str):
-                keys = found.setdefault(path, [])
+                if key not in found.setdefault(path, []):
+                    found[path].append(key)
                 if key not in keys:
                     keys.append(key)
             for value in node.values():
@@ -98,25 +100,21 @@ def _datalists(plan: Plan) -> dict[str, list[str]]:
             for value in node:
                 walk(value)
 
-    walk(plan.train)
-    walk(plan.validate_)
-    return found
+    walk(section)
+    return keys
 
 
 def write_client_datalists(
-    plan: Plan,
-    mmar_root: Path,
-    run_dir: Path,
-    names: list[str],
-    spec: SplitSpec,
-    seed: int,
+    plan: Plan, mmar_root: Path, run_dir: Path, settings: SimulationSettings
 ) -> dict[str, Path]:
-    """Split the plan's datalist among ``names``; returns each client's datalist file."""
-    lists = _datalists(plan)
+    """Split the plan's datalist as ``settings`` say (the plan's ``simulation`` section
+    when it runs in the simulator); returns each client's datalist file (``site-1``...)."""
+    lists: dict[str, list[str]] = {}
+    training = _datalists(plan.train, lists)
+    validation = _datalists(plan.validate_, lists)
     if not lists:
         raise SimError("the plan's datasets name no datalist (data_list_file_path) to split")
     merged: dict[str, Any] = {}
-    keys: list[str] = []
     for rel, wanted in lists.items():
         path = Path(rel) if Path(rel).is_absolute() else mmar_root / rel
         try:
@@ -131,21 +129,24 @@ def write_client_datalists(
             if key in merged and merged[key] != doc.get(key):
                 raise SimError(f"two datalists define {key!r} differently; cannot split both")
             merged[key] = doc.get(key)
-            if key not in keys:
-                keys.append(key)
         for key, value in doc.items():
             merged.setdefault(key, value)
     try:
-        parts = split_datalist(merged, keys, len(names), spec, seed)
+        parts = split_datalist(merged, training, validation, settings)
     except ValueError as exc:
         raise SimError(f"cannot split the datalist: {exc}") from None
     out = {}
-    for name, part in zip(names, parts, strict=True):
+    for name, part in zip(client_names(settings), parts, strict=True):
         target = run_dir / "clients" / name / "dataset.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(part, indent=1) + "\n", encoding="utf-8")
         out[name] = target
     return out
+
+
+def client_names(settings: SimulationSettings) -> list[str]:
+    """The simulated clients' names: ``site-1`` ... ``site-N``."""
+    return [f"site-{i}" for i in range(1, settings.clients + 1)]
 
 
 def default_run_dir(plan: Plan, base: Path = Path("runs")) -> Path:
@@ -245,25 +246,28 @@ def uses_he(plan: Plan) -> bool:
 def simulate(
     plan: Plan,
     mmar_root: Path,
-    n_clients: int,
     *,
-    split: str | SplitSpec = "iid",
     output: Path | None = None,
-    seed: int = 0,
     device: str = "cpu",
     events_path: Path | None = None,
     on_event: Subscriber | None = None,
     env: Mapping[str, str] | None = None,
 ) -> SimResult:
-    """Run a federation of ``n_clients`` client processes and a server; see module doc.
+    """Run the federation the plan's ``simulation`` section describes (its clients, each
+    with its share of the datalist) and a server; see the module docstring.
 
     ``on_event`` hears the server's events and ``note`` events (``text``: a client
     failed, the clients' worker ended...) from the launcher's threads, one at a time.
     ``env``: extra environment for the workers (tests set ``MMARC_FL_DUMP``).
     """
     started = time.monotonic()
-    if n_clients < 1:
-        raise SimError("--sim needs at least 1 client")
+    settings = plan.simulation
+    if settings is None:
+        raise SimError(
+            "the plan has no simulation section: compile it for a simulation "
+            "(mmarc run MMAR --sim N, or compile_plan(..., simulation=...))"
+        )
+    n_clients = settings.clients
     server_cfg = server_config(plan)
     client_config(plan)  # refuse a bad client config before starting anything
     if n_clients < server_cfg.min_num_clients:
@@ -271,14 +275,13 @@ def simulate(
             f"--sim {n_clients}: the server waits for min_num_clients "
             f"{server_cfg.min_num_clients} clients"
         )
-    spec = parse_split(split) if isinstance(split, str) else split
     root = Path(mmar_root).resolve()
     run_dir = Path(output) if output is not None else default_run_dir(plan)
     run_dir = run_dir.resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     plan_path = run_dir / "plan.json"
     plan_path.write_bytes(plan.to_json() + b"\n")
-    names = [f"site-{i}" for i in range(1, n_clients + 1)]
+    names = client_names(settings)
     he_server: list[str] = []
     he_client: list[str] = []
     if uses_he(plan):  # one CKKS context for the run: secret for the sites, public for the server
@@ -287,7 +290,7 @@ def simulate(
             ["--he-context", str(server_context)],
             ["--he-context", str(client_context)],
         )
-    datalists = write_client_datalists(plan, root, run_dir, names, spec, seed)
+    datalists = write_client_datalists(plan, root, run_dir, settings)
     events = events_path_for(run_dir, events_path)
     base_env = {**os.environ, **(env or {})}
     base_env.setdefault("PYTHONUNBUFFERED", "1")
@@ -315,7 +318,7 @@ def simulate(
         "sim_start",
         mmar_name=plan.mmar_name,
         n_clients=n_clients,
-        split=str(spec),
+        split=str(settings.split),
         run_dir=str(run_dir),
     )
     try:
@@ -569,6 +572,7 @@ __all__ = [
     "SimError",
     "SimInterrupted",
     "SimResult",
+    "client_names",
     "simulate",
     "write_client_datalists",
 ]

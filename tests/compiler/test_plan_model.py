@@ -1,5 +1,6 @@
 """The typed plan: compile -> canonical JSON -> load_plan gives the same plan and hash;
-load_plan refuses what it must, in one line naming where; --rounds is hashed in."""
+load_plan refuses what it must, in one line naming where; --rounds and the simulation's
+data split are hashed in."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from mmarc.plan import (
     PlanError,
     load_plan,
     plan_sha256,
+    simulation_settings,
 )
 from mmarc.plan.hashing import file_sha256
 from mmarc.plan.pointer import PointerError, join, resolve, split, to_pointer
@@ -144,6 +146,59 @@ def test_an_override_the_settings_refuse_names_the_setting() -> None:
 def test_simulate_refuses_rounds_below_one_before_compiling() -> None:
     with pytest.raises(api.UsageError, match="--rounds must be at least 1"):
         api.simulate(DIGITS_FL, 2, rounds=0)
+
+
+def test_the_data_split_is_a_compiler_input_covered_by_the_hash(plan: Plan) -> None:
+    assert plan.simulation is None and "simulation" not in plan.document  # hash as before
+    settings = simulation_settings(3, "dirichlet:0.5", 7)
+    compiled = api.compile_plan(DIGITS_FL, simulation=settings).plan
+    assert compiled is not None and compiled.simulation == settings
+    assert compiled.document["simulation"] == {
+        "clients": 3,
+        "sites": 3,
+        "split": {"method": "dirichlet", "value": 0.5},
+        "seed": 7,
+        "train_share": 1.0,
+    }
+    assert load_plan(compiled.to_json()) == compiled
+    others = [
+        simulation_settings(3, "dirichlet:0.5", 8),
+        simulation_settings(3, "iid", 7),
+        simulation_settings(3, "dirichlet:0.5", 7, train_share=0.5),
+        simulation_settings(2, "dirichlet:0.5", 7, sites=3),
+    ]
+    hashes = {plan.sha256, compiled.sha256}
+    for other in others:
+        again = api.compile_plan(DIGITS_FL, simulation=other).plan
+        assert again is not None
+        hashes.add(again.sha256)
+    assert len(hashes) == 2 + len(others)
+    document = _edited(compiled)
+    document["simulation"]["seed"] = 8  # a split changed by hand is an edit
+    assert "/sha256" in _refusal(json.dumps(document).encode())
+    for edit, where in (
+        (lambda d: d["simulation"].update(clients=0), "/simulation/clients"),
+        (lambda d: d["simulation"].update(sites=2), "/simulation"),
+        (lambda d: d["simulation"]["split"].update(method="fraction", value=2.0), "/simulation"),
+        (lambda d: d["simulation"].pop("train_share"), "/simulation/train_share"),
+        (lambda d: d.update(simulation=None), "/simulation"),
+    ):
+        document = _edited(compiled)
+        edit(document)
+        document["sha256"] = plan_sha256(document)
+        assert where in _refusal(json.dumps(document).encode())
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"split": "halves"}, "--split 'halves'"),
+        ({"seed": -1}, "--seed -1"),
+    ],
+)
+def test_simulate_refuses_a_bad_split_before_compiling(kw: dict[str, Any], message: str) -> None:
+    with pytest.raises(api.UsageError, match=message):
+        api.simulate(DIGITS_FL, 2, **kw)
 
 
 @pytest.mark.parametrize("key", ["a/b", "m~n", "~1", "plain", "", "0"])

@@ -22,10 +22,10 @@ from mmarc.runtime.server.admission import (
 from mmarc.runtime.server.config import FLConfigError, filter_chain, server_config
 from mmarc.runtime.server.events import EventLog, events_path_for
 from mmarc.runtime.server.selection import BestModelSelector, Report, combine
-from mmarc.runtime.sim.split import SplitSpec, parse_split, split_datalist
+from mmarc.runtime.sim.split import parse_split, split_datalist
 
 from mmarc import api
-from mmarc.plan import Plan
+from mmarc.plan import Plan, simulation_settings
 from mmarc.plan.fl import client_settings, server_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,26 +164,35 @@ def datalist(n_train: int = 40, n_val: int = 20, classes: int = 4) -> dict[str, 
     return {"training": items("t", n_train), "validation": items("v", n_val), "other": [1]}
 
 
+def split(doc: dict[str, Any], n: int, text: str, seed: int, **share: Any) -> list[Any]:
+    """``doc`` split for ``n`` clients, its ``training`` and ``validation`` keys."""
+    validation = ["validation"] if "validation" in doc else []
+    return split_datalist(
+        doc, ["training"], validation, simulation_settings(n, text, seed, **share)
+    )
+
+
+def images(parts: list[dict[str, Any]], key: str) -> list[str]:
+    return sorted(item["image"] for part in parts for item in part[key])
+
+
 @pytest.mark.parametrize("text", ["iid", "dirichlet:0.3", "fraction:0.25"])
 def test_splits_are_deterministic_and_never_empty(text: str) -> None:
-    spec = parse_split(text)
-    first = split_datalist(datalist(), ["training", "validation"], 4, spec, seed=7)
-    again = split_datalist(datalist(), ["training", "validation"], 4, spec, seed=7)
-    assert first == again
+    first = split(datalist(), 4, text, seed=7)
+    assert first == split(datalist(), 4, text, seed=7)
+    assert first != split(datalist(), 4, text, seed=8)
     for part in first:
         assert part["training"] and part["validation"] and part["other"] == [1]
 
 
 def test_iid_split_is_a_partition_of_near_equal_parts() -> None:
-    parts = split_datalist(datalist(41), ["training"], 4, SplitSpec("iid"), seed=1)
-    images = [item["image"] for part in parts for item in part["training"]]
-    assert sorted(images) == sorted(f"t{i}.npy" for i in range(41))
+    parts = split({"training": datalist(41)["training"]}, 4, "iid", seed=1)
+    assert images(parts, "training") == sorted(f"t{i}.npy" for i in range(41))
     assert sorted(len(p["training"]) for p in parts) == [10, 10, 10, 11]
 
 
 def test_dirichlet_split_skews_labels_and_keeps_every_item() -> None:
-    doc = datalist(400, 40, classes=4)
-    parts = split_datalist(doc, ["training"], 4, parse_split("dirichlet:0.1"), seed=3)
+    parts = split({"training": datalist(400)["training"]}, 4, "dirichlet:0.1", seed=3)
     assert sum(len(p["training"]) for p in parts) == 400
     dominant = [
         max(sum(1 for i in p["training"] if i["label"] == c) for c in range(4)) / len(p["training"])
@@ -192,17 +201,51 @@ def test_dirichlet_split_skews_labels_and_keeps_every_item() -> None:
     assert max(dominant) > 0.6  # with alpha 0.1 some client is dominated by one class
 
 
-def test_fraction_split_gives_each_client_that_share() -> None:
-    parts = split_datalist(datalist(40), ["training"], 2, parse_split("fraction:0.25"), seed=0)
+def test_fraction_split_shares_training_only_and_validates_on_every_item() -> None:
+    parts = split(datalist(40, 21), 2, "fraction:0.25", seed=0)
     assert [len(p["training"]) for p in parts] == [10, 10]
     a, b = ({i["image"] for i in p["training"]} for p in parts)
     assert not a & b
+    # validation is not reduced: every item goes to exactly one client
+    assert images(parts, "validation") == sorted(f"v{i}.npy" for i in range(21))
 
 
-@pytest.mark.parametrize("text", ["", "iid:2", "dirichlet", "dirichlet:0", "fraction:1.5", "x"])
+@pytest.mark.parametrize("text", ["iid", "dirichlet:0.5", "fraction:0.2"])
+def test_reduced_training_keeps_the_whole_validation_set(text: str) -> None:
+    """sites:F and data:F (the study's data shares) reduce the training items only."""
+    doc = datalist(400, 41)
+    every = split(doc, 4, text, seed=2)
+    half_data = split(doc, 4, text, seed=2, train_share=0.5)
+    half_sites = split(doc, 2, text, seed=2, sites=4)
+    for parts in (every, half_data, half_sites):
+        assert images(parts, "validation") == sorted(f"v{i}.npy" for i in range(41))
+    for whole, half in zip(every, half_data, strict=True):
+        kept = [i["image"] for i in half["training"]]
+        assert len(kept) == round(len(whole["training"]) / 2)
+        assert set(kept) < {i["image"] for i in whole["training"]}  # a subset of its share
+    assert [p["training"] for p in half_sites] == [p["training"] for p in every[:2]]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "iid:2", "dirichlet", "dirichlet:0", "dirichlet:1e9", "fraction:1.5", "x"]
+)
 def test_bad_split_texts_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="--split"):
         parse_split(text)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"clients": 0}, "--sim 0"),
+        ({"clients": 2, "seed": -1}, "--seed -1"),
+        ({"clients": 3, "sites": 2}, "2 sites cannot hold 3 clients"),
+        ({"clients": 2, "train_share": 0.0}, "training share"),
+    ],
+)
+def test_bad_simulation_settings_are_refused(args: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        simulation_settings(**args)
 
 
 # -- site datalist binding and events --------------------------------------------------------

@@ -34,15 +34,20 @@ def test_the_shipped_spec_is_the_seed_grid() -> None:
     assert all(s.clients == 8 for s in settings if "epochs_per_round" in s.sweeps)
     # the same total local epochs everywhere
     assert {s.rounds * s.epochs_per_round for s in settings} == {spec.total_epochs}
-    half_sites = by_id["c8-e2-sites0.5-s0"]
-    assert (half_sites.clients, half_sites.split, half_sites.data_share) == (
-        4,
-        "fraction:0.125",
-        0.5,
-    )
-    half_data = by_id["c8-e2-data0.5-s0"]
-    assert (half_data.clients, half_data.split) == (8, "fraction:0.0625")
-    assert half_data.data_share == 0.5
+    half_sites = by_id["c8-e2-sites0.5-s0"].simulation()
+    assert (half_sites.clients, half_sites.sites, half_sites.train_share) == (4, 8, 1.0)
+    assert by_id["c8-e2-sites0.5-s0"].data_share == 0.5
+    half_data = by_id["c8-e2-data0.5-s0"].simulation()
+    assert (half_data.clients, half_data.sites, half_data.train_share) == (8, 8, 0.5)
+    assert by_id["c8-e2-data0.5-s0"].data_share == 0.5
+    assert {str(s.simulation().split) for s in settings} == {"iid"}
+    assert by_id["c8-e2-all-s0"].simulation().model_dump() == {
+        "clients": 8,
+        "sites": 8,
+        "split": {"method": "iid", "value": None},
+        "seed": 0,
+        "train_share": 1.0,
+    }
 
 
 def test_schema_errors_are_located_every_one_in_one_pass(tmp_path: Path) -> None:

@@ -5,15 +5,17 @@ in, provisions a 2-site project, downloads both client kits as password-protecte
 unpacks them with the password the page showed once and starts ``mmarc client`` from
 them (``mmarc server`` from the server kit), sees a broken MMAR's diagnostics, uploads a
 tiny ``examples/digits_fl``, sets the rounds, deploys, and starts the run; the live panel
-shows rounds advancing; the results page shows the cross-site matrix and serves the
-global model. A second admin whose role has no train right presses Start and is refused
-by the server (its audit log says so), not by a hidden button. Every step's screenshot
-goes to ``docs/ui/``. Without ``/usr/bin/chromium`` this test fails; it never skips.
+shows rounds advancing and, once the run is over, one story without a reload: heading,
+top bar, Runs and Results pages say finished, the sites their own end, and the status
+line's metric is the chart's last point; the results page shows the cross-site matrix
+and serves the global model. A second admin whose role has no train right presses Start
+and is refused by the server (its audit log says so), not by a hidden button. Every
+step's screenshot goes to ``docs/ui/``. Without ``/usr/bin/chromium`` this test fails;
+it never skips.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -24,14 +26,13 @@ import pytest
 from helpers import REPO, free_port, tiny_fl_mmar, zip_folder
 from mmarc.runtime.provision.zipkit import unzip_kit
 from mmarc.runtime.security.audit import read_audit
-from mmarc.runtime.security.pins import STATE_DIR_ENV
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from ui_helpers import MMARC, PASSWORD, SUPER, process_env, start_mmarc, stop_all, wait_for_text
 
 from mmarc.ui.auth import add_user
 from mmarc.ui.db import database_of
 from mmarc.ui.workspace import Workspace
 
-MMARC = [sys.executable, "-m", "mmarc.cli"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -44,45 +45,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 SHOTS = REPO / "docs" / "ui"
-SUPER = "admin@example.org"
 VIEWER = "it@example.org"
-PASSWORD = "correct horse battery"
-
-
-def _env(tmp: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        STATE_DIR_ENV: str(tmp / "state"),
-        "OMP_NUM_THREADS": "1",
-        "NO_COLOR": "1",
-    }
-
-
-def _start(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    handle = open(log, "wb")  # noqa: SIM115 (the process owns it)
-    return subprocess.Popen(
-        [*MMARC, *args], stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=log.parent
-    )
-
-
-def _wait_for(text: str, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and text in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{text!r} not in {log}:\n{log.read_text(errors='replace')}")
-
-
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _shot(page: Page, name: str) -> None:
@@ -112,7 +75,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.mark.slow
 def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
-    env = _env(tmp_path)
+    env = process_env(tmp_path)
     ws = tmp_path / "ws"
     made = subprocess.run(
         [*MMARC, "ui", "adduser", SUPER, "-w", str(ws), "--password-stdin"],
@@ -128,9 +91,9 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
     database.close()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    procs = [_start(["ui", str(ws), "--port", str(port)], tmp_path / "ui.log", env)]
+    procs = [start_mmarc(["ui", str(ws), "--port", str(port)], tmp_path / "ui.log", env)]
     try:
-        _wait_for("mmarc ui: http://", tmp_path / "ui.log")
+        wait_for_text("mmarc ui: http://", tmp_path / "ui.log")
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         page.set_default_timeout(30_000)
         for _ in range(100):  # the server answers a moment after it prints its address
@@ -173,11 +136,11 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
             unzip_kit(archive, kits, password)
         _shot(page, "03-download")
         procs.append(
-            _start(["server", str(ws / "kits" / "127.0.0.1")], tmp_path / "server.log", env)
+            start_mmarc(["server", str(ws / "kits" / "127.0.0.1")], tmp_path / "server.log", env)
         )
-        _wait_for("listening on", tmp_path / "server.log")
+        wait_for_text("listening on", tmp_path / "server.log")
         for name in ("client1", "client2"):
-            procs.append(_start(["client", str(kits / name)], tmp_path / f"{name}.log", env))
+            procs.append(start_mmarc(["client", str(kits / name)], tmp_path / f"{name}.log", env))
 
         # 3. a broken MMAR is refused with its diagnostics on the page; the tiny one is kept
         mmar = tiny_fl_mmar(tmp_path / "mmar", n_train=16, n_val=8)
@@ -211,7 +174,7 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
         expect(page.locator("#saved")).to_be_visible()
         _shot(page, "06-server-settings")
         for name in ("client1", "client2"):
-            _wait_for("connected to", tmp_path / f"{name}.log")
+            wait_for_text("connected to", tmp_path / f"{name}.log")
         # 5. client settings, then apply = validate + compile + deploy (as this admin)
         page.goto(f"{base}/settings/client")
         page.fill("input[name='env:client1:DATA_ROOT']", "data")
@@ -258,6 +221,21 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
         assert len(states) >= 2 and "1" in seen, (states, seen)
         assert [r for r in seen if r.isdigit()] in (["0", "1"], ["1"]), seen
         expect(page.locator("#metric")).not_to_have_text("–")
+        # one story once it is over, pushed without a reload: the run's record (heading,
+        # top bar) says what the server said, and each site reports its own end
+        expect(page.locator("#run-status")).to_have_text("finished")
+        expect(page.locator("#last-run")).to_contain_text("finished")
+        expect(page.locator("#sites")).not_to_contain_text("training", timeout=30_000)
+        # the status line and the chart read one series: the last global model's metric
+        expect(page.locator("#metric-label")).to_contain_text("after round 1 (final validation)")
+        metric = page.locator("#metric").inner_text()
+        chart = page.locator("#chart")
+        assert chart.get_attribute("data-last") == metric, (
+            metric,
+            chart.get_attribute("data-last"),
+        )
+        ticks = (chart.get_attribute("data-ticks") or "").split()
+        assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks  # a real y axis
         _shot(page, "10-training-finished")
 
         # 7. results: cross-site matrix, files, the global model served
@@ -269,15 +247,17 @@ def test_the_whole_flow_in_a_browser(tmp_path: Path, browser: Browser) -> None:
         saved = tmp_path / "global.pt"
         download.value.save_as(saved)
         assert saved.stat().st_size > 1000
+        expect(page.locator("#result-status")).to_have_text("finished")
         _shot(page, "11-results")
         page.goto(f"{base}/runs")
-        expect(page.locator("#runs")).to_contain_text("finished", timeout=30_000)
+        expect(page.locator("#runs .run-status[data-run='1']")).to_have_text("finished")
+        expect(page.locator("#runs")).to_contain_text(metric)  # its last metric, the same
         _shot(page, "12-runs")
         page.goto(f"{base}/training")
         page.click("#shutdown")
         for proc in procs[1:]:
             assert proc.wait(60) == 0
     finally:
-        _stop(procs)
+        stop_all(procs)
         for log in sorted(tmp_path.glob("*.log")):
             sys.stderr.write(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}\n")

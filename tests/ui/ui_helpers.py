@@ -1,14 +1,74 @@
-"""What the web UI tests share: the test users, logging in, the provisioning form, a results.csv."""
+"""What the web UI tests share: the test users, logging in, the provisioning form, a
+results.csv, and ``mmarc`` processes (started, waited for by their log, stopped)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from helpers import csrf_of, free_port
+from mmarc.runtime.security.pins import STATE_DIR_ENV
 
-__all__ = ["PASSWORD", "SUPER", "log_in", "provision_form", "results_csv"]
+__all__ = [
+    "MMARC",
+    "PASSWORD",
+    "SUPER",
+    "log_in",
+    "process_env",
+    "provision_form",
+    "results_csv",
+    "start_mmarc",
+    "stop_all",
+    "wait_for_text",
+]
 
 SUPER = "admin@example.org"
 PASSWORD = "correct horse battery"
+MMARC = [sys.executable, "-m", "mmarc.cli"]
+
+
+def process_env(tmp: Path) -> dict[str, str]:
+    """The environment of a test's ``mmarc`` processes: key pins kept under ``tmp``."""
+    return {
+        **os.environ,
+        STATE_DIR_ENV: str(tmp / "state"),
+        "OMP_NUM_THREADS": "1",
+        "NO_COLOR": "1",
+    }
+
+
+def start_mmarc(args: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``mmarc ARGS`` as a real process in ``log``'s folder, its output into ``log``."""
+    handle = open(log, "wb")  # noqa: SIM115 (the process owns it)
+    return subprocess.Popen(
+        [*MMARC, *args], stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=log.parent
+    )
+
+
+def wait_for_text(text: str, log: Path, timeout: float = 60.0) -> None:
+    """Wait until ``text`` is in ``log``; AssertionError with the log otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and text in log.read_text(errors="replace"):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} not in {log}:\n{log.read_text(errors='replace')}")
+
+
+def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
+    """Terminate every process still running, and kill one that does not exit."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def log_in(client: TestClient, email: str = SUPER, password: str = PASSWORD) -> str:

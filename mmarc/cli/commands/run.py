@@ -35,7 +35,9 @@ def run(
             "--split", help="--sim: share the datalist: iid, dirichlet:ALPHA or fraction:F."
         ),
     ] = "iid",
-    seed: Annotated[int, typer.Option("--seed", help="--sim: seed of the data split.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="--sim: seed of the data split (hashed in the plan).")
+    ] = 0,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="--sim: run folder (default runs/<mmar>-<time>)."),
@@ -101,14 +103,12 @@ def _run_sim(
     progress: bool,
 ) -> None:
     """``run --sim N``: a live view of the server's events, then the summary."""
-    from mmarc.runtime.sim import parse_split
+    from mmarc.plan import simulation_settings
 
     from ..views import ProgressView
 
-    if n < 1:
-        raise api.UsageError("--sim needs at least 1 client")
-    try:
-        parse_split(split)
+    try:  # refused before the live view starts; api.simulate makes them compiler inputs
+        simulation_settings(n, split, seed)
     except ValueError as exc:
         raise api.UsageError(str(exc)) from None
     view = ProgressView(f"mmarc run --sim {n}: {path}", live=None if progress else False)

@@ -83,6 +83,7 @@ def _run(request: Request, run_id: str | None) -> Run | None:
 def results_page(request: Request) -> HTMLResponse:
     session = logged_in(request)
     ui = ui_of(request)
+    ui.watcher.look_at_running(session.email or "")
     run = _run(request, request.query_params.get("run"))
     if run is None:
         return render(request, "results.html", session=session, run=None)

@@ -62,6 +62,7 @@ def _page(request: Request, **values: Any) -> HTMLResponse:
             studies=[],
             error=str(exc),
         )
+    ui.watcher.look_at_running(session.email or "")
     return render(
         request,
         "runs.html",

@@ -21,7 +21,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
 
 from mmarc import api
 from mmarc.errors import MmarcError
@@ -271,9 +270,3 @@ async def settings_post(request: Request, side: str) -> HTMLResponse:
             **common,
         )
     return _page(request, side, answers=answers, deployed=run.id, **common)
-
-
-def latest_run(request: Request) -> Run | None:
-    """The newest run record, if any."""
-    with ui_of(request).db.session() as s:
-        return s.scalars(select(Run).order_by(Run.id.desc()).limit(1)).first()
