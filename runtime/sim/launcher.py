@@ -28,18 +28,15 @@ write is atomic) and raises :class:`SimInterrupted`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from mmarc.errors import EXIT_INTERRUPTED, MmarcError
 from mmarc.plan import Plan, SimulationSettings
@@ -51,13 +48,11 @@ from ..filters.he import has_he
 from ..provision.he import run_contexts
 from ..server.config import filter_chain, server_config, server_strategy
 from ..server.events import events_path_for
+from .processes import Clients, ForkedServer, Processes
 from .split import split_datalist
-from .worker import SERVER
 
-#: Seconds the clients get to leave after the server finished, and processes to stop
-#: after SIGTERM, before they are killed.
+#: Seconds the clients get to leave after the server finished.
 LEAVE_GRACE_S = 30.0
-STOP_GRACE_S = 10.0
 
 
 class SimError(MmarcError, RuntimeError):
@@ -154,80 +149,6 @@ def default_run_dir(plan: Plan, base: Path = Path("runs")) -> Path:
     return base / f"{plan.mmar_name or 'mmar'}-{stamp}"
 
 
-class _Processes:
-    """The worker processes of one simulation and how to stop them."""
-
-    def __init__(self) -> None:
-        self.procs: dict[str, subprocess.Popen[Any] | _ForkedServer] = {}
-        self.logs: dict[str, Path] = {}
-        #: client pids (forked by the ``clients`` worker, so not in ``procs``)
-        self.children: dict[str, int] = {}
-        self._files: list[TextIO] = []
-
-    def start(
-        self,
-        name: str,
-        cmd: list[str],
-        env: dict[str, str],
-        log: Path,
-        *,
-        pipe: bool = False,
-        stdin: bool = False,
-        pass_fds: tuple[int, ...] = (),
-    ) -> subprocess.Popen[Any]:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(log, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self._files.append(fh)
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE if pipe else fh,
-            stderr=fh,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            env=env,
-            text=True,
-            bufsize=1,
-            pass_fds=pass_fds,
-        )
-        self.procs[name] = proc
-        self.logs[name] = log
-        return proc
-
-    def track(self, stream: TextIO) -> None:
-        """Close ``stream`` in :meth:`close`."""
-        self._files.append(stream)
-
-    def last_line(self, name: str) -> str:
-        try:
-            lines = [ln for ln in self.logs[name].read_text(errors="replace").splitlines() if ln]
-        except OSError:
-            return ""
-        for line in reversed(lines):
-            if line.startswith("mmarc "):
-                return line
-        return lines[-1] if lines else ""
-
-    def stop(self, grace: float = STOP_GRACE_S) -> None:
-        """SIGTERM every live process, then SIGKILL what is left after ``grace`` s."""
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in self.procs.values():
-            try:
-                proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for pid in self.children.values():  # orphans of a killed ``clients`` worker
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-
-    def close(self) -> None:
-        for fh in self._files:
-            fh.close()
-
-
 def uses_he(plan: Plan) -> bool:
     """Whether the plan's federation is homomorphically encrypted: an HE aggregator on
     the server or an HE filter on the sites."""
@@ -301,7 +222,7 @@ def simulate(
         common += ["--events", str(events)]
     # written by the clients' worker, read (and removed) by a fresh server
     initial = ["--initial-model", str(run_dir / ".initial-model.pt")]
-    processes = _Processes()
+    processes = Processes()
     lock = threading.Lock()
     notes: list[str] = []
 
@@ -325,12 +246,12 @@ def simulate(
         # the server is forked by the clients' worker once torch and MONAI are imported
         # (pages shared with the clients); its progress lines come on their own pipe
         progress_r, progress_w = os.pipe()
-        server = _ForkedServer(os.fdopen(progress_r, "r", encoding="utf-8", errors="replace"))
+        server = ForkedServer(os.fdopen(progress_r, "r", encoding="utf-8", errors="replace"))
         processes.procs["server"] = server
         processes.track(server.stdout)
         processes.logs["server"] = run_dir / "logs" / "server.log"
         server_argv = [*common, *initial, "--run-dir", str(run_dir), *he_server]
-        clients = _Clients(processes, names, note, server)
+        clients = Clients(processes, names, note, server)
         specs = [
             {
                 "name": name,
@@ -405,7 +326,7 @@ def simulate(
 
 
 def _read_until_listening(
-    server: _ForkedServer, view: Subscriber, lock: threading.Lock
+    server: ForkedServer, view: Subscriber, lock: threading.Lock
 ) -> str | None:
     assert server.stdout is not None
     for line in iter(server.stdout.readline, ""):
@@ -419,7 +340,7 @@ def _read_until_listening(
     return None
 
 
-def _follow(server: _ForkedServer, view: Subscriber, lock: threading.Lock) -> None:
+def _follow(server: ForkedServer, view: Subscriber, lock: threading.Lock) -> None:
     assert server.stdout is not None
     for line in iter(server.stdout.readline, ""):
         event = _event(line)
@@ -436,129 +357,6 @@ def _event(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return event if isinstance(event, dict) else None
-
-
-class _ForkedServer:
-    """The server process as the launcher sees it: forked by the ``clients`` worker
-    (which reports its pid and exit status), its progress lines on a pipe of their own;
-    the part of :class:`subprocess.Popen` the launcher uses."""
-
-    def __init__(self, stdout: TextIO) -> None:
-        self.stdout = stdout
-        self.pid: int | None = None
-        self.returncode: int | None = None
-        self._ended = threading.Event()
-
-    def started(self, pid: int) -> None:
-        self.pid = pid
-
-    def exited(self, code: int | None) -> None:
-        """Its exit status; None: the worker ended without reporting one (-1)."""
-        if not self._ended.is_set():
-            self.returncode = -1 if code is None else code
-            self._ended.set()
-
-    def poll(self) -> int | None:
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        if not self._ended.wait(timeout):
-            raise subprocess.TimeoutExpired("mmarc server", timeout or 0.0)
-        return self.returncode if self.returncode is not None else -1
-
-    def send_signal(self, signum: int) -> None:
-        if self.pid is not None and self.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signum)
-
-    def kill(self) -> None:
-        if self.pid is None:  # never started: nothing will report it
-            self.exited(None)
-        self.send_signal(signal.SIGKILL)
-
-
-class _Clients:
-    """The client processes and the server, started by one ``clients`` worker (see
-    :mod:`.worker`).
-
-    A thread reads the worker's ``started``/``exit`` lines: it knows every process's pid
-    (to stop them) and exit status, reports a client that fails while the server runs,
-    and stops the server when no client is left (after a grace period: at the end of a
-    run the clients leave just before the server exits).
-    """
-
-    def __init__(
-        self, processes: _Processes, names: list[str], note: Any, server: _ForkedServer
-    ) -> None:
-        self.processes = processes
-        self.names = names
-        self.note = note
-        self.server = server
-        self.exits: dict[str, int] = {}
-        self.proc: subprocess.Popen[Any] | None = None
-        self._done = threading.Event()
-
-    def start(
-        self, cmd: list[str], env: dict[str, str], log: Path, pass_fds: tuple[int, ...] = ()
-    ) -> None:
-        for name in self.names:
-            self.processes.logs[name] = log.parent / f"{name}.log"
-        self.proc = self.processes.start(
-            "clients", cmd, env, log, pipe=True, stdin=True, pass_fds=pass_fds
-        )
-        threading.Thread(target=self._watch, daemon=True, name="mmarc-sim-clients").start()
-
-    def go(self, endpoint: str) -> None:
-        """Hand the server's address to the worker, which then starts the clients (an
-        empty one: stop the server, start nothing)."""
-        assert self.proc is not None and self.proc.stdin is not None
-        with contextlib.suppress(OSError):
-            self.proc.stdin.write(endpoint + "\n")
-            self.proc.stdin.close()
-
-    def _watch(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        server = self.server
-        for line in iter(self.proc.stdout.readline, ""):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            name, kind = str(event.get("client")), event.get("event")
-            if name == SERVER:
-                if kind == "started":
-                    server.started(int(event["pid"]))
-                elif kind == "exit":
-                    server.exited(int(event["code"]))
-            elif kind == "started":
-                self.processes.children[name] = int(event["pid"])
-            elif kind == "exit":
-                self.exits[name] = int(event["code"])
-                if event["code"] != 0 and server.poll() is None:
-                    self.note(f"{name} exited ({event['code']}): {self.processes.last_line(name)}")
-                if len(self.exits) == len(self.names):
-                    threading.Thread(target=self._stop_server_later, daemon=True).start()
-        self.proc.wait()
-        server.exited(None)  # the worker is gone, and so is the server it forked
-        self._done.set()
-
-    def _stop_server_later(self) -> None:
-        """Every client has exited: give the server a grace period, then stop it."""
-        try:
-            self.server.wait(STOP_GRACE_S)
-            return
-        except subprocess.TimeoutExpired:
-            pass
-        if self.server.poll() is None:
-            self.note("every client has exited; stopping the server")
-            self.server.send_signal(signal.SIGTERM)
-
-    def wait(self, timeout: float) -> None:
-        self._done.wait(timeout)
-
-    def codes(self) -> dict[str, int]:
-        """Exit status per client (-1: never reported, e.g. never started)."""
-        return {name: self.exits.get(name, -1) for name in self.names}
 
 
 def _read_json(path: Path) -> Any:
