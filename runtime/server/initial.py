@@ -10,6 +10,11 @@ run folder, and exits; the server reads the file with ``torch.load(weights_only=
 
 A restarted server never builds: it resumes from its saved global model.
 
+In the simulator a process that already holds torch and MONAI (the clients' zygote,
+:mod:`mmarc.runtime.sim.worker`) builds the model instead, with :func:`write_initial`, and
+the server reads the file with :class:`InitialFile`: no third interpreter importing torch
+and MONAI again on the machine (seconds of CPU and ~360 MB while the run starts).
+
     python -m mmarc.runtime.server.initial PLAN MMAR MODEL_POINTER OUT
 """
 
@@ -30,7 +35,14 @@ from mmarc.plan import Plan
 
 from .records import ServerError
 
-__all__ = ["InitialBuild", "build_in_child", "build_initial", "main"]
+__all__ = [
+    "InitialBuild",
+    "InitialFile",
+    "build_in_child",
+    "build_initial",
+    "main",
+    "write_initial",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +71,51 @@ def build_initial(plan: Plan, mmar_root: Path, model_pointer: str) -> dict[str, 
     if not isinstance(network, torch.nn.Module):
         raise ServerError(f"{model_pointer} is not a torch network")
     return to_numpy(network.state_dict())
+
+
+def write_initial(plan: Plan, mmar_root: Path, model_pointer: str, out: Path) -> None:
+    """Build the plan's network (:func:`build_initial`) and save its weights to ``out``
+    atomically, for :class:`InitialFile` or :class:`InitialBuild` to read."""
+    import torch
+
+    from ..executor.checkpoints import atomic_save
+
+    weights = build_initial(plan, mmar_root, model_pointer)
+    atomic_save({k: torch.from_numpy(v) for k, v in weights.items()}, out)
+
+
+def _read_weights(path: Path) -> dict[str, np.ndarray]:
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    return {name: tensor.numpy() for name, tensor in state.items()}
+
+
+class InitialFile:
+    """The first global model from a file another process writes (the simulator's
+    zygote, see the module docstring), with :class:`InitialBuild`'s interface.
+
+    The writer finishes the file before it starts any client, so once a client has
+    joined the file is there; :meth:`result` reads it, then removes it.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def result(self, timeout: float = BUILD_TIMEOUT_S) -> dict[str, np.ndarray]:
+        """The weights; :class:`ServerError` when the file is missing or unreadable."""
+        try:
+            return _read_weights(self.path)
+        except FileNotFoundError:
+            raise ServerError(f"the first global model was not written to {self.path}") from None
+        except Exception as exc:  # a torn or foreign file: one line
+            raise ServerError(f"cannot read the first global model {self.path}: {exc}") from None
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Remove the file (read, or no longer needed)."""
+        self.path.unlink(missing_ok=True)
 
 
 class InitialBuild:
@@ -98,8 +155,6 @@ class InitialBuild:
 
         Whatever ends the wait early (KeyboardInterrupt from SIGTERM included) stops the
         child before it propagates."""
-        import torch
-
         try:
             err = self._wait(time.monotonic() + timeout)
             if err is None:
@@ -108,8 +163,7 @@ class InitialBuild:
                 lines = err.strip().splitlines()
                 why = lines[-1] if lines else f"exit status {self._proc.returncode}"
                 raise ServerError(f"building the first global model failed: {why}")
-            state = torch.load(self._out, map_location="cpu", weights_only=True)
-            return {name: tensor.numpy() for name, tensor in state.items()}
+            return _read_weights(self._out)
         except BaseException:
             self.cancel()
             raise
@@ -166,13 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     plan_path, mmar, pointer, out = args
     try:
-        import torch
-
         from ..compiling import read_plan_file
-        from ..executor.checkpoints import atomic_save
 
-        weights = build_initial(read_plan_file(Path(plan_path)), Path(mmar), pointer)
-        atomic_save({k: torch.from_numpy(v) for k, v in weights.items()}, Path(out))
+        write_initial(read_plan_file(Path(plan_path)), Path(mmar), pointer, Path(out))
     except Exception as exc:  # one line for the server to report
         print(f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}", file=sys.stderr)
         return 1

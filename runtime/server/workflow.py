@@ -47,7 +47,7 @@ from .admission import admission_check
 from .config import ServerConfig, filter_chain, merge_exclude, server_config, server_strategy
 from .crossval import final_validation
 from .events import EventLog, Progress, Reporter, events_path_for
-from .initial import InitialBuild
+from .initial import InitialBuild, InitialFile
 from .membership import Member, Membership
 from .persistor import ModelPersistor, PersistError, Weights
 from .phases import PhaseLoop
@@ -101,6 +101,9 @@ class FederatedServer:
     view; it runs on the workflow thread and must be quick. ``he_context``: the project's
     *public* TenSEAL context file, read when the plan aggregates ciphertexts (a context
     holding a secret key is refused); clients must then register with its fingerprint.
+    ``initial_model``: a file another process writes the first global model to before
+    any client joins (the simulator's zygote, :class:`~.initial.InitialFile`); None: a
+    fresh run builds it in a child (:class:`~.initial.InitialBuild`).
     """
 
     def __init__(
@@ -118,8 +121,10 @@ class FederatedServer:
         options: SocketOptions = DEFAULT_SOCKET_OPTIONS,
         limits: Limits = DEFAULT_LIMITS,
         he_context: Path | None = None,
+        initial_model: Path | None = None,
     ) -> None:
         self.plan = plan
+        self.initial_model = initial_model
         self.mmar_root = Path(mmar_root)
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -162,7 +167,7 @@ class FederatedServer:
         self.final_metrics: dict[str, float] = {}
         self.cross_val: dict[str, dict[str, dict[str, float]]] = {}
         self._started = time.monotonic()
-        self._building: InitialBuild | None = None
+        self._building: InitialBuild | InitialFile | None = None
         self._check = admission_check(
             plan,
             self.membership.is_full,
@@ -221,6 +226,9 @@ class FederatedServer:
             self.record.restore_metrics(snapshot.rows)
             self.reporter.progress(event="resumed", after_round=snapshot.round)
             log.info("resuming after round %d from %s", snapshot.round, self.persistor.model_path)
+            return
+        if initial is None and self.initial_model is not None:  # written before clients join
+            self._building = InitialFile(self.initial_model)
             return
         if initial is None:  # built in a child while clients join (see run)
             self._building = InitialBuild(
@@ -383,11 +391,13 @@ def run_server(
     on_progress: Progress | None = None,
     on_ready: Callable[[str], None] | None = None,
     he_context: Path | None = None,
+    initial_model: Path | None = None,
 ) -> ServerResult:
     """Build (or resume) and run a federation server until the run is over.
 
     ``on_ready(endpoint)`` is called once the socket is bound and the model is ready,
     before any client is waited for (the simulator passes the address to its clients).
+    ``initial_model``: see :class:`FederatedServer`.
     """
     with FederatedServer(
         plan,
@@ -399,6 +409,7 @@ def run_server(
         events_path=events_path,
         on_progress=on_progress,
         he_context=he_context,
+        initial_model=initial_model,
     ) as server:
         server.load_or_build()
         if on_ready is not None:

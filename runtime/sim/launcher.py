@@ -9,10 +9,12 @@ simulator measures is what a deployment runs. The launcher:
    with them, so the hash covers them) and writes it to ``plan.json`` for every process;
 2. splits the MMAR's datalist into per-client lists as the plan's ``simulation`` section
    says (:mod:`.split`; deterministic seed) under ``clients/<name>/dataset.json``;
-3. starts the server and, at the same time, the ``clients`` worker, which imports torch
-   and MONAI once and, given the server's address, forks the clients (``site-1`` ...),
-   each with ``OMP_NUM_THREADS`` = cores / clients so N clients share the cores instead
-   of fighting over them;
+3. starts the ``clients`` worker (:mod:`.worker`), which imports torch and MONAI once,
+   forks the server (its progress lines come back on a pipe of their own), builds the
+   first global model in a forked child and, given the server's address, forks the
+   clients (``site-1`` ...), each with ``OMP_NUM_THREADS`` = cores / clients so N
+   clients share the cores instead of fighting over them. One copy of torch and MONAI
+   for the whole federation: seconds of CPU and hundreds of MB less than a process each;
 4. passes the server's progress events to the caller's subscriber
    (:mod:`mmarc.runtime.events`) until the server exits, then waits for the clients to leave.
 
@@ -26,18 +28,15 @@ write is atomic) and raises :class:`SimInterrupted`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from mmarc.errors import EXIT_INTERRUPTED, MmarcError
 from mmarc.plan import Plan, SimulationSettings
@@ -49,12 +48,11 @@ from ..filters.he import has_he
 from ..provision.he import run_contexts
 from ..server.config import filter_chain, server_config, server_strategy
 from ..server.events import events_path_for
+from .processes import Clients, ForkedServer, Processes
 from .split import split_datalist
 
-#: Seconds the clients get to leave after the server finished, and processes to stop
-#: after SIGTERM, before they are killed.
+#: Seconds the clients get to leave after the server finished.
 LEAVE_GRACE_S = 30.0
-STOP_GRACE_S = 10.0
 
 
 class SimError(MmarcError, RuntimeError):
@@ -151,74 +149,6 @@ def default_run_dir(plan: Plan, base: Path = Path("runs")) -> Path:
     return base / f"{plan.mmar_name or 'mmar'}-{stamp}"
 
 
-class _Processes:
-    """The worker processes of one simulation and how to stop them."""
-
-    def __init__(self) -> None:
-        self.procs: dict[str, subprocess.Popen[Any]] = {}
-        self.logs: dict[str, Path] = {}
-        #: client pids (forked by the ``clients`` worker, so not in ``procs``)
-        self.children: dict[str, int] = {}
-        self._files: list[TextIO] = []
-
-    def start(
-        self,
-        name: str,
-        cmd: list[str],
-        env: dict[str, str],
-        log: Path,
-        *,
-        pipe: bool = False,
-        stdin: bool = False,
-    ) -> subprocess.Popen[Any]:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(log, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self._files.append(fh)
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE if pipe else fh,
-            stderr=fh,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            env=env,
-            text=True,
-            bufsize=1,
-        )
-        self.procs[name] = proc
-        self.logs[name] = log
-        return proc
-
-    def last_line(self, name: str) -> str:
-        try:
-            lines = [ln for ln in self.logs[name].read_text(errors="replace").splitlines() if ln]
-        except OSError:
-            return ""
-        for line in reversed(lines):
-            if line.startswith("mmarc "):
-                return line
-        return lines[-1] if lines else ""
-
-    def stop(self, grace: float = STOP_GRACE_S) -> None:
-        """SIGTERM every live process, then SIGKILL what is left after ``grace`` s."""
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        for proc in self.procs.values():
-            try:
-                proc.wait(max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for pid in self.children.values():  # orphans of a killed ``clients`` worker
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-
-    def close(self) -> None:
-        for fh in self._files:
-            fh.close()
-
-
 def uses_he(plan: Plan) -> bool:
     """Whether the plan's federation is homomorphically encrypted: an HE aggregator on
     the server or an HE filter on the sites."""
@@ -290,7 +220,9 @@ def simulate(
     common = ["--plan", str(plan_path), "--mmar", str(root)]
     if events is not None:
         common += ["--events", str(events)]
-    processes = _Processes()
+    # written by the clients' worker, read (and removed) by a fresh server
+    initial = ["--initial-model", str(run_dir / ".initial-model.pt")]
+    processes = Processes()
     lock = threading.Lock()
     notes: list[str] = []
 
@@ -311,14 +243,15 @@ def simulate(
         run_dir=str(run_dir),
     )
     try:
-        server = processes.start(
-            "server",
-            [*worker, "server", *common, "--run-dir", str(run_dir), *he_server],
-            base_env,
-            run_dir / "logs" / "server.log",
-            pipe=True,
-        )
-        clients = _Clients(processes, names, note)
+        # the server is forked by the clients' worker once torch and MONAI are imported
+        # (pages shared with the clients); its progress lines come on their own pipe
+        progress_r, progress_w = os.pipe()
+        server = ForkedServer(os.fdopen(progress_r, "r", encoding="utf-8", errors="replace"))
+        processes.procs["server"] = server
+        processes.track(server.stdout)
+        processes.logs["server"] = run_dir / "logs" / "server.log"
+        server_argv = [*common, *initial, "--run-dir", str(run_dir), *he_server]
+        clients = Clients(processes, names, note, server)
         specs = [
             {
                 "name": name,
@@ -332,23 +265,34 @@ def simulate(
         spec_path.write_text(json.dumps(specs, indent=1), encoding="utf-8")
         client_env = dict(base_env)
         client_env.setdefault("OMP_NUM_THREADS", threads)
-        # the clients' worker imports torch and MONAI while the server starts
-        clients.start(
-            [
-                *worker,
-                "clients",
-                *common,
-                "--spec",
-                str(spec_path),
-                "--device",
-                device,
-                *he_client,
-            ],
-            client_env,
-            run_dir / "logs" / "clients.log",
-        )
+        try:
+            clients.start(
+                [
+                    *worker,
+                    "clients",
+                    *common,
+                    "--spec",
+                    str(spec_path),
+                    "--device",
+                    device,
+                    *initial,
+                    *he_client,
+                    "--server-argv",
+                    json.dumps(server_argv),
+                    "--server-fd",
+                    str(progress_w),
+                    "--server-log",
+                    str(processes.logs["server"]),
+                ],
+                client_env,
+                run_dir / "logs" / "clients.log",
+                pass_fds=(progress_w,),
+            )
+        finally:
+            os.close(progress_w)  # the worker and the server hold it now
         endpoint = _read_until_listening(server, view, lock)
         if endpoint is None:
+            clients.go("")  # the worker then stops and reports the server
             server.wait()
             raise SimError(f"the server did not start: {processes.last_line('server')}")
         clients.go(endpoint)
@@ -363,8 +307,13 @@ def simulate(
     finally:
         processes.stop()
         processes.close()
+        (run_dir / ".initial-model.pt").unlink(missing_ok=True)  # a resumed server never reads it
     exits = clients.codes()
     if server.returncode != 0:
+        if not processes.children:  # the clients' worker failed before starting any
+            raise SimError(
+                f"the clients did not start: {processes.last_line('clients')} (logs: {run_dir})"
+            )
         if all(code != 0 for code in exits.values()):  # the server only stopped for lack of them
             first = names[0]
             raise SimError(
@@ -377,7 +326,7 @@ def simulate(
 
 
 def _read_until_listening(
-    server: subprocess.Popen[Any], view: Subscriber, lock: threading.Lock
+    server: ForkedServer, view: Subscriber, lock: threading.Lock
 ) -> str | None:
     assert server.stdout is not None
     for line in iter(server.stdout.readline, ""):
@@ -391,7 +340,7 @@ def _read_until_listening(
     return None
 
 
-def _follow(server: subprocess.Popen[Any], view: Subscriber, lock: threading.Lock) -> None:
+def _follow(server: ForkedServer, view: Subscriber, lock: threading.Lock) -> None:
     assert server.stdout is not None
     for line in iter(server.stdout.readline, ""):
         event = _event(line)
@@ -408,71 +357,6 @@ def _event(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return event if isinstance(event, dict) else None
-
-
-class _Clients:
-    """The client processes, started by one ``clients`` worker (see :mod:`.worker`).
-
-    A thread reads the worker's ``started``/``exit`` lines: it knows every client's pid
-    (to stop them) and exit status, reports a client that fails while the server runs,
-    and stops the server when no client is left (after a grace period: at the end of a
-    run the clients leave just before the server exits).
-    """
-
-    def __init__(self, processes: _Processes, names: list[str], note: Any) -> None:
-        self.processes = processes
-        self.names = names
-        self.note = note
-        self.exits: dict[str, int] = {}
-        self.proc: subprocess.Popen[Any] | None = None
-        self._done = threading.Event()
-
-    def start(self, cmd: list[str], env: dict[str, str], log: Path) -> None:
-        for name in self.names:
-            self.processes.logs[name] = log.parent / f"{name}.log"
-        self.proc = self.processes.start("clients", cmd, env, log, pipe=True, stdin=True)
-        threading.Thread(target=self._watch, daemon=True, name="mmarc-sim-clients").start()
-
-    def go(self, endpoint: str) -> None:
-        """Hand the server's address to the worker, which then starts the clients."""
-        assert self.proc is not None and self.proc.stdin is not None
-        with contextlib.suppress(OSError):
-            self.proc.stdin.write(endpoint + "\n")
-            self.proc.stdin.close()
-
-    def _watch(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
-        server = self.processes.procs["server"]
-        for line in iter(self.proc.stdout.readline, ""):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            name = str(event.get("client"))
-            if event.get("event") == "started":
-                self.processes.children[name] = int(event["pid"])
-            elif event.get("event") == "exit":
-                self.exits[name] = int(event["code"])
-                if event["code"] != 0 and server.poll() is None:
-                    self.note(f"{name} exited ({event['code']}): {self.processes.last_line(name)}")
-        self.proc.wait()
-        self._done.set()
-        try:
-            server.wait(STOP_GRACE_S)
-            return
-        except subprocess.TimeoutExpired:
-            pass
-        if server.poll() is None:
-            self.note("every client has exited; stopping the server")
-            with contextlib.suppress(ProcessLookupError):
-                server.send_signal(signal.SIGTERM)
-
-    def wait(self, timeout: float) -> None:
-        self._done.wait(timeout)
-
-    def codes(self) -> dict[str, int]:
-        """Exit status per client (-1: never reported, e.g. never started)."""
-        return {name: self.exits.get(name, -1) for name in self.names}
 
 
 def _read_json(path: Path) -> Any:

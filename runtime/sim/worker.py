@@ -5,12 +5,17 @@ server``: the launcher compiled the plan once and hands every process the same
 ``plan.json`` (checked against its own hash here), so N+1 processes do not each validate
 and compile the MMAR, and the worker does not import the CLI.
 
-``clients`` starts all clients of a simulation from one parent (a "zygote"): it imports
-torch, MONAI and ignite once (4-6 s of CPU per process on the 2-core VMs we measure on),
-reads the server's address from stdin, then forks one process per client, each writing
-its own log; on a platform without ``fork`` it starts ``client`` subprocesses instead. It
-reports ``{"event": "started"|"exit", "client", "pid"|"code"}`` lines on stdout. With
-8 clients this takes tens of seconds of CPU off a run's start.
+``clients`` starts the whole federation from one parent (a "zygote"): it imports torch,
+MONAI, ignite and the server's modules once (4-6 s of CPU per process on the 2-core VMs
+we measure on), then forks the server (``--server-argv``; its progress lines go to the
+pipe ``--server-fd``, its log to ``--server-log``), builds the server's first global
+model in a forked child (``--initial-model FILE``, read by the server once a client
+joined: :class:`~mmarc.runtime.server.initial.InitialFile`), reads the server's address
+from stdin and forks one process per client, each writing its own log. Forked processes
+share the preloaded modules' pages (copy-on-write), so a simulation holds one copy of
+torch and MONAI instead of one per process; on a platform without ``fork`` it starts
+``server`` and ``client`` subprocesses instead. It reports ``{"event": "started"|"exit",
+"client", "pid"|"code"}`` lines on stdout (``client`` is ``"server"`` for the server).
 
 The server writes one JSON object per line on stdout, prefixed with ``@``, for the
 launcher's progress view (its log goes to stderr, which the launcher sends to a file).
@@ -31,6 +36,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +95,7 @@ def _server(args: argparse.Namespace) -> None:
         bind=args.bind,
         events_path=args.events,
         he_context=args.he_context,
+        initial_model=args.initial_model,
         on_progress=_emit,
         on_ready=lambda endpoint: _emit({"event": "listening", "endpoint": endpoint}),
     )
@@ -121,6 +128,9 @@ def _client(args: argparse.Namespace) -> None:
 #: its forked children.
 PRELOAD = (
     "torch",
+    # imported by the first torch.optim optimizer (its dynamo guard): 1-2 s of CPU and
+    # ~40 MB private per site when each imports it after the fork
+    "torch._dynamo",
     "mmarc.runtime.client.loop",
     "mmarc.runtime.executor.local",
     "monai.data",
@@ -130,16 +140,24 @@ PRELOAD = (
     "monai.transforms",
     "ignite.engine",
     "ignite.metrics",
+    "mmarc.runtime.server.workflow",
 )
 
 
+#: The name under which ``clients`` reports the server it forked (``--server-argv``).
+SERVER = "server"
+
+
 def _clients(args: argparse.Namespace) -> int:
-    """Start every client (see the module docstring); returns when all have exited."""
+    """Start the server (``--server-argv``) and every client (see the module docstring);
+    returns when all have exited."""
     import importlib
 
     specs = json.loads(args.spec.read_text(encoding="utf-8"))
     fork = hasattr(os, "fork") and sys.platform.startswith("linux")
+    log = logging.getLogger(__name__)
     if fork:
+        started = time.monotonic()
         for module in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(module)
@@ -148,12 +166,23 @@ def _clients(args: argparse.Namespace) -> int:
         # object's header and copy each page the forks share (copy-on-write).
         gc.collect()
         gc.freeze()
-    endpoint = sys.stdin.readline().strip()
-    if not endpoint:  # the launcher gave up before the server listened
-        return 1
+        log.info("torch, MONAI and ignite imported in %.2f s", time.monotonic() - started)
     children: dict[int, str] = {}
-    procs: dict[int, subprocess.Popen[bytes]] = {}
     try:
+        if args.server_argv is not None:
+            children[_start_server(args, fork)] = SERVER
+            _say({"event": "started", "client": SERVER, "pid": next(iter(children))})
+        if args.initial_model is not None:
+            started = time.monotonic()
+            if not _write_initial(args, fork):
+                _stop_children(children)
+                return 1
+            log.info("first global model written in %.2f s", time.monotonic() - started)
+        endpoint = sys.stdin.readline().strip()
+        if not endpoint:  # the launcher gave up before the server listened
+            _stop_children(children)
+            return 1
+        procs: dict[int, subprocess.Popen[bytes]] = {}  # kept until they are reaped
         for spec in specs:
             if fork:
                 pid = _fork_client(spec, args, endpoint)
@@ -169,15 +198,98 @@ def _clients(args: argparse.Namespace) -> int:
             if name is not None:
                 _say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
     except KeyboardInterrupt:
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-        for pid, name in list(children.items()):
-            with contextlib.suppress(ChildProcessError, KeyboardInterrupt):
-                _, status = os.waitpid(pid, 0)
-                _say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
+        _stop_children(children)
         raise
     return 0
+
+
+def _stop_children(children: dict[int, str]) -> None:
+    """SIGTERM every child, wait for each and report its exit."""
+    for pid in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+    for pid, name in list(children.items()):
+        with contextlib.suppress(ChildProcessError, KeyboardInterrupt):
+            _, status = os.waitpid(pid, 0)
+            _say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
+    children.clear()
+
+
+def _start_server(args: argparse.Namespace, fork: bool) -> int:
+    """Start the server with ``--server-argv``, its progress lines on ``--server-fd`` and
+    its log in ``--server-log``; forked, it shares the preloaded modules' pages with the
+    clients (a separate interpreter holds its own ~170 MB of torch). Returns its pid."""
+    argv = [SERVER, *json.loads(args.server_argv)]
+    if not fork:
+        with open(args.server_log, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "mmarc.runtime.sim.worker", *argv],
+                stdout=args.server_fd,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+            )
+        os.close(args.server_fd)
+        return proc.pid
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        os.close(args.server_fd)  # the launcher sees the end of the lines when the server ends
+        return pid
+    code = 1
+    try:
+        _own_streams(args.server_log, stdout_fd=args.server_fd)
+        code = main(argv)
+    finally:
+        _exit(code)
+    return 0  # not reached
+
+
+def _own_streams(log: str | Path, stdout_fd: int | None = None) -> None:
+    """A forked child's standard streams: stderr (and stdout unless ``stdout_fd``) to its
+    own log file, stdin from /dev/null; the zygote's logging handlers dropped."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd if stdout_fd is None else stdout_fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    if stdout_fd is not None:
+        os.close(stdout_fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    logging.root.handlers.clear()
+
+
+def _write_initial(args: argparse.Namespace, fork: bool) -> bool:
+    """Write the server's first global model to ``--initial-model`` before any client
+    starts (the server reads it once a client has joined); in a forked child, so the
+    zygote's random state and heap stay as the clients expect. False (and one line on
+    stderr) when it failed."""
+    from mmarc.runtime.server.config import server_config
+    from mmarc.runtime.server.initial import write_initial
+
+    plan = read_plan_file(args.plan)
+    pointer = server_config(plan).model_pointer
+    if not fork:
+        write_initial(plan, args.mmar, pointer, args.initial_model)
+        return True
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            write_initial(plan, args.mmar, pointer, args.initial_model)
+            code = 0
+        except Exception as exc:  # one line for the launcher, which shows the log's last line
+            print(
+                f"mmarc clients: error: building the first global model failed: {_one_line(exc)}",
+                file=sys.stderr,
+            )
+        finally:
+            _exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
 
 
 def _client_args(spec: dict[str, Any], args: argparse.Namespace, endpoint: str) -> list[str]:
@@ -200,14 +312,7 @@ def _fork_client(spec: dict[str, Any], args: argparse.Namespace, endpoint: str) 
         return pid
     code = 1
     try:  # the child: its own log, its own logging, then the client
-        fd = os.open(spec["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(fd, 1)
-        os.dup2(fd, 2)
-        os.close(fd)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-        logging.root.handlers.clear()
+        _own_streams(spec["log"])
         code = main(["client", *_client_args(spec, args, endpoint)])
     finally:
         _exit(code)
@@ -246,6 +351,10 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--mmar", type=Path, required=True)
         p.add_argument("--events", type=Path, default=None)
         p.add_argument("--he-context", type=Path, default=None, help="TenSEAL context file")
+        if role != "client":
+            p.add_argument(
+                "--initial-model", type=Path, default=None, help="first global model file"
+            )
         if role != "clients":
             p.add_argument("--run-dir", type=Path, required=True)
         if role != "server":
@@ -259,6 +368,9 @@ def _parser() -> argparse.ArgumentParser:
     client.add_argument("--server-timeout", type=float, default=None)
     many = sub.choices["clients"]
     many.add_argument("--spec", type=Path, required=True, help="JSON list of client specs")
+    many.add_argument("--server-argv", default=None, help="JSON list: start this server too")
+    many.add_argument("--server-fd", type=int, default=1, help="the server's stdout (a pipe)")
+    many.add_argument("--server-log", type=Path, default=None, help="the server's stderr")
     return parser
 
 

@@ -10,7 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import load_plan, plan_of, tiny_digits
-from mmarc.runtime.server.initial import build_in_child, build_initial
+from mmarc.runtime.server.initial import (
+    InitialFile,
+    build_in_child,
+    build_initial,
+    write_initial,
+)
 from mmarc.runtime.server.records import ServerError
 
 POINTER = "/train/model"
@@ -33,3 +38,23 @@ def test_a_network_that_cannot_be_built_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ServerError, match=r"first global model failed: .*nope") as info:
         build_in_child(plan, root, "/train/nope", tmp_path / "run")
     assert "\n" not in str(info.value)
+
+
+def test_a_model_written_by_another_process_is_read_once(tmp_path: Path) -> None:
+    """The simulator's zygote writes the model (write_initial), the server reads it with
+    InitialFile: the same weights as built here, and the file is gone after reading."""
+    root = tiny_digits(tmp_path / "mmar", n_train=8, n_val=4)
+    plan = plan_of(load_plan("digits_cnn"))
+    path = tmp_path / ".initial-model.pt"
+    write_initial(plan, root, POINTER, path)
+    read = InitialFile(path).result()
+    here = build_initial(plan, root, POINTER)
+    assert list(read) == list(here)
+    assert all(np.array_equal(read[k], here[k]) for k in here)
+    assert not path.exists()
+    with pytest.raises(ServerError, match="was not written") as info:
+        InitialFile(path).result()
+    assert "\n" not in str(info.value)
+    path.write_bytes(b"not a checkpoint")
+    with pytest.raises(ServerError, match="cannot read the first global model"):
+        InitialFile(path).result()

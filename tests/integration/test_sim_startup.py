@@ -1,0 +1,105 @@
+"""How a simulation starts (runtime/sim/worker.py): one process imports torch and MONAI
+and forks the server, the first global model's builder and the clients, so the run holds
+one copy of those modules and no interpreter imports them twice.
+
+Real processes: ``api.simulate`` on a tiny digits MMAR, the processes of the run read from
+``/proc`` while it runs; a network that cannot be built ends the run with one line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import tiny_fl_mmar
+from mmarc.runtime.server.events import ENV_VARS
+from mmarc.runtime.sim import SimError
+
+from mmarc import api
+
+
+def run_processes(run_dir: Path) -> dict[int, tuple[int, str]]:
+    """Live processes whose command line names the run folder: pid -> (ppid, cmdline)."""
+    marker = str(run_dir).encode()
+    found: dict[int, tuple[int, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            if marker in cmdline:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                found[int(entry.name)] = (int(stat[1]), cmdline.replace(b"\0", b" ").decode())
+        except OSError:
+            continue
+    return found
+
+
+def event_pids(run_dir: Path, kind: str) -> set[int]:
+    pids = set()
+    for line in (run_dir / "events.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        if event.get("event") == kind and "pid" in event:
+            pids.add(int(event["pid"]))
+    return pids
+
+
+@pytest.mark.slow
+def test_the_server_and_the_clients_are_forks_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ENV_VARS:  # the run's own events.jsonl
+        monkeypatch.delenv(var, raising=False)
+    root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
+    run_dir = tmp_path / "run"
+    seen: dict[int, tuple[int, str]] = {}
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["result"] = api.simulate(root, 2, rounds=1, output=run_dir)
+        except BaseException as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    while thread.is_alive():  # the test watches; the runtime itself never polls
+        seen.update(run_processes(run_dir))
+        time.sleep(0.02)
+    assert "error" not in out, out.get("error")
+    assert out["result"].summary["last_round"] == 0
+
+    # the launcher runs in this process: its one child of the run is the clients' worker
+    zygotes = [pid for pid, (ppid, _) in seen.items() if ppid == os.getpid()]
+    assert len(zygotes) == 1, seen
+    assert "sim.worker clients" in seen[zygotes[0]][1]
+    (server,) = event_pids(run_dir, "round_start")
+    sites = event_pids(run_dir, "client_recv")
+    assert len(sites) == 2
+    for pid in (server, *sites):  # forked after the imports, not interpreters of their own
+        assert seen[pid][0] == zygotes[0], (pid, seen)
+    builders = [cmd for _, cmd in seen.values() if "mmarc.runtime.server.initial" in cmd]
+    assert not builders, "an interpreter was started to build the first global model"
+    assert not (run_dir / ".initial-model.pt").exists()  # read and removed by the server
+
+
+@pytest.mark.slow
+def test_a_network_that_cannot_be_built_ends_the_run_in_one_line(tmp_path: Path) -> None:
+    root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
+    net = root / "custom" / "digits_net.py"
+    net.write_text(
+        net.read_text().replace(
+            "super().__init__()", "super().__init__()\n        raise ValueError('no such layer')", 1
+        )
+    )
+    started = time.monotonic()
+    with pytest.raises(SimError, match=r"first global model failed: .*no such layer") as info:
+        api.simulate(root, 2, rounds=1, output=tmp_path / "run")
+    assert "\n" not in str(info.value)
+    assert time.monotonic() - started < 60  # no wait for clients that never come
+    assert not run_processes(tmp_path / "run"), "a process of the run outlived it"
