@@ -264,10 +264,12 @@ def simulate(
     device: str = "cpu",
     events_path: Path | None = None,
     on_event: Subscriber | None = None,
+    transport: str = "ipc",
 ) -> SimResult:
     """Compile, then run a federation of one server and ``n_clients`` client processes on
-    127.0.0.1 (``mmarc run --sim N``). ``on_event`` hears the server's events. Raises
+    this machine (``mmarc run --sim N``). ``on_event`` hears the server's events. Raises
     :class:`CompileErrors`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C).
+    ``transport``: ``"ipc"`` (a Unix socket in a private folder) or ``"tcp"`` (127.0.0.1).
 
     ``rounds`` is a compiler input (it overrides the server's ``num_rounds`` before the
     plan is hashed), so the plan the server runs is the plan that was hashed."""
@@ -287,6 +289,7 @@ def simulate(
         device=device,
         events_path=events_path,
         on_event=on_event,
+        transport=transport,
     )
 
 
