@@ -270,11 +270,13 @@ def simulate(
     device: str = "cpu",
     events_path: Path | None = None,
     on_event: Subscriber | None = None,
+    transport: str = "ipc",
 ) -> SimResult:
     """Compile, then run a federation of one server and ``n_clients`` client processes on
-    127.0.0.1 (``mmarc run --sim N``). ``on_event`` hears the server's events. Raises
+    this machine (``mmarc run --sim N``). ``on_event`` hears the server's events. Raises
     :class:`UsageError` (a bad ``--sim``, ``--split``, ``--seed`` or ``--rounds``),
     :class:`CompileErrors`, ``FLConfigError`` or ``SimError`` (``SimInterrupted`` on Ctrl-C).
+    ``transport``: ``"ipc"`` (a Unix socket in a private folder) or ``"tcp"`` (127.0.0.1).
 
     ``rounds``, ``n_clients``, ``split`` and ``seed`` are compiler inputs (the server's
     ``num_rounds`` and the plan's ``simulation`` section, see
@@ -301,6 +303,7 @@ def simulate(
         device=device,
         events_path=events_path,
         on_event=on_event,
+        transport=transport,
     )
 
 

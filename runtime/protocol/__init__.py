@@ -18,6 +18,7 @@ from .codec import (
 )
 from .errors import ProtocolError, VersionMismatch
 from .header import (
+    CURVE_CHUNK_BYTES,
     DEFAULT_CHUNK_BYTES,
     DEFAULT_LIMITS,
     PROTOCOL_VERSION,
@@ -28,11 +29,13 @@ from .header import (
     Limits,
     MessageKind,
     TensorSpec,
+    chunk_bytes_for,
     is_valid_client_name,
     parse_header,
 )
 
 __all__ = [
+    "CURVE_CHUNK_BYTES",
     "DEFAULT_CHUNK_BYTES",
     "DEFAULT_LIMITS",
     "DEFAULT_PACK_THRESHOLD",
@@ -49,6 +52,7 @@ __all__ = [
     "TensorSpec",
     "VersionMismatch",
     "as_numpy",
+    "chunk_bytes_for",
     "decode",
     "decode_body",
     "encode",

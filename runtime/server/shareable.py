@@ -15,15 +15,25 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..filters import Filter, apply_filters
-from ..protocol import DEFAULT_CHUNK_BYTES, DEFAULT_LIMITS, Limits, Payload, prepare
+from ..protocol import DEFAULT_LIMITS, Limits, Payload, chunk_bytes_for, prepare
 
 
 class FullModelShareable:
-    """Builds the per-round payload from the global model."""
+    """Builds the per-round payload from the global model.
 
-    def __init__(self, outbound_filters: Sequence[Filter] = (), limits: Limits = DEFAULT_LIMITS):
+    ``curve``: the server's connections use CurveZMQ (smaller chunks, see
+    :data:`~mmarc.runtime.protocol.CURVE_CHUNK_BYTES`).
+    """
+
+    def __init__(
+        self,
+        outbound_filters: Sequence[Filter] = (),
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        curve: bool = False,
+    ):
         self.filters = list(outbound_filters)
-        self.chunk_bytes = min(DEFAULT_CHUNK_BYTES, limits.max_frame_bytes)
+        self.chunk_bytes = chunk_bytes_for(limits, curve=curve)
 
     def payload(self, weights: Mapping[str, np.ndarray]) -> Payload:
         """The frames every client of this round receives (shared, do not modify

@@ -153,7 +153,9 @@ class FederatedServer:
             raise ServerError(str(exc)) from None
         self.inbound = filter_chain(cfg.inbound_filters, "/fl/server/inbound_filters")
         self.shareable = FullModelShareable(
-            filter_chain(cfg.outbound_filters, "/fl/server/outbound_filters"), limits
+            filter_chain(cfg.outbound_filters, "/fl/server/outbound_filters"),
+            limits,
+            curve=security is not None,
         )
         self.selector = BestModelSelector(lower_is_better(plan))
         self.membership = Membership(

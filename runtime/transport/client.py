@@ -32,6 +32,7 @@ from ..protocol import (
     Payload,
     ProtocolError,
     VersionMismatch,
+    chunk_bytes_for,
     encode,
     is_valid_client_name,
 )
@@ -186,6 +187,8 @@ class ClientEndpoint:
         self.round = -1
         self.status = "idle"
         self._security = security
+        #: the chunk size of what this endpoint sends (smaller under CurveZMQ)
+        self.chunk_bytes = chunk_bytes_for(limits, curve=security is not None)
         self._options = options
         self._own_context = context is None
         self._context = context if context is not None else new_context(options)
@@ -272,7 +275,7 @@ class ClientEndpoint:
         """Send a message to the server; returns its id. Tensors go zero-copy (see codec)."""
         self._maybe_reregister()
         header = self._header(kind, round, meta, in_reply_to)
-        self._send(encode(header, payload_for(tensors, self.limits)))
+        self._send(encode(header, payload_for(tensors, self.limits, self.chunk_bytes)))
         return header.msg_id
 
     def recv(

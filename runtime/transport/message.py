@@ -94,8 +94,11 @@ class Rejection:
     at: float
 
 
-def payload_for(tensors: Mapping[str, Any] | Payload | None, limits: Limits) -> Payload:
-    """Tensors laid out in frames no larger than ``limits.max_frame_bytes``.
+def payload_for(
+    tensors: Mapping[str, Any] | Payload | None, limits: Limits, chunk_bytes: int | None = None
+) -> Payload:
+    """Tensors laid out in frames no larger than ``limits.max_frame_bytes``, in chunks of
+    ``chunk_bytes`` (default: :data:`~..protocol.DEFAULT_CHUNK_BYTES`, capped the same way).
 
     Both sides of a deployment use the same limits, so a frame this side would refuse
     is never sent: a too-large chunk size fails here, locally and clearly.
@@ -109,7 +112,8 @@ def payload_for(tensors: Mapping[str, Any] | Payload | None, limits: Limits) -> 
                 f"{limits.max_frame_bytes}; the peer would reject it"
             )
         return tensors
-    return prepare(tensors, chunk_bytes=min(DEFAULT_CHUNK_BYTES, limits.max_frame_bytes))
+    chunk = min(chunk_bytes or DEFAULT_CHUNK_BYTES, limits.max_frame_bytes)
+    return prepare(tensors, chunk_bytes=chunk)
 
 
 class MessageIds:

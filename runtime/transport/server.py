@@ -39,6 +39,7 @@ from ..protocol import (
     Payload,
     ProtocolError,
     VersionMismatch,
+    chunk_bytes_for,
     encode,
     is_valid_client_name,
 )
@@ -103,6 +104,8 @@ class ServerEndpoint:
         self.limits = limits
         self._configured_limits = limits
         self._secure = security is not None
+        #: the chunk size of what this endpoint sends (smaller under CurveZMQ)
+        self.chunk_bytes = chunk_bytes_for(limits, curve=self._secure)
         self._admit = admit
         self._own_context = context is None
         self._context = context if context is not None else new_context(options)
@@ -177,7 +180,8 @@ class ServerEndpoint:
         if info is None:
             raise TransportError(f"client {client!r} is not registered")
         header = self._header(kind, client, round, meta, in_reply_to)
-        self._send(info.identity, encode(header, payload_for(tensors, self.limits)), client)
+        payload = payload_for(tensors, self.limits, self.chunk_bytes)
+        self._send(info.identity, encode(header, payload), client)
         return header.msg_id
 
     def broadcast(
@@ -193,7 +197,7 @@ class ServerEndpoint:
 
         Returns the clients that could not be reached, with the error; the others got it.
         """
-        payload = payload_for(tensors, self.limits)
+        payload = payload_for(tensors, self.limits, self.chunk_bytes)
         failed: dict[str, TransportError] = {}
         for client in clients:
             try:
@@ -210,7 +214,10 @@ class ServerEndpoint:
         it goes past the model's size plus ``margin`` (see :meth:`Limits.for_payload`).
         Calling it again (a model of another size) starts from the configured limits.
         """
-        self.limits = self._configured_limits.for_payload(nbytes, tensors, margin)
+        # the clients use the same security, hence the same chunk size, as this endpoint
+        self.limits = self._configured_limits.for_payload(
+            nbytes, tensors, margin, chunk_bytes=self.chunk_bytes
+        )
 
     def last_seen(self, client: str) -> float | None:
         """``time.monotonic()`` of the client's last valid message or heartbeat."""

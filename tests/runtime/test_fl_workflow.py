@@ -429,3 +429,26 @@ def test_metrics_lines_lost_in_a_crash_come_back_from_the_model_file(tmp_path: P
     server.close()
     assert server.next_round == 2
     assert [json.loads(x) for x in (tmp_path / METRICS_FILE).read_text().splitlines()] == rows
+
+
+def test_round_save_reads_back_bit_for_bit_without_crc_and_best_keeps_it(tmp_path: Path) -> None:
+    import zipfile
+
+    import torch
+    from mmarc.runtime.server.persistor import BEST_MODEL, ModelPersistor
+
+    rng = np.random.default_rng(0)
+    weights = {"w": rng.standard_normal((300, 200)).astype(np.float32), "n": np.array(7)}
+    persistor = ModelPersistor(tmp_path, plan_sha256="p")
+    before = torch.serialization.get_crc32_options()
+    persistor.save(3, weights, None, [{"round": 3}])
+    persistor.save_best(3, weights, {"metric": 0.5})
+    assert torch.serialization.get_crc32_options() == before  # the switch is put back
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([GLOBAL_MODEL, BEST_MODEL])
+    snapshot = persistor.load()
+    assert snapshot is not None and snapshot.round == 3 and snapshot.rows == ({"round": 3},)
+    for name, array in weights.items():
+        assert snapshot.weights[name].tobytes() == array.tobytes()
+        assert snapshot.weights[name].dtype == array.dtype
+    with zipfile.ZipFile(tmp_path / BEST_MODEL) as best:
+        assert best.testzip() is None  # the rarely written best model keeps its CRC-32s

@@ -15,6 +15,7 @@ import pytest
 import torch
 import zmq
 from mmarc.runtime.protocol import (
+    CURVE_CHUNK_BYTES,
     PROTOCOL_VERSION,
     Header,
     MessageKind,
@@ -336,6 +337,32 @@ def test_curve_binds_keys_to_participants(make_client: Any) -> None:
         with pytest.raises(RegistrationRefused, match="handshake"):
             done()
         assert set(server.clients) == {"site-1"}
+    finally:
+        server.close(linger_ms=0)
+
+
+def test_curve_model_travels_in_small_chunks_within_the_servers_bound(make_client: Any) -> None:
+    site1 = CurveKeyPair.generate()
+    server, server_key = curve_server({site1.public: "site-1"})
+    try:
+        client = make_client(
+            "site-1",
+            connect=server.endpoint,
+            plan_hash="",
+            security=SecurityConfig.for_client(server_key, site1),
+        )
+        join_run(server, client)
+        model = {"w": np.random.default_rng(1).standard_normal((16, 1_000_000)).astype(np.float32)}
+        # the bound a round sets from its model; 64 chunks of 1 MiB: past a bound made for 16 MiB
+        server.expect_payload(model["w"].nbytes, 1)
+        assert server.chunk_bytes == client.chunk_bytes == CURVE_CHUNK_BYTES
+        server.send("site-1", MessageKind.TASK, round=0, meta={}, tensors=model)
+        task = client.recv(5)
+        assert task is not None and task.header.chunk_bytes == CURVE_CHUNK_BYTES
+        client.send(MessageKind.RESULT, round=0, tensors=task.tensors)
+        result = recv_kind(server, MessageKind.RESULT)
+        assert result.header.chunk_bytes == CURVE_CHUNK_BYTES
+        assert result.tensors["w"].tobytes() == model["w"].tobytes()
     finally:
         server.close(linger_ms=0)
 
