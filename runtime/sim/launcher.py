@@ -213,6 +213,8 @@ def simulate(
     ``"tcp"`` (see the module docstring).
     """
     started = time.monotonic()
+    if transport not in SIM_TRANSPORTS:
+        raise SimError(f"transport {transport!r} is not one of {list(SIM_TRANSPORTS)}")
     settings = plan.simulation
     if settings is None:
         raise SimError(
@@ -220,8 +222,6 @@ def simulate(
             "(mmarc run MMAR --sim N, or compile_plan(..., simulation=...))"
         )
     n_clients = settings.clients
-    if transport not in SIM_TRANSPORTS:
-        raise SimError(f"transport {transport!r} is not one of {list(SIM_TRANSPORTS)}")
     server_cfg = server_config(plan)
     client_config(plan)  # refuse a bad client config before starting anything
     if n_clients < server_cfg.min_num_clients:

@@ -55,4 +55,4 @@ def test_tcp_bind_is_loopback_with_a_free_port() -> None:
 
 def test_unknown_transport_is_refused_before_anything_starts(tmp_path) -> None:
     with pytest.raises(SimError, match="transport 'udp'"):
-        simulate(None, tmp_path, 2, transport="udp")  # type: ignore[arg-type]
+        simulate(None, tmp_path, transport="udp")  # type: ignore[arg-type]
