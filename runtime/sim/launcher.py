@@ -75,6 +75,12 @@ class SimInterrupted(SimError):
     exit_code = EXIT_INTERRUPTED
 
 
+def _interrupted(run_dir: Path) -> SimInterrupted:
+    return SimInterrupted(
+        f"interrupted; every process was stopped. Completed rounds are saved in {run_dir}"
+    )
+
+
 @dataclass(frozen=True)
 class SimResult:
     run_dir: Path
@@ -335,9 +341,7 @@ def simulate(
         clients.wait(LEAVE_GRACE_S)
     except KeyboardInterrupt:
         processes.stop()
-        raise SimInterrupted(
-            f"interrupted; every process was stopped. Completed rounds are saved in {run_dir}"
-        ) from None
+        raise _interrupted(run_dir) from None
     finally:
         processes.stop()
         processes.close()
@@ -345,6 +349,9 @@ def simulate(
         if socket_dir is not None:
             shutil.rmtree(socket_dir, ignore_errors=True)
     exits = clients.codes()
+    if server.returncode == EXIT_INTERRUPTED:  # Ctrl-C reached the workers, not us (a
+        # launcher started with SIGINT ignored, as a shell's background job is)
+        raise _interrupted(run_dir)
     if server.returncode != 0:
         if not processes.children:  # the clients' worker failed before starting any
             raise SimError(

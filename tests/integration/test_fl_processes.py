@@ -283,8 +283,15 @@ def test_client_of_another_plan_is_refused_on_both_sides(tmp_path: Path) -> None
     assert "Traceback" not in (tmp_path / "server.log").read_text()
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.slow
-def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path) -> None:
+@pytest.mark.parametrize("launcher_sigint", ["default", "ignored"])
+def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path, launcher_sigint: str) -> None:
+    """``ignored``: the launcher inherits SIGINT ignored (a non-interactive shell's
+    background job), its workers still stop on it: the run still ends as interrupted."""
     root = tiny_fl_mmar(tmp_path)
     run_dir = tmp_path / "run"
     proc = subprocess.Popen(
@@ -293,6 +300,7 @@ def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_ignore_sigint if launcher_sigint == "ignored" else None,
     )
     try:
         wait_for(lambda: len(metric_rows(run_dir)) >= 1, what="a completed round")
@@ -301,7 +309,7 @@ def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert re.search(r"interrupted; every process was stopped", err)
     assert not processes_of(run_dir), "a worker outlived Ctrl-C"
