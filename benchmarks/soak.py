@@ -20,7 +20,9 @@ each started on its own so that any one can be killed) and:
   sites received the next round and, at the end, with ``FL_global_model.pt``; files of
   verified rounds are deleted, so the dumps never hold more than a few rounds;
 - samples the PSS of the server and of every site once a second, with the round then in
-  flight, and reports growth between round 20 and the last round.
+  flight, and reports the growth of each process's peak PSS from the 20 rounds after
+  round 20 to the last 20 rounds (peaks of windows: one sample lands anywhere in the band
+  that a round's transient model-sized buffers make).
 
 It prints a verdict line per check and exits non-zero when one fails.
 
@@ -46,7 +48,7 @@ import numpy as np
 from fl_anchors.mmarc_bench import write_mmar
 from fl_anchors.process import pss_mb
 from machine import describe
-from soak_check import Recomputation, completed_rounds, memory_growth
+from soak_check import MEMORY_WINDOW, Recomputation, completed_rounds, memory_growth
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = [sys.executable, "-m", "mmarc.runtime.sim.worker"]
@@ -218,7 +220,8 @@ def verdicts(
         "server exited 0": server_rc == 0,
         f"every round 0..{args.rounds - 1} completed exactly once": once,
         "final model = independent recomputation": final["equal"],
-        f"memory growth < 5 % (round {args.memory_from} -> last)": flat,
+        f"memory growth < 5 % (peak PSS, {MEMORY_WINDOW} rounds from round {args.memory_from} "
+        f"-> the last {MEMORY_WINDOW})": flat,
     }
     print(f"soak: {args.rounds} rounds x {args.sites} sites, model {args.model}, {wall:.0f} s")
     killed = [f"{k['who']} after round {k['after_round']}" for k in kills]
@@ -237,8 +240,8 @@ def verdicts(
             mine = own.get(role, {}).get("growth")
             ratio += "" if mine is None else f"; restarted process alone {mine:+.1%}"
         print(
-            f"  PSS {role:>8}: round {args.memory_from} {g['early']:.0f} MB "
-            f"-> last {g['late']:.0f} MB ({ratio})"
+            f"  PSS {role:>8}: peak of rounds {args.memory_from}+ {g['early']:.0f} MB "
+            f"-> of the last rounds {g['late']:.0f} MB ({ratio})"
         )
     for what, ok in checks.items():
         print(f"{'PASS' if ok else 'FAIL'}  {what}")
