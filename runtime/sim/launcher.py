@@ -349,14 +349,14 @@ def simulate(
         if socket_dir is not None:
             shutil.rmtree(socket_dir, ignore_errors=True)
     exits = clients.codes()
-    if server.returncode == EXIT_INTERRUPTED:  # Ctrl-C reached the workers, not us (a
-        # launcher started with SIGINT ignored, as a shell's background job is)
-        raise _interrupted(run_dir)
     if server.returncode != 0:
         if not processes.children:  # the clients' worker failed before starting any
             raise SimError(
                 f"the clients did not start: {processes.last_line('clients')} (logs: {run_dir})"
             )
+        if server.returncode == EXIT_INTERRUPTED:  # Ctrl-C reached the workers, not us (a
+            # launcher started with SIGINT ignored, as a shell's background job is)
+            raise _interrupted(run_dir)
         if all(code != 0 for code in exits.values()):  # the server only stopped for lack of them
             first = names[0]
             raise SimError(
