@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import AllowInfNan, Field, Strict, ValidationError
 from pydantic import model_validator as _model_validator
-from pydantic.fields import ComputedFieldInfo, FieldInfo
 
 from mmarc.errors import MmarcError
+from mmarc.plan.strict import StrictSettings
 
 __all__ = [
     "MAX_AGGREGATION_WEIGHT",
@@ -80,17 +80,7 @@ class FLConfigError(MmarcError):
         self.reason = message
 
 
-def _key_title(name: str, field: FieldInfo | ComputedFieldInfo) -> str:
-    return field.alias or name
-
-
-class _Settings(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, field_title_generator=_key_title
-    )
-
-
-class FLServerSettings(_Settings):
+class FLServerSettings(StrictSettings):
     """The server's effective settings (Clara's defaults applied). Rounds are 0-based."""
 
     name: str = Field("server", description="Name of the FL study this server runs.")
@@ -144,7 +134,7 @@ class FLServerSettings(_Settings):
         return float(self.aggregation_weights.get(client, 1.0))
 
 
-class FLClientSettings(_Settings):
+class FLClientSettings(StrictSettings):
     """A client's effective settings (Clara's defaults applied)."""
 
     local_epochs: EpochCount = Field(1, description="Local epochs per round.")
@@ -236,7 +226,7 @@ def _exclude(value: Any, pointer: str) -> ExcludeVars:
     raise FLConfigError("exclude_vars must be a regex string or a list of names", pointer)
 
 
-def _built(model: type[_Settings], values: dict[str, Any], where: Mapping[str, str]) -> Any:
+def _built(model: type[StrictSettings], values: dict[str, Any], where: Mapping[str, str]) -> Any:
     """``model(**values)``, or FLConfigError at the pointer (``where[field]``) of the first
     problem; ``where[""]`` locates problems of the whole (min above max...)."""
     try:

@@ -13,11 +13,11 @@ from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.fields import ComputedFieldInfo, FieldInfo
 
 from mmarc.plan.canonical import canonical_json, plan_sha256
 from mmarc.plan.fl import FLClientSettings, FLServerSettings
 from mmarc.plan.simulation import SimulationSettings
+from mmarc.plan.strict import key_title
 
 __all__ = ["PLAN_FORMAT", "CatalogVersions", "FLSection", "Plan", "PlanModel"]
 
@@ -25,11 +25,6 @@ __all__ = ["PLAN_FORMAT", "CatalogVersions", "FLSection", "Plan", "PlanModel"]
 PLAN_FORMAT = 1
 
 JsonObject = dict[str, Any]
-
-
-def key_title(name: str, field: FieldInfo | ComputedFieldInfo) -> str:
-    """JSON Schema titles are the keys as written in the plan (``mmar_name``)."""
-    return field.alias or name
 
 
 class PlanModel(BaseModel):

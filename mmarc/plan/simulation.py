@@ -32,8 +32,9 @@ import math
 from typing import Annotated, Literal, get_args
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, model_validator
-from pydantic.fields import ComputedFieldInfo, FieldInfo
+from pydantic import AllowInfNan, Field, Strict, model_validator
+
+from mmarc.plan.strict import StrictSettings
 
 __all__ = [
     "MAX_SEED",
@@ -66,21 +67,7 @@ SplitValue = Annotated[float, Strict(), Gt(0), Lt(1e6), AllowInfNan(False)]
 _SPLIT_FORMS = "iid, dirichlet:ALPHA (0 < ALPHA < 1e6), fraction:F (0 < F <= 1)"
 
 
-def _key_title(name: str, field: FieldInfo | ComputedFieldInfo) -> str:
-    return field.alias or name
-
-
-class _Settings(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        defer_build=True,
-        field_title_generator=_key_title,
-    )
-
-
-class SplitSpec(_Settings):
+class SplitSpec(StrictSettings):
     """How the datalist is shared among the sites: a method and its parameter."""
 
     method: SplitMethod = Field(
@@ -126,7 +113,7 @@ def parse_split(text: str) -> SplitSpec:
     raise ValueError(f"--split {text!r} is not one of: {_SPLIT_FORMS}")
 
 
-class SimulationSettings(_Settings):
+class SimulationSettings(StrictSettings):
     """The simulated federation of a plan (see the module docstring); every field explicit."""
 
     clients: SimClients = Field(

@@ -38,9 +38,10 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic.fields import ComputedFieldInfo, FieldInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, core_schema
+
+from mmarc.plan.strict import key_title
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -234,11 +235,6 @@ def _reraisable(error: Any) -> InitErrorDetails:
     return details
 
 
-def _key_title(name: str, field: FieldInfo | ComputedFieldInfo) -> str:
-    """JSON Schema titles are the keys as written in files, not "Use Gpu"."""
-    return field.alias or name
-
-
 def _one_of_json_schema(schema: dict[str, Any], model: type[Any]) -> None:
     """Express a model's ``_one_of`` rule in its JSON Schema (any of the keys required)."""
     keys: tuple[str, ...] = getattr(model, "_one_of", ())
@@ -262,7 +258,7 @@ class SchemaModel(BaseModel):
         extra="forbid",
         strict=True,
         defer_build=True,
-        field_title_generator=_key_title,
+        field_title_generator=key_title,
         json_schema_extra=_one_of_json_schema,
     )
 
