@@ -12,12 +12,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from mmarc.plan.canonical import canonical_json, plan_sha256
 from mmarc.plan.fl import FLClientSettings, FLServerSettings
 from mmarc.plan.simulation import SimulationSettings
-from mmarc.plan.strict import key_title
+from mmarc.plan.strict import StrictSettings
 
 __all__ = ["PLAN_FORMAT", "CatalogVersions", "FLSection", "Plan", "PlanModel"]
 
@@ -27,17 +27,11 @@ PLAN_FORMAT = 1
 JsonObject = dict[str, Any]
 
 
-class PlanModel(BaseModel):
-    """Strict, closed, immutable: a plan is data that arrived from somewhere."""
+class PlanModel(StrictSettings):
+    """Strict, closed, immutable (:class:`StrictSettings`); a plan's own keys may also be
+    given by field name where they have an alias (``validate_``)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        strict=True,
-        frozen=True,
-        populate_by_name=True,
-        defer_build=True,
-        field_title_generator=key_title,
-    )
+    model_config = ConfigDict(populate_by_name=True)
 
 
 class CatalogVersions(PlanModel):
