@@ -260,7 +260,8 @@ def simulate(
     if events is not None:
         common += ["--events", str(events)]
     # written by the clients' worker, read (and removed) by a fresh server
-    initial = ["--initial-model", str(run_dir / ".initial-model.pt")]
+    initial_model = run_dir / ".initial-model.pt"
+    initial = ["--initial-model", str(initial_model)]
     processes = Processes()
     lock = threading.Lock()
     notes: list[str] = []
@@ -345,7 +346,7 @@ def simulate(
     finally:
         processes.stop()
         processes.close()
-        (run_dir / ".initial-model.pt").unlink(missing_ok=True)  # a resumed server never reads it
+        initial_model.unlink(missing_ok=True)  # a resumed server never reads it
         if socket_dir is not None:
             shutil.rmtree(socket_dir, ignore_errors=True)
     exits = clients.codes()
