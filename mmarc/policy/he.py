@@ -106,11 +106,6 @@ class CKKSParams:
                 "scale_bits",
             )
 
-    @property
-    def slots(self) -> int:
-        """Values per ciphertext."""
-        return self.poly_modulus_degree // 2
-
     @classmethod
     def from_section(cls, section: Any) -> CKKSParams:
         """Read a project's ``he`` section: Clara 4.0's ``{lib: tenseal, config: {...}}``

@@ -162,13 +162,13 @@ class HEFedAvg:
         staged: dict[str, Any] = {}
         try:
             for layer, vector in zip(layers, vectors, strict=True):
-                if layer.weight == 0:
+                if layer.weight == 0 or scale == 0:
                     continue
                 if scale != 1.0:
                     vector = vector * scale
                 total = self._sums.get(layer.name)
                 staged[layer.name] = vector if total is None else total + vector
-        except (ValueError, RuntimeError, TypeError) as exc:
+        except HEError as exc:
             raise AggregationError(f"the sealed update{who} cannot be added: {exc}") from None
         return staged
 
@@ -206,7 +206,7 @@ class HEFedAvg:
         if not self._scaled:
             try:
                 return pack(name, total * (1.0 / weight), self._shapes[name], 1.0)
-            except (ValueError, RuntimeError):  # a site's ciphertext left no level for it
+            except HEError:  # a site's ciphertext left no level for it
                 pass
         return pack(name, total, self._shapes[name], weight)
 

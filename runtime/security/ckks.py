@@ -1,8 +1,9 @@
-"""CKKS contexts and sealed layers: everything mmarc does with TenSEAL, in one place.
+"""CKKS contexts and sealed layers: what mmarc keeps in kits and sends over the wire.
 
 Homomorphic encryption (the project's ``he`` section, Clara 4.0 / NVFlare) lets the
 server add the sites' updates without being able to read them. This module owns the
-parts that touch TenSEAL, imported lazily (it is the ``he`` extra):
+contexts (TenSEAL, imported lazily: it is the ``he`` extra) and the sealed-layer format;
+:mod:`.seal` does the arithmetic:
 
 * :class:`CKKSParams`: the ``he`` settings of ``project.yml``, checked against what SEAL
   accepts before a context is made (defined in :mod:`mmarc.policy.he`, which ``validate``
@@ -12,7 +13,8 @@ parts that touch TenSEAL, imported lazily (it is the ``he`` extra):
   ciphertexts, never decrypt them); :func:`load_context` refuses the wrong kind for a
   role, so a server handed a secret key will not start;
 * sealed layers: an encrypted variable travels and is stored as two ordinary arrays,
-  ``name`` (``uint8``, TenSEAL's own serialisation of the CKKS vector; no pickle) and
+  ``name`` (``uint8``: SEAL's own serialisation of its ciphertexts, :mod:`.seal`, which
+  packs two values per slot and encrypts with the secret key; no pickle) and
   ``name#he`` (``float64``: the weight the values were multiplied by, then the shape).
   The wire chunks and bounds them like any tensor, the persistor saves them like any
   tensor, and a model that holds them is opened only by :func:`open_layer`, with a
@@ -37,6 +39,8 @@ from typing import Any
 import numpy as np
 
 from mmarc.policy.he import CKKSParams, HEError
+
+from .seal import CipherVector, engine_of
 
 __all__ = [
     "CLIENT_CONTEXT",
@@ -194,24 +198,20 @@ def read_sealed(weights: Mapping[str, Any], name: str) -> SealedLayer:
     return SealedLayer(name, data, shape, weight)
 
 
-def vector_of(context: Any, layer: SealedLayer) -> Any:
-    """The CKKS vector of a sealed layer under ``context``, its length checked."""
-    ts = _tenseal()
+def vector_of(context: Any, layer: SealedLayer) -> CipherVector:
+    """The ciphertexts of a sealed layer under ``context``, their count checked against
+    its shape (:mod:`.seal`)."""
     try:
-        vector = ts.ckks_vector_from(context, layer.ciphertext.tobytes())
-    except Exception as exc:  # a stream TenSEAL/SEAL refuses: not of this context, cut...
+        return engine_of(context).load(layer.ciphertext, layer.size)
+    except HEError as exc:
         raise HEError(
-            f"sealed {layer.name!r} is not a CKKS vector of this context ({exc})"
+            f"sealed {layer.name!r} is not a CKKS vector of this context: {exc}"
         ) from None
-    if vector.size() != layer.size:
-        raise HEError(
-            f"sealed {layer.name!r} holds {vector.size()} values, its shape "
-            f"{list(layer.shape)} needs {layer.size}"
-        )
-    return vector
 
 
-def pack(name: str, vector: Any, shape: tuple[int, ...], weight: float) -> dict[str, np.ndarray]:
+def pack(
+    name: str, vector: CipherVector, shape: tuple[int, ...], weight: float
+) -> dict[str, np.ndarray]:
     """The two arrays of a sealed layer (see the module docstring)."""
     data = np.frombuffer(vector.serialize(), dtype=np.uint8)
     return {name: data, name + SEAL_SUFFIX: _companion(shape, weight)}
@@ -219,11 +219,13 @@ def pack(name: str, vector: Any, shape: tuple[int, ...], weight: float) -> dict[
 
 def seal_layer(context: Any, name: str, array: Any, weight: float) -> dict[str, np.ndarray]:
     """Encrypt ``weight * array`` as the sealed layer ``name``."""
-    ts = _tenseal()
     values = np.asarray(array, dtype=np.float64).reshape(-1)
     if weight != 1.0:
         values = values * weight
-    vector = ts.ckks_vector(context, values)
+    try:
+        vector = engine_of(context).encrypt(values)
+    except HEError as exc:
+        raise HEError(f"{name!r}: {exc}") from None
     return pack(name, vector, tuple(np.shape(array)), weight)
 
 
@@ -233,29 +235,12 @@ def open_layer(context: Any, layer: SealedLayer, dtype: Any = np.float32) -> np.
         raise HEError("this context holds no secret key: it cannot decrypt")
     if layer.weight <= 0:
         raise HEError(f"sealed {layer.name!r} has weight 0: nothing to decrypt")
-    values = np.asarray(vector_of(context, layer).decrypt(), dtype=np.float64)
+    values = vector_of(context, layer).decrypt()
     values /= layer.weight
     return values.reshape(layer.shape).astype(dtype)
 
 
 def ciphertext_nbytes(context: Any, values: int) -> int:
-    """An upper bound of the serialised size of ``values`` encrypted (for frame budgets):
-    one ciphertext per ``slots`` values, both measured once per context."""
-    slots, per = _measure(context)
-    return (-(-values // slots) + 1) * per + 4096
-
-
-_MEASURED: dict[int, tuple[int, int]] = {}
-#: Values encrypted to measure a context: a whole number of ciphertexts at every degree.
-_PROBE = 16384
-
-
-def _measure(context: Any) -> tuple[int, int]:
-    """(values per ciphertext, bytes per serialised ciphertext) of ``context``."""
-    key = id(context)
-    if key not in _MEASURED:
-        ts = _tenseal()
-        probe = ts.ckks_vector(context, np.random.default_rng(0).standard_normal(_PROBE))
-        count = max(1, len(probe.ciphertext()))
-        _MEASURED[key] = (_PROBE // count, -(-len(probe.serialize()) // count) + 256)
-    return _MEASURED[key]
+    """An upper bound of the serialised size of ``values`` encrypted (for frame budgets)."""
+    engine = engine_of(context)
+    return engine.count(values) * engine.max_ciphertext_bytes + 4096

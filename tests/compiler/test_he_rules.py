@@ -110,7 +110,7 @@ def test_the_model_locates_and_the_runtime_reports_where() -> None:
         he_params(clara)
     assert refused.value.key == "scale_bits" and refused.value.parts == ("he", "config")
     largest = max(MAX_MODULUS_BITS)
-    assert CKKSParams(largest, (60,) * 14, 59).slots == largest // 2
+    assert CKKSParams(largest, (60,) * 14, 59).poly_modulus_degree == largest
 
 
 def test_validate_reads_he_settings_without_tenseal_or_the_runtime() -> None:

@@ -107,8 +107,10 @@ def test_the_public_context_cannot_decrypt_and_roles_are_enforced(secret: Any, p
     np.testing.assert_allclose(open_layer(secret, layer), np.arange(6).reshape(2, 3), atol=1e-4)
     with pytest.raises(HEError, match="no secret key"):
         open_layer(public, layer)
-    with pytest.raises(ValueError, match="secret"):  # TenSEAL's own refusal
+    with pytest.raises(HEError, match="no secret key"):
         vector_of(public, layer).decrypt()
+    with pytest.raises(HEError, match="no secret key"):
+        seal_layer(public, "w", np.ones(3), 1.0)
     with pytest.raises(HEError, match="holds a secret key"):
         read_context(secret_context_bytes(secret), secret=False)
     with pytest.raises(HEError, match="holds no secret key"):
@@ -132,9 +134,22 @@ def test_hostile_sealed_layers_are_refused(public: Any, secret: Any) -> None:
     garbage = {**good, "w": np.frombuffer(b"not a ciphertext" * 4, np.uint8)}
     with pytest.raises(HEError, match="not a CKKS vector"):
         vector_of(public, read_sealed(garbage, "w"))
-    longer = {**good, "w#he": np.array([1.0, 1.0, 6.0])}
-    with pytest.raises(HEError, match="holds 5 values"):
+    data = good["w"]
+    hostile: list[tuple[np.ndarray, str]] = [
+        (data[:-10], "ends inside a ciphertext"),
+        (data[:10], "ends inside a ciphertext's header"),
+        (np.concatenate([data, data]), "more than the 1 ciphertext"),
+        (np.concatenate([data[:8], np.full(8, 255, np.uint8), data[16:]]), "claims"),
+    ]
+    for sealed, match in hostile:
+        with pytest.raises(HEError, match=match):
+            vector_of(public, read_sealed({**good, "w": sealed}, "w"))
+    longer = {**good, "w#he": np.array([1.0, 1.0, 8193.0])}  # N = 8192 values a ciphertext
+    with pytest.raises(HEError, match="holds 1 ciphertext"):
         vector_of(public, read_sealed(longer, "w"))
+    other = new_context(CKKSParams(coeff_mod_bit_sizes=(60, 40, 40, 60)))
+    with pytest.raises(HEError, match="not one of this context"):
+        vector_of(other, read_sealed(good, "w"))
 
 
 # -- the strategy: ciphertext sums open to plain FedAvg --------------------------------------
@@ -176,9 +191,11 @@ def test_he_fedavg_opens_to_plain_fedavg_with_server_weights(secret: Any, public
     fresh = seal_all(secret, model(4), 2.0)
     strategy.accept(fresh, 2.0, kind="weights", source="a")
     averaged = strategy.finish()
-    # no server weight used the level: the server divided (weight 1), a smaller ciphertext
+    # no server weight used the level: the server divided (weight 1), a ciphertext one
+    # modulus smaller than a sum it did not divide
     assert read_sealed(averaged, "fc.weight").weight == 1.0
-    assert averaged["fc.weight"].size < 0.7 * fresh["fc.weight"].size
+    upload = vector_of(public, read_sealed(fresh, "fc.weight"))
+    assert averaged["fc.weight"].size < 0.6 * len((upload + upload).serialize())
     again = decrypt(averaged)
     assert relative_error(again["fc.weight"], model(4)["fc.weight"]) < 1e-3
 
@@ -314,3 +331,18 @@ def test_a_ciphertext_with_no_level_left_is_refused_or_summed_without_dividing(
     out = plain.finish()  # the server cannot divide: it sends the sum and its weight
     assert read_sealed(out, "w").weight == 2.0
     np.testing.assert_allclose(open_layer(secret, read_sealed(out, "w")), values, atol=1e-3)
+
+
+def test_a_site_packs_two_values_a_slot_and_sends_seeded_ciphertexts(
+    secret: Any, public: Any
+) -> None:
+    degree = 8192  # Clara's poly_modulus_degree: N/2 complex slots, N values a ciphertext
+    values = np.linspace(-3.0, 3.0, degree + 1)
+    sealed = seal_layer(secret, "w", values, 1.0)
+    vector = vector_of(public, read_sealed(sealed, "w"))
+    assert len(vector.ciphertexts) == 2
+    full = 2 * 2 * degree * 8  # two polynomials at the top data level ([60, 40]), 8 bytes a word
+    assert sealed["w"].size < 0.55 * 2 * full  # the random half travels as a seed
+    np.testing.assert_allclose(open_layer(secret, read_sealed(sealed, "w")), values, atol=1e-6)
+    with pytest.raises(HEError, match="NaN or infinity"):
+        seal_layer(secret, "w", np.array([1.0, np.inf]), 1.0)
