@@ -42,6 +42,7 @@ from ..transport import (
     SecurityConfig,
     ServerEndpoint,
     SocketOptions,
+    release_freed_memory,
 )
 from .admission import admission_check
 from .config import ServerConfig, filter_chain, merge_exclude, server_config, server_strategy
@@ -294,6 +295,9 @@ class FederatedServer:
                 self.loop.wait_for_clients(cfg.min_num_clients)
                 self.global_weights = rounds.run(self.next_round, cfg, self.global_weights)
                 self.next_round += 1
+                # what the round freed goes back to the OS, or a long run's resident
+                # memory creeps up (see runtime.transport.memory)
+                release_freed_memory()
             self.loop.wait_for_clients(cfg.min_num_clients)
             self._final_validation()
             self.record.flush()

@@ -5,7 +5,7 @@ Socket setup lives in :mod:`.sockets` only; CurveZMQ is one argument
 """
 
 from .client import ClientEndpoint
-from .memory import keep_freed_memory
+from .memory import keep_freed_memory, release_freed_memory
 from .message import (
     ClientInfo,
     Message,
@@ -44,6 +44,7 @@ __all__ = [
     "client_socket",
     "keep_freed_memory",
     "new_context",
+    "release_freed_memory",
     "routing_id",
     "routing_name",
     "server_socket",
