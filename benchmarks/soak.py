@@ -19,10 +19,12 @@ each started on its own so that any one can be killed) and:
   mean of those sites' saved updates in float64, and compares the result with what the
   sites received the next round and, at the end, with ``FL_global_model.pt``; files of
   verified rounds are deleted, so the dumps never hold more than a few rounds;
-- samples the PSS of the server and of every site once a second, with the round then in
-  flight, and reports the growth of each process's peak PSS from the 20 rounds after
-  round 20 to the last 20 rounds (peaks of windows: one sample lands anywhere in the band
-  that a round's transient model-sized buffers make).
+- samples the PSS of the server and of every site in a thread of its own, every
+  ``SAMPLE_EVERY_S`` (the main loop, slowed by the recomputation, would leave a late
+  window with a handful of samples), with the round then in flight, and reports the
+  growth of each process's peak PSS from the 20 rounds after round 20 to the last 20
+  rounds (peaks of windows: a round's transient model-sized buffers make a band that
+  only enough samples find the top of).
 
 It prints a verdict line per check and exits non-zero when one fails.
 
@@ -40,6 +42,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,37 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = [sys.executable, "-m", "mmarc.runtime.sim.worker"]
 #: Seconds a site waits out a silent server before giving up (covers the server restart).
 SERVER_TIMEOUT_S = 180.0
+#: Seconds between two PSS samples of every process.
+SAMPLE_EVERY_S = 0.25
+
+
+class Sampler(threading.Thread):
+    """Samples the PSS of every live process of ``fed`` until stopped (see the module
+    docstring: dense samples, so a window's peak is the band's top, not luck)."""
+
+    def __init__(self, fed: Federation, run_dir: Path, started: float) -> None:
+        super().__init__(name="pss-sampler", daemon=True)
+        self.fed, self.run_dir, self.started = fed, run_dir, started
+        self.samples: list[dict[str, Any]] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(SAMPLE_EVERY_S):
+            done = completed_rounds(self.run_dir)
+            for name, proc in list(self.fed.procs.items()):
+                if proc.poll() is None:
+                    life = self.fed.starts[name]  # which incarnation of the process
+                    pss = pss_mb(proc.pid)
+                    if pss > 0:  # 0: it exited between the two reads
+                        self.samples.append(
+                            {
+                                "t": time.monotonic() - self.started,
+                                "done": done,
+                                "role": name,
+                                "life": life,
+                                "pss": pss,
+                            }
+                        )
 
 
 def free_port() -> int:
@@ -143,14 +177,14 @@ def run(args: argparse.Namespace) -> int:
     fed = Federation(out, mmar, plan, lists)
     names = sorted(lists, key=lambda n: int(n.split("-")[1]))
     recompute = Recomputation(out / "run", out / "dump", names)
-    samples: list[dict[str, Any]] = []
     kills: list[dict[str, Any]] = []
     started = time.monotonic()
     fed.start_server()
     for name in names:
         fed.start_site(name)
     next_kill, victim, server_restarted = args.kill_every, 0, False
-    next_sample = 0.0
+    sampler = Sampler(fed, out / "run", started)
+    sampler.start()
     try:
         while True:
             if time.monotonic() - started > args.timeout:
@@ -169,13 +203,6 @@ def run(args: argparse.Namespace) -> int:
                 fed.start_site(name)
                 victim += 1
                 next_kill = (done // args.kill_every + 1) * args.kill_every  # never bunched
-            if now >= next_sample:
-                next_sample = now + 1.0
-                for name, proc in fed.procs.items():
-                    if proc.poll() is None:
-                        life = fed.starts[name]  # which incarnation of the process
-                        sample = {"t": now - started, "done": done, "role": name, "life": life}
-                        samples.append({**sample, "pss": pss_mb(proc.pid)})
             recompute.advance(limit=2)  # bounded, so the kills above stay on time
             if fed.procs["server"].poll() is not None:
                 break  # the run is over (or the server failed: its exit code says)
@@ -186,7 +213,10 @@ def run(args: argparse.Namespace) -> int:
                 fed.procs[name].wait(timeout=60)
         recompute.advance(final=True)
     finally:
+        sampler.stopped.set()
+        sampler.join()
         fed.stop_all()
+    samples = sampler.samples
     wall = time.monotonic() - started
     report = verdicts(out, args, server_rc, fed, recompute, samples, kills, wall)
     (out / "soak.json").write_text(json.dumps(report, indent=1, default=str))
