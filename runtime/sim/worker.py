@@ -171,14 +171,24 @@ def _preload() -> None:
     import importlib
 
     started = time.monotonic()
-    for module in PRELOAD:
-        with contextlib.suppress(ImportError):
-            importlib.import_module(module)
-    # What the preload made stays shared with the children: frozen objects are left
-    # out of the children's garbage collections, which would otherwise write to every
-    # object's header and copy each page the forks share (copy-on-write).
-    gc.collect()
-    gc.freeze()
+    # No garbage collection while importing (Python's recipe for a process that forks
+    # without exec, see gc.freeze): the automatic collections rescan the growing heap of
+    # torch and MONAI over and over, ~1.5 s of the ~6 s of CPU the imports took (2-core
+    # VM), and there is little to find: refcounting frees what is not in a cycle. Then
+    # everything is frozen, garbage included, without a last collection: a collection
+    # would free cycles in the middle of the shared pages (0.3-0.5 s more, and about the
+    # same resident size: freed memory stays in the allocator's arenas), and the
+    # children's allocations would then write into those holes, copying the pages.
+    # Frozen objects are left out of the children's collections, which would otherwise
+    # write to every object's header and copy each page the forks share (copy-on-write).
+    gc.disable()
+    try:
+        for module in PRELOAD:
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module)
+    finally:
+        gc.freeze()
+        gc.enable()
     _preloaded = True
     logging.getLogger(__name__).info(
         "torch, MONAI and ignite imported in %.2f s", time.monotonic() - started
