@@ -123,3 +123,31 @@ def test_a_refused_mmar_stops_the_early_worker_and_leaves_nothing(tmp_path: Path
     assert workers and all("sim.worker standby" in cmd for cmd in workers), seen
     assert not processes_marked(str(tmp_path)), "the worker outlived the refused compile"
     assert not run_dir.exists()
+
+
+def test_a_run_refused_after_the_compile_stops_the_early_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The launcher's own refusals (here: the datalist to split is missing) come after
+    the worker was started and before it was handed the run: it is stopped too."""
+    monkeypatch.setenv(RUN_MARKER, str(tmp_path))
+    root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
+    (root / "data" / "dataset.json").unlink()
+    seen: dict[int, tuple[int, str]] = {}
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            api.simulate(root, 2, rounds=1, output=tmp_path / "run")
+        except BaseException as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    while thread.is_alive():  # the test watches; the runtime itself never polls
+        seen.update(processes_marked(str(tmp_path)))
+        time.sleep(0.01)
+    assert isinstance(out.get("error"), SimError), out
+    assert "dataset.json does not exist" in str(out["error"])
+    assert any("sim.worker standby" in cmd for _, cmd in seen.values()), seen
+    assert not processes_marked(str(tmp_path)), "the worker outlived the refused run"
