@@ -7,7 +7,8 @@ and against the code before the change *in the same session*: on a shared 2-core
 the load moves every figure by seconds, so a before/after from two sessions says little.
 This script alternates the two trees run by run (A B A B ...), on fl_round's own
 benchmark MMAR, launch and events (``fl_anchors``), and prints per tree and cell the
-median and min of launch → end of round 1 and of launch → round 1 start, the CPU time of
+median and min of launch → end of round 1 and of launch → round 1 start, when the clients'
+worker began its imports and how long they took (from its log), the CPU time of
 the whole run (every process, from ``getrusage``: the work done, nearly load-free), the
 ratio of the medians, and the load average the runs saw.
 
@@ -24,12 +25,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +53,25 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+#: The line the clients' worker logs when its imports are done (both trees write it).
+IMPORTED = re.compile(r"^(\S+ \S+) .* torch, MONAI and ignite imported in ([0-9.]+) s$")
+
+
+def worker_phases(log: Path, launch_t: float) -> tuple[float | None, float | None]:
+    """(launch → the worker's imports began, their wall time) from its log, in seconds."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return None, None
+    for line in lines:
+        found = IMPORTED.match(line)
+        if found:
+            stamp = datetime.strptime(found[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+            took = float(found[2])
+            return round(stamp - took - launch_t, 3), took
+    return None, None
+
+
 def run_once(
     tree: Path | None, model: str, clients: int, rounds: int, scratch: Path
 ) -> dict[str, Any]:
@@ -63,11 +85,14 @@ def run_once(
     path = f"{tree}{os.pathsep}{ANCHOR_DIR}" if tree is not None else str(ANCHOR_DIR)
     load = os.getloadavg()[0]
     cpu = _children_cpu()
-    outcome = run_process(
-        cmd, events_path=events, log_path=scratch / "launch.log", env_extra={"PYTHONPATH": path}
-    )
+    # PYTHONSAFEPATH: the run's processes start in the repository (run_process's cwd), and
+    # without it the current folder would come before PYTHONPATH for python -c and -m:
+    # both trees would run this one.
+    env = {"PYTHONPATH": path, "PYTHONSAFEPATH": "1"}
+    outcome = run_process(cmd, events_path=events, log_path=scratch / "launch.log", env_extra=env)
     cpu = _children_cpu() - cpu
     phases = run_phases(read_events(events), outcome.launch_t, outcome.exit_t)
+    began, imports = worker_phases(scratch / "run" / "logs" / "clients.log", outcome.launch_t)
     shutil.rmtree(scratch, ignore_errors=True)
     return {
         "tree": "baseline" if tree is not None else "this",
@@ -75,6 +100,8 @@ def run_once(
         "clients": clients,
         "round1_end_s": phases.round1_end,
         "round1_start_s": phases.startup,
+        "imports_began_s": began,
+        "imports_s": imports,
         "cpu_s": round(cpu, 3),
         "load1": round(load, 2),
     }
@@ -84,12 +111,17 @@ def _stats(values: list[float]) -> str:
     return f"{statistics.median(values):6.2f} {min(values):6.2f}" if values else "     -      -"
 
 
+def _median(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f}" if values else "-"
+
+
 def summarize(rows: list[dict[str, Any]]) -> str:
     """One line per (cell, tree): medians and mins, CPU, load; the ratio this / baseline."""
     out = [
         "| cell | tree | runs | launch → round 1 end, median min | → round 1 start, median "
-        "min | CPU s median | load1 mean | ratio (median) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "min | → worker imports began, median | imports, median | CPU s median | load1 mean "
+        "| ratio (median) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     cells = sorted({(r["model"], r["clients"]) for r in rows})
     for model, clients in cells:
@@ -106,8 +138,11 @@ def summarize(rows: list[dict[str, Any]]) -> str:
             ratio = ""
             if tree == "this" and "baseline" in medians and "this" in medians:
                 ratio = f"{medians['this'] / medians['baseline']:.2f}"
+            began = [r["imports_began_s"] for r in mine if r["imports_began_s"] is not None]
+            took = [r["imports_s"] for r in mine if r["imports_s"] is not None]
             out.append(
                 f"| {model}{clients} | {tree} | {len(mine)} | {_stats(end)} | {_stats(start)} "
+                f"| {_median(began)} | {_median(took)} "
                 f"| {statistics.median(r['cpu_s'] for r in mine):.2f} "
                 f"| {statistics.mean(r['load1'] for r in mine):.2f} | {ratio} |"
             )
