@@ -281,7 +281,8 @@ def simulate(
     ``rounds``, ``n_clients``, ``split`` and ``seed`` are compiler inputs (the server's
     ``num_rounds`` and the plan's ``simulation`` section, see
     :mod:`mmarc.plan.simulation`), so the plan the server runs, data split included, is
-    the plan that was hashed."""
+    the plan that was hashed. The clients' worker starts before the compile and imports
+    torch and MONAI meanwhile (:mod:`mmarc.runtime.sim.standby`); a refused MMAR stops it."""
     from mmarc.plan.simulation import simulation_settings
 
     if rounds is not None and rounds < 1:
@@ -291,9 +292,17 @@ def simulate(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     overrides = {"num_rounds": rounds} if rounds is not None else None
-    compiled, plan = compiled_or_raise(
-        path, sets, server_overrides=overrides, simulation=simulation
-    )
+    from mmarc.runtime.sim.standby import Standby
+
+    # the clients' worker imports torch and MONAI (seconds) while this process compiles
+    standby = Standby.start(n_clients)
+    try:
+        compiled, plan = compiled_or_raise(
+            path, sets, server_overrides=overrides, simulation=simulation
+        )
+    except BaseException:
+        standby.close()  # nothing of the run exists yet: no process, no file
+        raise
     from mmarc.runtime.sim import simulate as _simulate
 
     return _simulate(
@@ -304,6 +313,7 @@ def simulate(
         events_path=events_path,
         on_event=on_event,
         transport=transport,
+        standby=standby,
     )
 
 

@@ -179,6 +179,35 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+#: The variable :func:`processes_marked` looks for: set it (to a value unique to the test)
+#: in the environment a run starts with, and every process of the run inherits it.
+RUN_MARKER = "MMARC_TEST_RUN"
+
+
+def processes_marked(value: str) -> dict[int, tuple[int, str]]:
+    """Live processes (zombies left out) other than this one whose environment holds
+    ``RUN_MARKER=value``: pid -> (parent pid, command line).
+
+    Why the environment: a simulation's worker starts before its run folder exists, so
+    no command line names it, and forks keep their parent's command line; a marker in
+    the environment reaches every process of the run, forks and orphans included."""
+    marker = f"{RUN_MARKER}={value}".encode()
+    found: dict[int, tuple[int, str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if stat[0] not in ("Z", "X"):
+            found[int(entry.name)] = (int(stat[1]), cmdline)
+    return found
+
+
 def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
     """``mmarc ARGS`` in a real process (no colour, one torch thread), output captured."""
     env = {**os.environ, "NO_COLOR": "1", "OMP_NUM_THREADS": "1"}

@@ -13,12 +13,14 @@ deployment's wire is TCP; ``transport="tcp"`` measures that. The launcher:
    with them, so the hash covers them) and writes it to ``plan.json`` for every process;
 2. splits the MMAR's datalist into per-client lists as the plan's ``simulation`` section
    says (:mod:`.split`; deterministic seed) under ``clients/<name>/dataset.json``;
-3. starts the ``clients`` worker (:mod:`.worker`), which imports torch and MONAI once,
-   forks the server (its progress lines come back on a pipe of their own), builds the
-   first global model in a forked child and, given the server's address, forks the
-   clients (``site-1`` ...), each with ``OMP_NUM_THREADS`` = cores / clients so N
-   clients share the cores instead of fighting over them. One copy of torch and MONAI
-   for the whole federation: seconds of CPU and hundreds of MB less than a process each;
+3. hands the ``clients`` worker (:mod:`.worker`) its arguments: the worker was started
+   before the plan was compiled (:mod:`.standby`; by the caller, or here when it did
+   not) and imports torch and MONAI once meanwhile; it forks the server (its progress
+   lines come back on a pipe of their own), builds the first global model in a forked
+   child and, given the server's address, forks the clients (``site-1`` ...), each with
+   ``OMP_NUM_THREADS`` = cores / clients so N clients share the cores instead of
+   fighting over them. One copy of torch and MONAI for the whole federation: seconds of
+   CPU and hundreds of MB less than a process each;
 4. passes the server's progress events to the caller's subscriber
    (:mod:`mmarc.runtime.events`) until the server exits, then waits for the clients to leave.
 
@@ -33,7 +35,6 @@ write is atomic) and raises :class:`SimInterrupted`.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -56,6 +57,7 @@ from ..server.config import filter_chain, server_config, server_strategy
 from ..server.events import events_path_for
 from .processes import Clients, ForkedServer, Processes
 from .split import split_datalist
+from .standby import Standby
 
 #: Seconds the clients get to leave after the server finished.
 LEAVE_GRACE_S = 30.0
@@ -208,6 +210,7 @@ def simulate(
     on_event: Subscriber | None = None,
     env: Mapping[str, str] | None = None,
     transport: str = "ipc",
+    standby: Standby | None = None,
 ) -> SimResult:
     """Run the federation the plan's ``simulation`` section describes (its clients, each
     with its share of the datalist) and a server; see the module docstring.
@@ -216,25 +219,66 @@ def simulate(
     failed, the clients' worker ended...) from the launcher's threads, one at a time.
     ``env``: extra environment for the workers (tests set ``MMARC_FL_DUMP``).
     ``transport``: ``"ipc"`` (default; TCP where Unix sockets are not available) or
-    ``"tcp"`` (see the module docstring).
+    ``"tcp"`` (see the module docstring). ``standby``: the clients' worker, started
+    before the plan was compiled (:mod:`.standby`, with its own environment: ``env`` must
+    then be None); None: started here. Either way it is handed its plan or stopped
+    before this returns.
     """
     started = time.monotonic()
-    if transport not in SIM_TRANSPORTS:
-        raise SimError(f"transport {transport!r} is not one of {list(SIM_TRANSPORTS)}")
-    settings = plan.simulation
-    if settings is None:
-        raise SimError(
-            "the plan has no simulation section: compile it for a simulation "
-            "(mmarc run MMAR --sim N, or compile_plan(..., simulation=...))"
+    if standby is not None and env is not None:
+        standby.close()
+        raise ValueError("env goes to the standby worker when it is started, not here")
+    try:
+        if transport not in SIM_TRANSPORTS:
+            raise SimError(f"transport {transport!r} is not one of {list(SIM_TRANSPORTS)}")
+        settings = plan.simulation
+        if settings is None:
+            raise SimError(
+                "the plan has no simulation section: compile it for a simulation "
+                "(mmarc run MMAR --sim N, or compile_plan(..., simulation=...))"
+            )
+        server_cfg = server_config(plan)
+        client_config(plan)  # refuse a bad client config before starting anything
+        if settings.clients < server_cfg.min_num_clients:
+            raise SimError(
+                f"--sim {settings.clients}: the server waits for min_num_clients "
+                f"{server_cfg.min_num_clients} clients"
+            )
+        if standby is None:  # its imports overlap the run folder's files (HE keys...)
+            standby = Standby.start(settings.clients, env)
+        return _run(
+            plan,
+            settings,
+            standby,
+            started,
+            mmar_root=mmar_root,
+            output=output,
+            device=device,
+            events_path=events_path,
+            on_event=on_event,
+            transport=transport,
         )
+    finally:
+        if standby is not None:
+            standby.close()
+
+
+def _run(
+    plan: Plan,
+    settings: SimulationSettings,
+    standby: Standby,
+    started: float,
+    *,
+    mmar_root: Path,
+    output: Path | None,
+    device: str,
+    events_path: Path | None,
+    on_event: Subscriber | None,
+    transport: str,
+) -> SimResult:
+    """:func:`simulate` once its arguments are checked and the worker started (at
+    ``started``, the wall clock of the result)."""
     n_clients = settings.clients
-    server_cfg = server_config(plan)
-    client_config(plan)  # refuse a bad client config before starting anything
-    if n_clients < server_cfg.min_num_clients:
-        raise SimError(
-            f"--sim {n_clients}: the server waits for min_num_clients "
-            f"{server_cfg.min_num_clients} clients"
-        )
     root = Path(mmar_root).resolve()
     run_dir = Path(output) if output is not None else default_run_dir(plan)
     run_dir = run_dir.resolve()
@@ -252,10 +296,6 @@ def simulate(
         )
     datalists = write_client_datalists(plan, root, run_dir, settings)
     events = events_path_for(run_dir, events_path)
-    base_env = {**os.environ, **(env or {})}
-    base_env.setdefault("PYTHONUNBUFFERED", "1")
-    threads = str(max(1, (os.cpu_count() or 1) // n_clients))
-    worker = [sys.executable, "-m", "mmarc.runtime.sim.worker"]
     common = ["--plan", str(plan_path), "--mmar", str(root)]
     if events is not None:
         common += ["--events", str(events)]
@@ -286,10 +326,9 @@ def simulate(
     try:
         # the server is forked by the clients' worker once torch and MONAI are imported
         # (pages shared with the clients); its progress lines come on their own pipe
-        progress_r, progress_w = os.pipe()
-        server = ForkedServer(os.fdopen(progress_r, "r", encoding="utf-8", errors="replace"))
+        server = ForkedServer(standby.progress)
         processes.procs["server"] = server
-        processes.track(server.stdout)
+        processes.track(standby.progress)
         processes.logs["server"] = run_dir / "logs" / "server.log"
         server_argv = [*common, *initial, "--run-dir", str(run_dir), "--bind", bind, *he_server]
         clients = Clients(processes, names, note, server)
@@ -304,37 +343,30 @@ def simulate(
         ]
         spec_path = run_dir / "clients" / "clients.json"
         spec_path.write_text(json.dumps(specs, indent=1), encoding="utf-8")
-        client_env = dict(base_env)
-        client_env.setdefault("OMP_NUM_THREADS", threads)
-        try:
-            clients.start(
-                [
-                    *worker,
-                    "clients",
-                    *common,
-                    "--spec",
-                    str(spec_path),
-                    "--device",
-                    device,
-                    *initial,
-                    *he_client,
-                    "--server-argv",
-                    json.dumps(server_argv),
-                    "--server-fd",
-                    str(progress_w),
-                    "--server-log",
-                    str(processes.logs["server"]),
-                ],
-                client_env,
-                run_dir / "logs" / "clients.log",
-                pass_fds=(progress_w,),
-            )
-        finally:
-            os.close(progress_w)  # the worker and the server hold it now
+        clients.start(
+            standby,
+            [
+                *common,
+                "--spec",
+                str(spec_path),
+                "--device",
+                device,
+                *initial,
+                *he_client,
+                "--server-argv",
+                json.dumps(server_argv),
+                "--server-fd",
+                str(standby.progress_fd),
+                "--server-log",
+                str(processes.logs["server"]),
+            ],
+            run_dir / "logs" / "clients.log",
+        )
         endpoint = _read_until_listening(server, view, lock)
         if endpoint is None:
             clients.go("")  # the worker then stops and reports the server
             server.wait()
+            standby.keep_output()  # a worker that died early: its last line is in its log
             raise SimError(f"the server did not start: {processes.last_line('server')}")
         clients.go(endpoint)
         _follow(server, view, lock)
@@ -346,6 +378,7 @@ def simulate(
     finally:
         processes.stop()
         processes.close()
+        standby.keep_output()
         initial_model.unlink(missing_ok=True)  # a resumed server never reads it
         if socket_dir is not None:
             shutil.rmtree(socket_dir, ignore_errors=True)

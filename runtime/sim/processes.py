@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from .standby import Standby
 from .worker import SERVER
 
 #: Seconds processes get to stop after SIGTERM, and the server to finish after the last
@@ -36,34 +37,6 @@ class Processes:
         #: client pids (forked by the ``clients`` worker, so not in ``procs``)
         self.children: dict[str, int] = {}
         self._files: list[TextIO] = []
-
-    def start(
-        self,
-        name: str,
-        cmd: list[str],
-        env: dict[str, str],
-        log: Path,
-        *,
-        pipe: bool = False,
-        stdin: bool = False,
-        pass_fds: tuple[int, ...] = (),
-    ) -> subprocess.Popen[Any]:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(log, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
-        self._files.append(fh)
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.PIPE if pipe else fh,
-            stderr=fh,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            env=env,
-            text=True,
-            bufsize=1,
-            pass_fds=pass_fds,
-        )
-        self.procs[name] = proc
-        self.logs[name] = log
-        return proc
 
     def track(self, stream: TextIO) -> None:
         """Close ``stream`` in :meth:`close`."""
@@ -161,14 +134,14 @@ class Clients:
         self.proc: subprocess.Popen[Any] | None = None
         self._done = threading.Event()
 
-    def start(
-        self, cmd: list[str], env: dict[str, str], log: Path, pass_fds: tuple[int, ...] = ()
-    ) -> None:
+    def start(self, standby: Standby, argv: list[str], log: Path) -> None:
+        """Hand the standby worker its ``clients`` arguments and its log (``log``; the
+        clients' logs go beside it), then watch it."""
         for name in self.names:
             self.processes.logs[name] = log.parent / f"{name}.log"
-        self.proc = self.processes.start(
-            "clients", cmd, env, log, pipe=True, stdin=True, pass_fds=pass_fds
-        )
+        self.proc = standby.hand_over(argv, log)
+        self.processes.procs["clients"] = self.proc
+        self.processes.logs["clients"] = log
         threading.Thread(target=self._watch, daemon=True, name="mmarc-sim-clients").start()
 
     def go(self, endpoint: str) -> None:

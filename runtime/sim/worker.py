@@ -1,6 +1,6 @@
 """Entry point of the simulator's server and client processes.
 
-``python -m mmarc.runtime.sim.worker server|client|clients ...``. Why not ``mmarc
+``python -m mmarc.runtime.sim.worker server|client|clients|standby ...``. Why not ``mmarc
 server``: the launcher compiled the plan once and hands every process the same
 ``plan.json`` (checked against its own hash here), so N+1 processes do not each validate
 and compile the MMAR, and the worker does not import the CLI.
@@ -16,6 +16,11 @@ share the preloaded modules' pages (copy-on-write), so a simulation holds one co
 torch and MONAI instead of one per process; on a platform without ``fork`` it starts
 ``server`` and ``client`` subprocesses instead. It reports ``{"event": "started"|"exit",
 "client", "pid"|"code"}`` lines on stdout (``client`` is ``"server"`` for the server).
+
+``standby`` is how the launcher starts ``clients``: at once, before the plan is compiled
+(:mod:`.standby`). It imports the same modules, then reads the ``clients`` arguments and
+its log file from stdin, moves its stderr to that log and goes on as ``clients``; an
+empty line ends it quietly (the compile failed).
 
 The server writes one JSON object per line on stdout, prefixed with ``@``, for the
 launcher's progress view (its log goes to stderr, which the launcher sends to a file).
@@ -42,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiling import read_plan_file
 from ..events import PROGRESS_PREFIX
+from .standby import CLIENTS, STANDBY, HandoverError, read_handover
 
 if TYPE_CHECKING:
     from mmarc.plan import Plan
@@ -148,25 +154,82 @@ PRELOAD = (
 SERVER = "server"
 
 
-def _clients(args: argparse.Namespace) -> int:
-    """Start the server (``--server-argv``) and every client (see the module docstring);
-    returns when all have exited."""
+def _can_fork() -> bool:
+    """Whether ``clients`` forks the server and the sites (else it starts subprocesses)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+_preloaded = False
+
+
+def _preload() -> None:
+    """Import :data:`PRELOAD` once per process (a standby worker did it before its plan
+    came), then freeze the heap so the forks keep sharing it."""
+    global _preloaded
+    if _preloaded or not _can_fork():
+        return
     import importlib
 
-    specs = json.loads(args.spec.read_text(encoding="utf-8"))
-    fork = hasattr(os, "fork") and sys.platform.startswith("linux")
-    log = logging.getLogger(__name__)
-    if fork:
-        started = time.monotonic()
+    started = time.monotonic()
+    # No garbage collection while importing (Python's recipe for a process that forks
+    # without exec, see gc.freeze): the automatic collections rescan the growing heap of
+    # torch and MONAI over and over, ~1.5 s of the ~6 s of CPU the imports took (2-core
+    # VM), and there is little to find: refcounting frees what is not in a cycle. Then
+    # everything is frozen, garbage included, without a last collection: a collection
+    # would free cycles in the middle of the shared pages (0.3-0.5 s more, and about the
+    # same resident size: freed memory stays in the allocator's arenas), and the
+    # children's allocations would then write into those holes, copying the pages.
+    # Frozen objects are left out of the children's collections, which would otherwise
+    # write to every object's header and copy each page the forks share (copy-on-write).
+    gc.disable()
+    try:
         for module in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(module)
-        # What the preload made stays shared with the children: frozen objects are left
-        # out of the children's garbage collections, which would otherwise write to every
-        # object's header and copy each page the forks share (copy-on-write).
-        gc.collect()
+    finally:
         gc.freeze()
-        log.info("torch, MONAI and ignite imported in %.2f s", time.monotonic() - started)
+        gc.enable()
+    _preloaded = True
+    logging.getLogger(__name__).info(
+        "torch, MONAI and ignite imported in %.2f s", time.monotonic() - started
+    )
+
+
+def _standby() -> int:
+    """Import what the clients need, then wait for the ``clients`` arguments on stdin
+    (:mod:`.standby`): 0 at once if they never come (the launcher withdrew)."""
+    _preload()
+    handover = read_handover(sys.stdin.readline())
+    if handover is None:
+        return 0
+    argv, log = handover
+    _take_log(log)
+    return main(argv)
+
+
+def _take_log(log: Path) -> None:
+    """Make ``log`` this process's stderr, starting with what the standby wrote to its
+    temporary stderr before (nothing is lost, nothing is left behind)."""
+    sys.stderr.flush()
+    early: list[bytes] = []
+    with contextlib.suppress(OSError):  # not a file (a terminal, a pipe): nothing to keep
+        os.lseek(2, 0, os.SEEK_SET)
+        while chunk := os.read(2, 1 << 16):
+            early.append(chunk)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    with os.fdopen(os.dup(fd), "wb") as out:
+        out.write(b"".join(early))
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _clients(args: argparse.Namespace) -> int:
+    """Start the server (``--server-argv``) and every client (see the module docstring);
+    returns when all have exited."""
+    specs = json.loads(args.spec.read_text(encoding="utf-8"))
+    fork = _can_fork()
+    log = logging.getLogger(__name__)
+    _preload()
     children: dict[int, str] = {}
     try:
         if args.server_argv is not None:
@@ -345,7 +408,8 @@ def _say(info: dict[str, Any]) -> None:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mmarc-sim-worker")
     sub = parser.add_subparsers(dest="role", required=True)
-    for role in ("server", "client", "clients"):
+    sub.add_parser(STANDBY, help="import, then wait for the clients' arguments on stdin")
+    for role in ("server", "client", CLIENTS):
         p = sub.add_parser(role)
         p.add_argument("--plan", type=Path, required=True)
         p.add_argument("--mmar", type=Path, required=True)
@@ -355,7 +419,7 @@ def _parser() -> argparse.ArgumentParser:
             p.add_argument(
                 "--initial-model", type=Path, default=None, help="first global model file"
             )
-        if role != "clients":
+        if role != CLIENTS:
             p.add_argument("--run-dir", type=Path, required=True)
         if role != "server":
             p.add_argument("--device", default="cpu")
@@ -366,7 +430,7 @@ def _parser() -> argparse.ArgumentParser:
     client.add_argument("--server", required=True)
     client.add_argument("--datalist", type=Path, default=None)
     client.add_argument("--server-timeout", type=float, default=None)
-    many = sub.choices["clients"]
+    many = sub.choices[CLIENTS]
     many.add_argument("--spec", type=Path, required=True, help="JSON list of client specs")
     many.add_argument("--server-argv", default=None, help="JSON list: start this server too")
     many.add_argument("--server-fd", type=int, default=1, help="the server's stdout (a pipe)")
@@ -395,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _die_with_parent()
-        if args.role == "clients":
+        if args.role == STANDBY:
+            return _standby()
+        if args.role == CLIENTS:
             return _clients(args)
         (_server if args.role == "server" else _client)(args)
     except KeyboardInterrupt:
@@ -415,7 +481,10 @@ def _expected(exc: BaseException) -> bool:
     from mmarc.runtime.transport import TransportError
 
     names = {"ServerError", "ClientError", "FLConfigError", "PersistError", "PlanError"}
-    return isinstance(exc, ExecutorError | TransportError | OSError) or type(exc).__name__ in names
+    return (
+        isinstance(exc, ExecutorError | TransportError | OSError | HandoverError)
+        or type(exc).__name__ in names
+    )
 
 
 def _one_line(exc: BaseException) -> str:

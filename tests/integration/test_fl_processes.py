@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from helpers import FL_WEIGHTS, free_port, tiny_fl_mmar
+from helpers import FL_WEIGHTS, RUN_MARKER, free_port, processes_marked, tiny_fl_mmar
 
 from mmarc import api
 
@@ -310,6 +310,7 @@ def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path, launcher_sig
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, RUN_MARKER: str(run_dir)},
         start_new_session=True,
         preexec_fn=_ignore_sigint if launcher_sigint == "ignored" else None,
     )
@@ -323,24 +324,6 @@ def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path, launcher_sig
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert re.search(r"interrupted; every process was stopped", err)
-    assert not processes_of(run_dir), "a worker outlived Ctrl-C"
+    assert not processes_marked(str(run_dir)), "a worker outlived Ctrl-C"
     for log in (run_dir / "logs").glob("*.log"):  # each worker said "stopped" in one line
         assert "Traceback" not in log.read_text(), log.name
-
-
-def processes_of(run_dir: Path) -> list[int]:
-    """Live processes whose command line names this run's plan (pids get reused on a
-    shared machine, command lines with a temporary path do not)."""
-    marker = str(run_dir / "plan.json").encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if marker in (entry / "cmdline").read_bytes():
-                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                if state not in ("Z", "X"):
-                    found.append(int(entry.name))
-        except OSError:
-            continue
-    return found

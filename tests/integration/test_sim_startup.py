@@ -3,41 +3,28 @@ and forks the server, the first global model's builder and the clients, so the r
 one copy of those modules and no interpreter imports them twice.
 
 Real processes: ``api.simulate`` on a tiny digits MMAR, the processes of the run read from
-``/proc`` while it runs; a network that cannot be built ends the run with one line.
+``/proc`` while it runs; a network that cannot be built ends the run with one line; the
+worker started before the compile (:mod:`mmarc.runtime.sim.standby`) goes away with a
+refused MMAR.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import tiny_fl_mmar
+from helpers import RUN_MARKER, processes_marked, tiny_fl_mmar
 from mmarc.runtime.server.events import ENV_VARS
 from mmarc.runtime.sim import SimError
 
 from mmarc import api
-
-
-def run_processes(run_dir: Path) -> dict[int, tuple[int, str]]:
-    """Live processes whose command line names the run folder: pid -> (ppid, cmdline)."""
-    marker = str(run_dir).encode()
-    found: dict[int, tuple[int, str]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            if marker in cmdline:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                found[int(entry.name)] = (int(stat[1]), cmdline.replace(b"\0", b" ").decode())
-        except OSError:
-            continue
-    return found
 
 
 def event_pids(run_dir: Path, kind: str) -> set[int]:
@@ -55,6 +42,7 @@ def test_the_server_and_the_clients_are_forks_of_one_process(
 ) -> None:
     for var in ENV_VARS:  # the run's own events.jsonl
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv(RUN_MARKER, str(tmp_path))
     root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
     run_dir = tmp_path / "run"
     seen: dict[int, tuple[int, str]] = {}
@@ -69,7 +57,7 @@ def test_the_server_and_the_clients_are_forks_of_one_process(
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     while thread.is_alive():  # the test watches; the runtime itself never polls
-        seen.update(run_processes(run_dir))
+        seen.update(processes_marked(str(tmp_path)))
         time.sleep(0.02)
     assert "error" not in out, out.get("error")
     assert out["result"].summary["last_round"] == 0
@@ -77,7 +65,7 @@ def test_the_server_and_the_clients_are_forks_of_one_process(
     # the launcher runs in this process: its one child of the run is the clients' worker
     zygotes = [pid for pid, (ppid, _) in seen.items() if ppid == os.getpid()]
     assert len(zygotes) == 1, seen
-    assert "sim.worker clients" in seen[zygotes[0]][1]
+    assert "sim.worker standby" in seen[zygotes[0]][1]  # started before the compile
     (server,) = event_pids(run_dir, "round_start")
     sites = event_pids(run_dir, "client_recv")
     assert len(sites) == 2
@@ -86,10 +74,15 @@ def test_the_server_and_the_clients_are_forks_of_one_process(
     builders = [cmd for _, cmd in seen.values() if "mmarc.runtime.server.initial" in cmd]
     assert not builders, "an interpreter was started to build the first global model"
     assert not (run_dir / ".initial-model.pt").exists()  # read and removed by the server
+    log = (run_dir / "logs" / "clients.log").read_text()  # with what it wrote before its plan
+    assert "standby INFO" in log and "torch, MONAI and ignite imported" in log
 
 
 @pytest.mark.slow
-def test_a_network_that_cannot_be_built_ends_the_run_in_one_line(tmp_path: Path) -> None:
+def test_a_network_that_cannot_be_built_ends_the_run_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(RUN_MARKER, str(tmp_path))
     root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
     net = root / "custom" / "digits_net.py"
     net.write_text(
@@ -102,4 +95,59 @@ def test_a_network_that_cannot_be_built_ends_the_run_in_one_line(tmp_path: Path)
         api.simulate(root, 2, rounds=1, output=tmp_path / "run")
     assert "\n" not in str(info.value)
     assert time.monotonic() - started < 60  # no wait for clients that never come
-    assert not run_processes(tmp_path / "run"), "a process of the run outlived it"
+    assert not processes_marked(str(tmp_path)), "a process of the run outlived it"
+
+
+def test_a_refused_mmar_stops_the_early_worker_and_leaves_nothing(tmp_path: Path) -> None:
+    """``mmarc run --sim`` starts the clients' worker before it compiles (its imports take
+    seconds): an MMAR with errors still gets the located diagnostics and exit 1, the worker
+    is stopped at once, and no run folder is made."""
+    root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
+    train = root / "config" / "config_train.json"
+    config = json.loads(train.read_text())
+    config["train"]["loss"]["name"] = "NoSuchLoss"
+    train.write_text(json.dumps(config, indent=1))
+    run_dir = tmp_path / "run"
+    cli = [sys.executable, "-m", "mmarc.cli", "run", str(root), "--sim", "2", "-o", str(run_dir)]
+    env = {**os.environ, RUN_MARKER: str(tmp_path), "NO_COLOR": "1"}
+    proc = subprocess.Popen(cli, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen: dict[int, tuple[int, str]] = {}
+    while proc.poll() is None:  # the test watches; the runtime itself never polls
+        seen.update(processes_marked(str(tmp_path)))
+        time.sleep(0.01)
+    out, err = proc.communicate()
+    assert proc.returncode == 1, err
+    assert 'error[C001]: unknown component "NoSuchLoss"' in out + err
+    assert "config_train.json" in out + err and "Traceback" not in out + err
+    workers = [cmd for ppid, cmd in seen.values() if ppid == proc.pid and "sim.worker" in cmd]
+    assert workers and all("sim.worker standby" in cmd for cmd in workers), seen
+    assert not processes_marked(str(tmp_path)), "the worker outlived the refused compile"
+    assert not run_dir.exists()
+
+
+def test_a_run_refused_after_the_compile_stops_the_early_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The launcher's own refusals (here: the datalist to split is missing) come after
+    the worker was started and before it was handed the run: it is stopped too."""
+    monkeypatch.setenv(RUN_MARKER, str(tmp_path))
+    root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
+    (root / "data" / "dataset.json").unlink()
+    seen: dict[int, tuple[int, str]] = {}
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            api.simulate(root, 2, rounds=1, output=tmp_path / "run")
+        except BaseException as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    while thread.is_alive():  # the test watches; the runtime itself never polls
+        seen.update(processes_marked(str(tmp_path)))
+        time.sleep(0.01)
+    assert isinstance(out.get("error"), SimError), out
+    assert "dataset.json does not exist" in str(out["error"])
+    assert any("sim.worker standby" in cmd for _, cmd in seen.values()), seen
+    assert not processes_marked(str(tmp_path)), "the worker outlived the refused run"
