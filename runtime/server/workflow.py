@@ -42,6 +42,7 @@ from ..transport import (
     SecurityConfig,
     ServerEndpoint,
     SocketOptions,
+    keep_freed_memory,
 )
 from .admission import admission_check
 from .config import ServerConfig, filter_chain, merge_exclude, server_config, server_strategy
@@ -400,7 +401,14 @@ def run_server(
     ``on_ready(endpoint)`` is called once the socket is bound and the model is ready,
     before any client is waited for (the simulator passes the address to its clients).
     ``initial_model``: see :class:`FederatedServer`.
+
+    The process keeps the memory it frees for reuse (:func:`~..transport.keep_freed_memory`):
+    every round decodes updates and builds a new global model of the model's size, and
+    without it each of those 100 MB arrays comes from fresh pages that fault in again
+    (measured on a 100 MB model: decode + FedAvg finish of a round 16 + 83 ms of CPU
+    against 9 + 40 ms).
     """
+    keep_freed_memory()
     with FederatedServer(
         plan,
         mmar_root,

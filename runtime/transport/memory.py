@@ -13,8 +13,8 @@ default chunk of the protocol.)
 
 The price: memory freed by the process is kept for reuse instead of returned to the OS,
 so RSS stays at its high-water mark, which for an FL server or client is about one
-round's worth of models. Opt-in, for the server and client *processes* (not for tools);
-a no-op on anything but glibc.
+round's worth of models. Opt-in, for the server and client *processes* (not for tools):
+``run_server`` and ``run_client`` call it first; a no-op on anything but glibc.
 """
 
 from __future__ import annotations
