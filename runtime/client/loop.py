@@ -47,13 +47,7 @@ from ..server.admission import registration_meta
 from ..server.config import filter_chain, server_config
 from ..server.events import EventLog, events_path_for
 from ..server.tasks import GLOBAL_OWNER, OWNER_SEP, TASK_SUBMIT, TASK_TRAIN, TASK_VALIDATE
-from ..transport import (
-    ClientEndpoint,
-    Message,
-    SecurityConfig,
-    TransportError,
-    keep_freed_memory,
-)
+from ..transport import ClientEndpoint, Message, SecurityConfig, TransportError
 from .config import ClientConfig, client_config
 from .site import with_datalist
 
@@ -524,11 +518,7 @@ def run_client(
     Registers first (a refused plan or version fails in a second, before any data is
     loaded), then builds the local trainer once. Raises ``RegistrationRefused``,
     :class:`ClientError`, ``ExecutorError`` or ``TransportError`` with a readable message.
-    The process keeps the memory it frees for reuse, as the server's does (see
-    :func:`~mmarc.runtime.server.workflow.run_server`): the model-sized receive buffers
-    come back every round.
     """
-    keep_freed_memory()
     client = FederatedClient(
         plan,
         mmar_root,
