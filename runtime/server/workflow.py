@@ -42,6 +42,7 @@ from ..transport import (
     SecurityConfig,
     ServerEndpoint,
     SocketOptions,
+    keep_freed_memory,
     release_freed_memory,
 )
 from .admission import admission_check
@@ -75,6 +76,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Every this many rounds the server returns the memory it freed and kept for reuse to the
+#: OS (see :mod:`..transport.memory`): a long run's resident memory stays flat, and the
+#: next round's page faults are paid once in that many rounds.
+TRIM_EVERY_ROUNDS = 10
 
 
 @dataclass(frozen=True)
@@ -295,9 +301,8 @@ class FederatedServer:
                 self.loop.wait_for_clients(cfg.min_num_clients)
                 self.global_weights = rounds.run(self.next_round, cfg, self.global_weights)
                 self.next_round += 1
-                # what the round freed goes back to the OS, or a long run's resident
-                # memory creeps up (see runtime.transport.memory)
-                release_freed_memory()
+                if self.next_round % TRIM_EVERY_ROUNDS == 0:
+                    release_freed_memory()  # or resident memory creeps up over a long run
             self.loop.wait_for_clients(cfg.min_num_clients)
             self._final_validation()
             self.record.flush()
@@ -404,7 +409,14 @@ def run_server(
     ``on_ready(endpoint)`` is called once the socket is bound and the model is ready,
     before any client is waited for (the simulator passes the address to its clients).
     ``initial_model``: see :class:`FederatedServer`.
+
+    The process keeps the memory it frees for reuse (:func:`~..transport.keep_freed_memory`):
+    every round decodes updates and builds a new global model of the model's size, and
+    without it each of those 100 MB arrays comes from fresh pages that fault in again
+    (measured on a 100 MB model: decode + FedAvg finish of a round 16 + 83 ms of CPU
+    against 9 + 40 ms).
     """
+    keep_freed_memory()
     with FederatedServer(
         plan,
         mmar_root,
