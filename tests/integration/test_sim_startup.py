@@ -36,15 +36,12 @@ def event_pids(run_dir: Path, kind: str) -> set[int]:
     return pids
 
 
-@pytest.mark.slow
-def test_the_server_and_the_clients_are_forks_of_one_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for var in ENV_VARS:  # the run's own events.jsonl
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv(RUN_MARKER, str(tmp_path))
-    root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
-    run_dir = tmp_path / "run"
+def simulate_watched(
+    root: Path, run_dir: Path, marker: str
+) -> tuple[dict[str, Any], dict[int, tuple[int, str]]]:
+    """``api.simulate(root, 2, rounds=1)`` in a thread while this one notes the run's
+    processes (by ``marker``) until it ends: ``({"result" or "error": ...}, pid ->
+    (ppid, command))``. The test watches; the runtime itself never polls."""
     seen: dict[int, tuple[int, str]] = {}
     out: dict[str, Any] = {}
 
@@ -56,9 +53,22 @@ def test_the_server_and_the_clients_are_forks_of_one_process(
 
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
-    while thread.is_alive():  # the test watches; the runtime itself never polls
-        seen.update(processes_marked(str(tmp_path)))
-        time.sleep(0.02)
+    while thread.is_alive():
+        seen.update(processes_marked(marker))
+        time.sleep(0.01)
+    return out, seen
+
+
+@pytest.mark.slow
+def test_the_server_and_the_clients_are_forks_of_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ENV_VARS:  # the run's own events.jsonl
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv(RUN_MARKER, str(tmp_path))
+    root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
+    run_dir = tmp_path / "run"
+    out, seen = simulate_watched(root, run_dir, str(tmp_path))
     assert "error" not in out, out.get("error")
     assert out["result"].summary["last_round"] == 0
 
@@ -133,20 +143,7 @@ def test_a_run_refused_after_the_compile_stops_the_early_worker(
     monkeypatch.setenv(RUN_MARKER, str(tmp_path))
     root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
     (root / "data" / "dataset.json").unlink()
-    seen: dict[int, tuple[int, str]] = {}
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            api.simulate(root, 2, rounds=1, output=tmp_path / "run")
-        except BaseException as exc:
-            out["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    while thread.is_alive():  # the test watches; the runtime itself never polls
-        seen.update(processes_marked(str(tmp_path)))
-        time.sleep(0.01)
+    out, seen = simulate_watched(root, tmp_path / "run", str(tmp_path))
     assert isinstance(out.get("error"), SimError), out
     assert "dataset.json does not exist" in str(out["error"])
     assert any("sim.worker standby" in cmd for _, cmd in seen.values()), seen
