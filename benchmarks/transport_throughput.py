@@ -355,11 +355,12 @@ def main() -> None:
     args = parser.parse_args()
     tune = not args.no_tune
     chunk = int(args.chunk_mb * 1024 * 1024)
-    if args.curve_chunk_mb is None:
+    curve_chunk: int | None = None
+    if args.curve:
         from mmarc.runtime.protocol import CURVE_CHUNK_BYTES
 
-        args.curve_chunk_mb = CURVE_CHUNK_BYTES / 2**20
-    curve_chunk = int(args.curve_chunk_mb * 1024 * 1024) if args.curve else None
+        mb = args.curve_chunk_mb
+        curve_chunk = CURVE_CHUNK_BYTES if mb is None else int(mb * 1024 * 1024)
     if args.role == "client":
         security = client_security(args.server_key, args.client_secret)
         run_client(args.connect, args.name, tune, chunk, security)
@@ -377,7 +378,7 @@ def main() -> None:
     print(
         f"rounds per cell: {args.rounds} (after 2 warm-up), chunk {args.chunk_mb:g} MiB, "
         f"malloc tuned: {tune} (mmarc processes only), server I/O threads: {args.io_threads}"
-        + (f", CurveZMQ chunk {args.curve_chunk_mb:g} MiB" if args.curve else "")
+        + (f", CurveZMQ chunk {curve_chunk / 2**20:g} MiB" if curve_chunk else "")
     )
     print(
         f"{'model':>5} {'N':>2} {'MB/round':>9} | {'mmarc ms':>14} {'GB/s':>5} | "
