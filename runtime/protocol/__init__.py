@@ -15,6 +15,7 @@ from .codec import (
     encode,
     frame_budget,
     prepare,
+    shared_layout,
 )
 from .errors import ProtocolError, VersionMismatch
 from .header import (
@@ -24,6 +25,7 @@ from .header import (
     PROTOCOL_VERSION,
     SENT_BY_CLIENT,
     SENT_BY_SERVER,
+    SHARED_NAME,
     WIRE_DTYPES,
     Header,
     Limits,
@@ -43,6 +45,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "SENT_BY_CLIENT",
     "SENT_BY_SERVER",
+    "SHARED_NAME",
     "WIRE_DTYPES",
     "Header",
     "Limits",
@@ -60,4 +63,5 @@ __all__ = [
     "is_valid_client_name",
     "parse_header",
     "prepare",
+    "shared_layout",
 ]

@@ -176,6 +176,45 @@ def frame_budget(header: Header, limits: Limits = DEFAULT_LIMITS) -> tuple[int, 
     return frames, min(chunked + shared * chunk, limits.max_total_bytes + frames * _ALIGN)
 
 
+def shared_layout(header: Header, limits: Limits = DEFAULT_LIMITS) -> list[tuple[int, int]]:
+    """``(offset, size)`` of each data frame of ``header`` inside a shared-payload file.
+
+    The frames' sizes follow from the manifest alone (chunk frames are exact, a shared
+    frame ends where its last tensor ends); each frame starts at a multiple of 64 bytes,
+    so tensor views into the file stay aligned. Both sides compute the same layout: the
+    sender writes it, the receiver checks the file's size against it before mapping.
+    Refused with :class:`ProtocolError` beyond ``limits`` (checked before any list of
+    frames is allocated).
+    """
+    chunk = header.chunk_bytes
+    sizes: dict[int, int] = {}
+    for spec in header.tensors:
+        count = math.ceil(spec.nbytes / chunk) if spec.nbytes > chunk else 1
+        if spec.frame + count > limits.max_frames:
+            raise ProtocolError(
+                f"tensor {spec.name[:80]!r} lies in frame {spec.frame + count - 1}, "
+                f"limit {limits.max_frames} frames"
+            )
+        if spec.nbytes > chunk:
+            for i in range(count):
+                sizes[spec.frame + i] = min(chunk, spec.nbytes - i * chunk)
+        else:
+            end = spec.offset + spec.nbytes
+            if end > chunk:
+                raise ProtocolError(f"tensor {spec.name[:80]!r} ends past its frame's chunk")
+            sizes[spec.frame] = max(sizes.get(spec.frame, 0), end)
+    layout: list[tuple[int, int]] = []
+    offset = 0
+    for index in range(max(sizes, default=-1) + 1):
+        offset = -(-offset // _ALIGN) * _ALIGN
+        size = sizes.get(index, 0)
+        layout.append((offset, size))
+        offset += size
+    if offset > limits.max_total_bytes + len(layout) * _ALIGN:
+        raise ProtocolError(f"shared payload of {offset} bytes, limit {limits.max_total_bytes}")
+    return layout
+
+
 def _check_layout(specs: Sequence[TensorSpec], sizes: Sequence[int], chunk: int) -> None:
     """Every tensor inside its frames, no overlaps, chunk frames exact, shared frames at
     most one chunk, no stray frames."""
@@ -258,15 +297,21 @@ def decode_body(
     limits: Limits = DEFAULT_LIMITS,
     *,
     into: Mapping[str, np.ndarray] | None = None,
+    whole: memoryview | None = None,
 ) -> dict[str, np.ndarray]:
     """The tensors of a message whose header was already parsed (see :func:`decode`).
+
+    ``whole``: the buffer the ``frames`` are slices of, laid out by :func:`shared_layout`
+    (a shared payload); a tensor of several chunks that lie back to back in it is then a
+    view of it rather than a reassembled copy.
 
     Every failure is a :class:`ProtocolError`, whatever raised it: the checks before the
     allocations are meant to make the allocations safe, and this is the backstop that
     keeps a gap in them from ever taking the receiving process down.
     """
     try:
-        return _decode_tensors(header, [_as_view(frame) for frame in frames], limits, into)
+        data = [_as_view(frame) for frame in frames]
+        return _decode_tensors(header, data, limits, into, whole)
     except ProtocolError:
         raise
     except Exception as exc:  # the backstop described above
@@ -275,11 +320,24 @@ def decode_body(
         ) from None
 
 
+def _contiguous(layout: list[tuple[int, int]] | None, spec: TensorSpec, chunk: int) -> int | None:
+    """Where a chunked tensor starts in a shared payload whose chunks lie back to back
+    (None: not a shared payload, or the chunks are apart and must be joined)."""
+    if layout is None:
+        return None
+    start = layout[spec.frame][0]
+    count = math.ceil(spec.nbytes / chunk)
+    if all(layout[spec.frame + i][0] == start + i * chunk for i in range(count)):
+        return start
+    return None
+
+
 def _decode_tensors(
     header: Header,
     data: list[memoryview],
     limits: Limits,
     into: Mapping[str, np.ndarray] | None,
+    whole: memoryview | None = None,
 ) -> dict[str, np.ndarray]:
     if len(data) > limits.max_frames:
         raise ProtocolError(f"message has {len(data)} tensor frames, limit {limits.max_frames}")
@@ -288,6 +346,7 @@ def _decode_tensors(
             raise ProtocolError(f"frame {index} is larger than {limits.max_frame_bytes} bytes")
     _check_layout(header.tensors, [len(view) for view in data], header.chunk_bytes)
     chunk = header.chunk_bytes
+    layout = shared_layout(header, limits) if whole is not None else None
     out: dict[str, np.ndarray] = {}
     for spec in header.tensors:
         dtype = WIRE_DTYPES[spec.dtype]
@@ -303,6 +362,12 @@ def _decode_tensors(
             array = target
         elif spec.nbytes == 0:
             array = np.empty(spec.shape, dtype=dtype)
+        elif spec.nbytes > chunk and (begin := _contiguous(layout, spec, chunk)) is not None:
+            assert whole is not None  # a layout exists only with whole
+            view = whole[begin : begin + spec.nbytes]
+            array = np.frombuffer(view, dtype=dtype).reshape(spec.shape)
+            if array.ctypes.data % dtype.alignment:
+                array = array.copy()
         elif spec.nbytes > chunk:
             flat = np.empty(spec.nbytes, dtype=np.uint8)
             for i, start in enumerate(range(0, spec.nbytes, chunk)):

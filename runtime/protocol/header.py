@@ -10,7 +10,12 @@ repeats them; ``docs`` of the fields are on :class:`Header`)::
 
     {"v": [1, 0], "kind": "task", "run": "...", "round": 3, "client": "site-1",
      "plan": "...", "id": "...", "re": "...", "meta": {...}, "chunk": 16777216,
-     "tensors": [[name, dtype, [shape...], nbytes, frame, offset], ...]}
+     "tensors": [[name, dtype, [shape...], nbytes, frame, offset], ...],
+     "shm": "<32 hex digits>.bin"}
+
+``"shm"`` (since 1.1, optional) names a file in the private folder of an ``ipc://``
+socket that holds the data frames instead of the message (see
+:mod:`mmarc.runtime.transport.shared`); such a message has no data frames.
 
 Compatibility rule, frozen across major versions so that a refusal can always be read:
 frame 0 is a UTF-8 JSON object whose ``"v"`` is ``[major, minor]`` and whose ``"kind"``,
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -35,7 +41,11 @@ from mmarc.policy.participants import is_participant_name
 from .errors import ProtocolError, VersionMismatch
 
 #: (major, minor) spoken by this build.
-PROTOCOL_VERSION: tuple[int, int] = (1, 0)
+PROTOCOL_VERSION: tuple[int, int] = (1, 1)
+
+#: The name of a shared-payload file (header key ``"shm"``): random, no path, no dots
+#: but the suffix, so it can only ever name a file directly inside the shared folder.
+SHARED_NAME = re.compile(r"[0-9a-f]{32}\.bin")
 
 #: Tensors larger than this are split into frames of exactly this many bytes (the last
 #: one shorter), so no frame nears 2 GiB. 16 MiB measured fastest on loopback (100 MB
@@ -213,6 +223,8 @@ class Header:
     version: tuple[int, int] = PROTOCOL_VERSION
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     tensors: tuple[TensorSpec, ...] = ()
+    #: the shared-payload file holding the data frames ("" when they follow the header)
+    shared: str = ""
 
     def to_bytes(self) -> bytes:
         """Serialise as compact UTF-8 JSON; rejects NaN/inf in ``meta`` (peers would)."""
@@ -229,6 +241,8 @@ class Header:
             "chunk": self.chunk_bytes,
             "tensors": [spec.to_wire() for spec in self.tensors],
         }
+        if self.shared:
+            obj["shm"] = self.shared
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
 
 
@@ -367,7 +381,7 @@ def _tensor_spec(entry: Any, index: int, limits: Limits) -> TensorSpec:
 #: The keys a header of this protocol version may hold (a newer minor version may add
 #: keys; those are ignored, per the compatibility rule in the module docstring).
 HEADER_KEYS = frozenset(
-    ("v", "kind", "run", "round", "client", "plan", "id", "re", "meta", "chunk", "tensors")
+    ("v", "kind", "run", "round", "client", "plan", "id", "re", "meta", "chunk", "tensors", "shm")
 )
 
 #: Largest magnitude of an integer in ``meta``: int64/uint64 range, so no arithmetic on
@@ -454,6 +468,9 @@ def _parse(raw: memoryview | bytes, limits: Limits) -> Header:
         raise ProtocolError(f"message carries {total} bytes, limit {limits.max_total_bytes}")
     if len({spec.name for spec in specs}) != len(specs):
         raise ProtocolError("tensor names in the manifest are not unique")
+    shared = obj.get("shm", "")
+    if not isinstance(shared, str) or (shared and not SHARED_NAME.fullmatch(shared)):
+        raise ProtocolError("header field 'shm' must name a shared-payload file (hex + .bin)")
     client = _text(obj, "client", limits)
     if client and not is_valid_client_name(client):
         raise ProtocolError(f"client name {client[:40]!r} is not a valid name")
@@ -469,4 +486,5 @@ def _parse(raw: memoryview | bytes, limits: Limits) -> Header:
         version=version,
         chunk_bytes=chunk,
         tensors=specs,
+        shared=shared,
     )

@@ -5,8 +5,11 @@ and checks as across hospitals. The server binds a Unix domain socket in a priva
 folder (``ipc://``, mode 0700: only this user can connect) where ZeroMQ supports it, and
 a free port on 127.0.0.1 otherwise or with ``transport="tcp"``: every process is on this
 machine, and loopback TCP costs two to three times the CPU per byte of a Unix socket on
-a 100 MB model (``benchmarks/fl_round.py``), CPU that the clients' training shares. A
-deployment's wire is TCP; ``transport="tcp"`` measures that. The launcher:
+a 100 MB model (``benchmarks/fl_round.py``), CPU that the clients' training shares.
+Over ``ipc://`` the models themselves go through files in that folder, kept in memory
+(``/dev/shm`` where it exists): the round's global model is written once for all sites
+and each update read where its site wrote it (:mod:`mmarc.runtime.transport.shared`).
+A deployment's wire is TCP; ``transport="tcp"`` measures that. The launcher:
 
 1. takes the compiled plan as it is (``--rounds`` and the plan's ``simulation`` section,
    ``--sim N --split ... --seed ...``, are compiler inputs: the caller compiled the plan
@@ -35,6 +38,7 @@ write is atomic) and raises :class:`SimInterrupted`.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -63,6 +67,8 @@ from .standby import Standby
 LEAVE_GRACE_S = 30.0
 #: How the simulator's processes talk: a Unix domain socket, or TCP on 127.0.0.1.
 SIM_TRANSPORTS = ("ipc", "tcp")
+#: Where the ipc folder goes when it can: a tmpfs on Linux, so shared models stay in memory.
+SHARED_MEMORY = "/dev/shm"
 #: Longest Unix socket path (``sun_path`` is 108 bytes on Linux, 104 on macOS).
 _MAX_IPC_PATH = 100
 
@@ -184,15 +190,19 @@ def uses_he(plan: Plan) -> bool:
 
 def server_bind(transport: str) -> tuple[Path | None, str]:
     """The simulator server's ZeroMQ bind address, and the private folder that holds its
-    Unix socket (None for TCP; the caller removes it after the run).
+    Unix socket and the shared payloads (None for TCP; the caller removes it after the
+    run, with any payload a process that died left unread).
 
     ``ipc`` needs ZeroMQ's ipc transport and a short enough path; otherwise TCP on
     127.0.0.1 with a free port. ``mkdtemp`` makes the folder 0700, so no other user of
-    the machine can connect to the socket inside it."""
+    the machine can connect to the socket inside it or read the models beside it. It is
+    made in :data:`SHARED_MEMORY` when that is a writable folder (memory: a 100 MB model
+    written there is not written to disk), else in the temporary folder."""
     import zmq
 
     if transport == "ipc" and zmq.has("ipc") and sys.platform != "win32":
-        folder = Path(tempfile.mkdtemp(prefix="mmarc-sim-"))
+        memory = SHARED_MEMORY if os.access(SHARED_MEMORY, os.W_OK | os.X_OK) else None
+        folder = Path(tempfile.mkdtemp(prefix="mmarc-sim-", dir=memory))
         path = folder / "server"
         if len(str(path)) <= _MAX_IPC_PATH:
             return folder, f"ipc://{path}"

@@ -48,6 +48,7 @@ from .message import (
 from .receive import decode_received, read_message
 from .security import SecurityConfig
 from .server import HEARTBEAT_SUFFIX
+from .shared import SharedFolder, shared_folder
 from .sockets import (
     DEFAULT_SOCKET_OPTIONS,
     MAX_BLOCK_S,
@@ -198,6 +199,9 @@ class ClientEndpoint:
         self._socket = client_socket(
             self._context, connect, identity=self.routing_id, security=security, options=options
         )
+        folder = shared_folder(connect)
+        #: same-host payloads through files next to an ipc:// socket (see :mod:`.shared`)
+        self._shared = SharedFolder(folder) if folder is not None else None
         # Only to tell "the server rejected our key" from "the server is silent".
         self._monitor = self._socket.get_monitor_socket(_AUTH_FAILURES)
         self._poller = zmq.Poller()
@@ -275,7 +279,11 @@ class ClientEndpoint:
         """Send a message to the server; returns its id. Tensors go zero-copy (see codec)."""
         self._maybe_reregister()
         header = self._header(kind, round, meta, in_reply_to)
-        self._send(encode(header, payload_for(tensors, self.limits, self.chunk_bytes)))
+        payload = payload_for(tensors, self.limits, self.chunk_bytes)
+        if self._shared is None:
+            self._send(encode(header, payload))
+        else:
+            self._send(self._shared.encode(header, payload, many=isinstance(tensors, Payload)))
         return header.msg_id
 
     def recv(
@@ -310,6 +318,8 @@ class ClientEndpoint:
         self._socket.disable_monitor()
         self._monitor.close(linger=0)
         self._socket.close()
+        if self._shared is not None:
+            self._shared.close()
         if self._own_context:
             self._context.term()
 
@@ -405,7 +415,7 @@ class ClientEndpoint:
                 return None
 
     def _receive_one(self, want_registration: bool) -> Message | None:
-        received = read_message(self._socket, self.limits, routed=False)
+        received = read_message(self._socket, self.limits, routed=False, shared=self._shared)
         if received is None:
             return None
         now = time.monotonic()

@@ -35,6 +35,7 @@ from ..protocol import (
     frame_budget,
     parse_header,
 )
+from .shared import SharedFolder
 
 __all__ = ["Received", "decode_received", "read_message"]
 
@@ -50,10 +51,12 @@ class Received:
 
     identity: bytes = b""
     header: Header | None = None
-    frames: list[zmq.Frame] = field(default_factory=list)
+    frames: list[Any] = field(default_factory=list)  # zmq.Frame, or views of ``whole``
     error: ProtocolError | None = None
     user_id: str = ""
     dropped_bytes: int = 0
+    #: the mapping of a shared payload, which ``frames`` are slices of (see :mod:`.shared`)
+    whole: memoryview | None = None
 
 
 def _discard(socket: zmq.Socket[Any], more: bool) -> int:
@@ -75,11 +78,19 @@ def _user_id(frame: zmq.Frame) -> str:
     return value if isinstance(value, str) else ""
 
 
-def read_message(socket: zmq.Socket[Any], limits: Limits, *, routed: bool) -> Received | None:
+def read_message(
+    socket: zmq.Socket[Any],
+    limits: Limits,
+    *,
+    routed: bool,
+    shared: SharedFolder | None = None,
+) -> Received | None:
     """Read the next message waiting on ``socket`` (None if there is none).
 
     ``routed``: the socket is a ROUTER, whose first frame is the sender's routing id.
-    Never raises for what the peer sent: a refused message comes back with ``error``.
+    ``shared``: where this endpoint takes shared payloads (None: a header naming one is
+    refused). Never raises for what the peer sent: a refused message comes back with
+    ``error``.
     """
     try:
         first = socket.recv(flags=zmq.NOBLOCK, copy=False)
@@ -123,8 +134,25 @@ def read_message(socket: zmq.Socket[Any], limits: Limits, *, routed: bool) -> Re
             return out
         total += size
         out.frames.append(frame)
+    if header.shared:
+        try:
+            out.frames, out.whole = _shared_frames(header, limits, shared, bool(out.frames))
+        except ProtocolError as exc:
+            out.frames.clear()
+            out.error = exc
+            return out
     out.header = header
     return out
+
+
+def _shared_frames(
+    header: Header, limits: Limits, shared: SharedFolder | None, framed: bool
+) -> tuple[list[Any], memoryview]:
+    if shared is None:
+        raise ProtocolError("this endpoint takes no shared payloads (its socket is not ipc://)")
+    if framed:
+        raise ProtocolError("a message with a shared payload carries data frames too")
+    return shared.open(header, limits)
 
 
 def decode_received(
@@ -145,7 +173,7 @@ def decode_received(
     header = received.header
     if header is None:
         raise ProtocolError("message has no header frame")
-    tensors = decode_body(header, received.frames, limits, into=into)
+    tensors = decode_body(header, received.frames, limits, into=into, whole=received.whole)
     if header.kind not in kinds:
         raise ProtocolError(f"the other side cannot send {header.kind.value!r} messages")
     return header, tensors

@@ -54,6 +54,7 @@ from .message import (
 )
 from .receive import Received, decode_received, read_message
 from .security import SecurityConfig
+from .shared import SharedFolder, shared_folder
 from .sockets import (
     DEFAULT_SOCKET_OPTIONS,
     MAX_BLOCK_S,
@@ -111,6 +112,9 @@ class ServerEndpoint:
         self._context = context if context is not None else new_context(options)
         self._server = server_socket(self._context, bind, security=security, options=options)
         self._socket = self._server.socket
+        folder = shared_folder(self._server.endpoint)
+        #: same-host payloads through files next to an ipc:// socket (see :mod:`.shared`)
+        self._shared = SharedFolder(folder) if folder is not None else None
         self._poller = zmq.Poller()
         self._poller.register(self._socket, zmq.POLLIN)
         self._ids = MessageIds()
@@ -181,7 +185,11 @@ class ServerEndpoint:
             raise TransportError(f"client {client!r} is not registered")
         header = self._header(kind, client, round, meta, in_reply_to)
         payload = payload_for(tensors, self.limits, self.chunk_bytes)
-        self._send(info.identity, encode(header, payload), client)
+        if self._shared is None:
+            self._send(info.identity, encode(header, payload), client)
+        else:  # a Payload is laid out once to be sent to many (see broadcast)
+            frames = self._shared.encode(header, payload, many=isinstance(tensors, Payload))
+            self._send(info.identity, frames, client)
         return header.msg_id
 
     def broadcast(
@@ -240,6 +248,8 @@ class ServerEndpoint:
             return
         self._closed = True
         self._server.close(linger_ms)
+        if self._shared is not None:
+            self._shared.close()
         if self._own_context:
             self._context.term()
 
@@ -316,7 +326,7 @@ class ServerEndpoint:
 
     def _receive_one(self) -> None:
         """Read, check and route one message; nothing a peer sends escapes from here."""
-        received = read_message(self._socket, self.limits, routed=True)
+        received = read_message(self._socket, self.limits, routed=True, shared=self._shared)
         if received is None:
             return
         identity = received.identity
