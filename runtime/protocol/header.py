@@ -8,7 +8,7 @@ parse cost is negligible next to the tensor frames, which never pass through JSO
 Wire layout of the header object (keys are short because a manifest of a large network
 repeats them; ``docs`` of the fields are on :class:`Header`)::
 
-    {"v": [1, 0], "kind": "task", "run": "...", "round": 3, "client": "site-1",
+    {"v": [1, 1], "kind": "task", "run": "...", "round": 3, "client": "site-1",
      "plan": "...", "id": "...", "re": "...", "meta": {...}, "chunk": 16777216,
      "tensors": [[name, dtype, [shape...], nbytes, frame, offset], ...],
      "shm": "<32 hex digits>.bin"}
