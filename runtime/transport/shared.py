@@ -86,6 +86,7 @@ class SharedFolder:
         self._dir = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         #: the payload last written for many recipients, and the file that holds it
         self._kept: tuple[Payload, str] | None = None
+        self._failed = False  # a write failed: frames from then on (see publish)
         self._closed = False
 
     # --- sending ------------------------------------------------------------------------
@@ -107,8 +108,10 @@ class SharedFolder:
 
         ``many``: the payload will be sent again (a broadcast): it is written once and
         linked under each recipient's name; otherwise written under that name directly.
+        After a failed write (no space left) this endpoint sends frames for good: a
+        folder that is full now will likely be full for the next model too.
         """
-        if payload.nbytes < SHARED_MIN_BYTES or self._closed:
+        if payload.nbytes < SHARED_MIN_BYTES or self._closed or self._failed:
             return None
         name = _fresh_name()
         try:
@@ -121,8 +124,13 @@ class SharedFolder:
                 self._write(kept, header, payload)
                 self._kept = (payload, kept)
             os.link(self._kept[1], name, src_dir_fd=self._dir, dst_dir_fd=self._dir)
-        except OSError as exc:
-            log.warning("shared payload not written in %s (%s); sending frames", self.folder, exc)
+        except OSError as exc:  # e.g. a container's small /dev/shm: say so once, then frames
+            log.warning(
+                "cannot write shared payloads in %s (%s); this endpoint sends frames from now on",
+                self.folder,
+                exc,
+            )
+            self._failed = True
             return None
         return name
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -247,3 +249,30 @@ def test_the_layout_aligns_frames_and_joins_no_chunks_it_can_view(folder: Path) 
 
 def _fields(header: Header) -> dict[str, object]:
     return {slot: getattr(header, slot) for slot in Header.__slots__}
+
+
+def test_a_folder_that_cannot_take_a_payload_falls_back_to_frames(
+    folder: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = ServerEndpoint(f"ipc://{folder / 'server'}", run_id=RUN, plan_hash=PLAN)
+    (client,) = joined(server, "site-1")
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, limit[1]))  # like a full /dev/shm
+        try:
+            for seed in (1, 2):  # the first write fails; the second send does not try again
+                sent = model(seed)
+                server.send("site-1", MessageKind.TASK, round=seed, tensors=sent)
+                task = client.recv(5)
+                assert task is not None and task.header.shared == ""
+                assert task.tensors["big"].tobytes() == sent["big"].tobytes()
+                assert payload_files(folder) == []  # the cut file was removed
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        said = [r for r in caplog.records if "cannot write shared payloads" in r.getMessage()]
+        assert len(said) == 1
+    finally:
+        signal.signal(signal.SIGXFSZ, old_handler)
+        client.close(bye=False)
+        server.close(linger_ms=0)
