@@ -302,8 +302,10 @@ def decode_body(
     """The tensors of a message whose header was already parsed (see :func:`decode`).
 
     ``whole``: the buffer the ``frames`` are slices of, laid out by :func:`shared_layout`
-    (a shared payload); a tensor of several chunks that lie back to back in it is then a
-    view of it rather than a reassembled copy.
+    (a shared payload, mapped privately); a tensor of several chunks that lie back to
+    back in it is then a view of it rather than a reassembled copy, and ``into`` is not
+    used: the views already are the one copy ``into`` saves on the wire (a client then
+    loads its network straight from the mapping).
 
     Every failure is a :class:`ProtocolError`, whatever raised it: the checks before the
     allocations are meant to make the allocations safe, and this is the backstop that
@@ -350,7 +352,7 @@ def _decode_tensors(
     out: dict[str, np.ndarray] = {}
     for spec in header.tensors:
         dtype = WIRE_DTYPES[spec.dtype]
-        target = _target(into, spec)
+        target = _target(into, spec) if whole is None else None
         if target is not None:
             flat = target.reshape(-1).view(np.uint8)
             if spec.nbytes > chunk:

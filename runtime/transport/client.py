@@ -293,8 +293,10 @@ class ClientEndpoint:
 
         ``into``: arrays to receive tensors in place (see :func:`~..protocol.decode`), e.g.
         ``{k: v.numpy() for k, v in model.state_dict().items()}`` to load the global model
-        without an intermediate copy. Re-registration after a server restart happens in
-        here, transparently; a ``refused`` answer to it raises :class:`RegistrationRefused`.
+        without an intermediate copy (a shared payload needs none: its tensors are views of
+        its private mapping, see :mod:`.shared`, and ``into`` is not used). Re-registration
+        after a server restart happens in here, transparently; a ``refused`` answer to it
+        raises :class:`RegistrationRefused`.
         """
         if self._queue:
             return self._queue.popleft()

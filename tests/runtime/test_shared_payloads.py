@@ -276,3 +276,20 @@ def test_a_folder_that_cannot_take_a_payload_falls_back_to_frames(
         signal.signal(signal.SIGXFSZ, old_handler)
         client.close(bye=False)
         server.close(linger_ms=0)
+
+
+def test_a_shared_model_is_loaded_from_its_mapping_not_copied_into_buffers(folder: Path) -> None:
+    server = ServerEndpoint(f"ipc://{folder / 'server'}", run_id=RUN, plan_hash=PLAN)
+    (client,) = joined(server, "site-1")
+    try:
+        sent = model(3)
+        buffers = {name: np.zeros_like(array) for name, array in sent.items()}
+        server.send("site-1", MessageKind.TASK, round=0, tensors=sent)
+        task = client.recv(5, into=buffers)
+        assert task is not None and task.header.shared
+        assert task.tensors["big"] is not buffers["big"] and not buffers["big"].any()
+        assert not isinstance(root(task.tensors["big"]), np.ndarray)  # the mapping itself
+        assert task.tensors["big"].tobytes() == sent["big"].tobytes()
+    finally:
+        client.close(bye=False)
+        server.close(linger_ms=0)
