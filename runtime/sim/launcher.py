@@ -309,13 +309,15 @@ def _run(
     common = ["--plan", str(plan_path), "--mmar", str(root)]
     if events is not None:
         common += ["--events", str(events)]
-    # written by the clients' worker, read (and removed) by a fresh server
-    initial_model = run_dir / ".initial-model.pt"
+    socket_dir, bind = server_bind(transport)
+    # written by the clients' worker, read (and removed) by a fresh server: a hand-over,
+    # not a record, so in the private ipc folder when there is one (memory: its fsync
+    # costs nothing, where on a disk it took 0.1-0.3 s for a 100 MB model)
+    initial_model = (socket_dir or run_dir) / ".initial-model.pt"
     initial = ["--initial-model", str(initial_model)]
     processes = Processes()
     lock = threading.Lock()
     notes: list[str] = []
-    socket_dir, bind = server_bind(transport)
 
     def view(event: RunEvent) -> None:
         emit(on_event, event.kind, **event.fields)
