@@ -44,7 +44,6 @@ from ..transport import (
     SocketOptions,
     keep_freed_memory,
     release_freed_memory,
-    warm_freed_memory,
 )
 from .admission import admission_check
 from .config import ServerConfig, filter_chain, merge_exclude, server_config, server_strategy
@@ -276,11 +275,6 @@ class FederatedServer:
                     self._building.cancel()
                     self._building = None
         self.endpoint.expect_payload(*self._upload_budget())
-        # FedAvg's float64 sums and the next global model: their pages faulted in now, in
-        # a few large blocks, rather than one by one while round 1's updates wait
-        warm_freed_memory(
-            sum(8 * np.asarray(w).size + w.nbytes for w in self.global_weights.values())
-        )
         cfg = self.config
         self.membership.heart_beat_timeout = cfg.heart_beat_timeout
         self.membership.max_num_clients = cfg.max_num_clients

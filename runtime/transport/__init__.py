@@ -5,7 +5,7 @@ Socket setup lives in :mod:`.sockets` only; CurveZMQ is one argument
 """
 
 from .client import ClientEndpoint
-from .memory import keep_freed_memory, release_freed_memory, warm_freed_memory
+from .memory import keep_freed_memory, release_freed_memory
 from .message import (
     ClientInfo,
     Message,
@@ -48,5 +48,4 @@ __all__ = [
     "routing_id",
     "routing_name",
     "server_socket",
-    "warm_freed_memory",
 ]

@@ -41,22 +41,13 @@ import functools
 import logging
 import sys
 
-__all__ = ["keep_freed_memory", "release_freed_memory", "warm_freed_memory"]
+__all__ = ["keep_freed_memory", "release_freed_memory"]
 
 log = logging.getLogger(__name__)
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 
-#: What :func:`keep_freed_memory` sets: blocks up to this size come from the heap, and the
-#: heap's free top goes back to the OS only past the trim threshold.
-_MMAP_THRESHOLD = 1 << 30
-_TRIM_THRESHOLD = 2**31 - 1
-#: The most :func:`warm_freed_memory` faults in: well below the trim threshold, so that
-#: freeing it keeps it.
-_MAX_WARM = 1 << 30
-#: Its blocks: below the mmap threshold, so they come from the heap and stay there.
-_WARM_BLOCK = 256 << 20
 _tuned = False
 
 
@@ -83,36 +74,7 @@ def release_freed_memory() -> bool:
     return bool(libc.malloc_trim(0)) if libc is not None else False
 
 
-def warm_freed_memory(nbytes: int) -> int:
-    """Fault in about ``nbytes`` of heap and free it again, so that the next allocations
-    of that much reuse pages already in place; returns the bytes warmed (0 without
-    :func:`keep_freed_memory` in effect, or on anything but glibc).
-
-    Why: the first round's model-sized arrays (FedAvg's float64 sums, the new global
-    model) otherwise fault in their pages one by one on the round's critical path: on a
-    100 MB model FedAvg's first update took 0.35 s against 0.02 s in later rounds, while
-    faulting in the same 300 MB in a few large blocks (numpy asks for huge pages for
-    them) takes about 0.04 s. At most :data:`_MAX_WARM` bytes, in blocks the heap keeps.
-    """
-    if not _tuned or nbytes <= 0:
-        return 0
-    import numpy as np
-
-    remaining = min(nbytes, _MAX_WARM)
-    blocks = []
-    while remaining > 0:
-        block = np.empty(min(remaining, _WARM_BLOCK), dtype=np.uint8)
-        np.copyto(block, 0)  # touch every page
-        blocks.append(block)
-        remaining -= block.size
-    warmed = sum(block.size for block in blocks)
-    blocks.clear()  # freed into the heap's top, which keep_freed_memory keeps
-    return warmed
-
-
-def keep_freed_memory(
-    mmap_threshold: int = _MMAP_THRESHOLD, trim_threshold: int = _TRIM_THRESHOLD
-) -> bool:
+def keep_freed_memory(mmap_threshold: int = 1 << 30, trim_threshold: int = 2**31 - 1) -> bool:
     """Make glibc reuse freed large blocks (see module docstring); True if applied."""
     global _tuned
     if _tuned:
