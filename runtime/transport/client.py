@@ -283,7 +283,7 @@ class ClientEndpoint:
         if self._shared is None:
             self._send(encode(header, payload))
         else:
-            self._send(self._shared.encode(header, payload, many=isinstance(tensors, Payload)))
+            self._shared.send(header, payload, self._send, many=isinstance(tensors, Payload))
         return header.msg_id
 
     def recv(

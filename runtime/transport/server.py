@@ -188,8 +188,12 @@ class ServerEndpoint:
         if self._shared is None:
             self._send(info.identity, encode(header, payload), client)
         else:  # a Payload is laid out once to be sent to many (see broadcast)
-            frames = self._shared.encode(header, payload, many=isinstance(tensors, Payload))
-            self._send(info.identity, frames, client)
+            self._shared.send(
+                header,
+                payload,
+                lambda frames: self._send(info.identity, frames, client),
+                many=isinstance(tensors, Payload),
+            )
         return header.msg_id
 
     def broadcast(

@@ -31,6 +31,7 @@ import logging
 import mmap
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -91,15 +92,29 @@ class SharedFolder:
 
     # --- sending ------------------------------------------------------------------------
 
-    def encode(self, header: Header, payload: Payload, *, many: bool) -> list[Any]:
-        """The frames of one message (see :func:`~..protocol.encode`): the header frame
-        alone, naming a shared file that holds the payload, when :meth:`publish` writes
-        one; the header and the payload's frames otherwise."""
+    def send(
+        self,
+        header: Header,
+        payload: Payload,
+        deliver: Callable[[list[Any]], None],
+        *,
+        many: bool,
+    ) -> None:
+        """Send one message with ``deliver`` (the endpoint's send of a message's frames):
+        its header frame alone, naming a shared file that holds the payload, when
+        :meth:`publish` writes one; the header and the payload's frames otherwise (see
+        :func:`~..protocol.encode`). When ``deliver`` raises, the file named for this
+        message is removed (no reader will come for it) and the error goes on."""
         full = replace(header, tensors=payload.specs, chunk_bytes=payload.chunk_bytes)
         name = self.publish(full, payload, many=many)
         if name is None:
-            return encode(header, payload)
-        return [replace(full, shared=name).to_bytes()]
+            deliver(encode(header, payload))
+            return
+        try:
+            deliver([replace(full, shared=name).to_bytes()])
+        except BaseException:
+            _unlink(name, self._dir)
+            raise
 
     def publish(self, header: Header, payload: Payload, *, many: bool) -> str | None:
         """A fresh file name under which one recipient finds ``payload`` (``header`` is

@@ -15,6 +15,7 @@ import resource
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from mmarc.runtime.protocol import (
     prepare,
     shared_layout,
 )
-from mmarc.runtime.transport import ClientEndpoint, ServerEndpoint
+from mmarc.runtime.transport import ClientEndpoint, ServerEndpoint, TransportError
 from mmarc.runtime.transport.shared import SHARED_MIN_BYTES, SharedFolder, shared_folder
 
 pytestmark = pytest.mark.skipif(not zmq.has("ipc"), reason="ZeroMQ without ipc transport")
@@ -292,4 +293,28 @@ def test_a_shared_model_is_loaded_from_its_mapping_not_copied_into_buffers(folde
         assert task.tensors["big"].tobytes() == sent["big"].tobytes()
     finally:
         client.close(bye=False)
+        server.close(linger_ms=0)
+
+
+def test_a_message_that_cannot_be_delivered_leaves_no_file(folder: Path) -> None:
+    server = ServerEndpoint(f"ipc://{folder / 'server'}", run_id=RUN, plan_hash=PLAN)
+    (client,) = joined(server, "site-1")
+    client.close(bye=False)  # still registered on the server, but gone
+    try:
+        refused = None
+        deadline = time.monotonic() + 10
+        while refused is None and time.monotonic() < deadline:
+            try:
+                server.send("site-1", MessageKind.TASK, round=0, tensors=model())
+            except TransportError as exc:
+                refused = exc
+            time.sleep(0.05)
+        assert refused is not None, "the send to a closed client never failed"
+        # every earlier send that went out left its file for a reader that never came;
+        # the one that failed removed its own
+        sent_before = len(payload_files(folder))
+        with pytest.raises(TransportError):
+            server.send("site-1", MessageKind.TASK, round=1, tensors=model())
+        assert len(payload_files(folder)) == sent_before
+    finally:
         server.close(linger_ms=0)
