@@ -233,6 +233,13 @@ class ClientEndpoint:
         return self._registered
 
     @property
+    def shared_payloads(self) -> bool:
+        """Whether large payloads may arrive as shared files (an ``ipc://`` server in a
+        private folder, see :mod:`.shared`): their tensors are then views of a private
+        mapping, and :meth:`recv`'s ``into`` buffers are not used for them."""
+        return self._shared is not None
+
+    @property
     def server_last_seen(self) -> float | None:
         """``time.monotonic()`` of the last message or heartbeat ack from the server."""
         times = [self._last_server_message]
