@@ -25,7 +25,7 @@ Method (see fl_anchors/analyze.py for the arithmetic):
   overhead per round over the raw CurveZMQ round of the same bytes (goal at most 1.5).
 - Start-up and memory: launch to the end of round 1 (its aggregation done), and peak PSS
   of the whole run and of the server and the largest site (``fl_anchors/process.py``
-  samples every process of a run once a second; the events' pids say which is which);
+  samples every process of a run every 0.25 s; the events' pids say which is which);
   ``fl_anchors/goals.py`` prints them over the best anchor's (goal at most 0.5).
 - Fairness: one run at a time, repeats interleaved across cells (rep 1 of every cell, then
   rep 2, ...), the driver waits until every process a run started has exited (and kills
