@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 from fl_anchors.mmarc_bench import write_mmar
-from fl_anchors.process import pss_mb
+from fl_anchors.process import SAMPLE_EVERY_S, pss_mb
 from machine import describe
 from soak_check import MEMORY_WINDOW, Recomputation, completed_rounds, memory_growth
 
@@ -57,8 +57,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = [sys.executable, "-m", "mmarc.runtime.sim.worker"]
 #: Seconds a site waits out a silent server before giving up (covers the server restart).
 SERVER_TIMEOUT_S = 180.0
-#: Seconds between two PSS samples of every process.
-SAMPLE_EVERY_S = 0.25
 
 
 class Sampler(threading.Thread):

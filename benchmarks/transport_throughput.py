@@ -184,7 +184,8 @@ class MmarcCell:
             if not curve:
                 return []
             secret = keys[name].secret.decode()
-            return ["--server-key", server_keys.public.decode(), "--client-secret", secret]
+            # "=" joined: a Z85 key may start with "-", which argparse reads as an option
+            return [f"--server-key={server_keys.public.decode()}", f"--client-secret={secret}"]
 
         self.procs = [
             spawn(

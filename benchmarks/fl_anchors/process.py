@@ -29,6 +29,7 @@ __all__ = [
     "ANCHOR_DIR",
     "ROOT",
     "RUN_MARKER_VAR",
+    "SAMPLE_EVERY_S",
     "STRAGGLER_GRACE_S",
     "ProcessOutcome",
     "RunFailed",
