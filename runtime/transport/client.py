@@ -48,7 +48,7 @@ from .message import (
 from .receive import decode_received, read_message
 from .security import SecurityConfig
 from .server import HEARTBEAT_SUFFIX
-from .shared import SharedFolder, shared_folder
+from .shared import SharedFolder, send_payload, shared_folder
 from .sockets import (
     DEFAULT_SOCKET_OPTIONS,
     MAX_BLOCK_S,
@@ -287,10 +287,7 @@ class ClientEndpoint:
         self._maybe_reregister()
         header = self._header(kind, round, meta, in_reply_to)
         payload = payload_for(tensors, self.limits, self.chunk_bytes)
-        if self._shared is None:
-            self._send(encode(header, payload))
-        else:
-            self._shared.send(header, payload, self._send, many=isinstance(tensors, Payload))
+        send_payload(self._shared, header, payload, self._send, many=isinstance(tensors, Payload))
         return header.msg_id
 
     def recv(

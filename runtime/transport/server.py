@@ -54,7 +54,7 @@ from .message import (
 )
 from .receive import Received, decode_received, read_message
 from .security import SecurityConfig
-from .shared import SharedFolder, shared_folder
+from .shared import SharedFolder, send_payload, shared_folder
 from .sockets import (
     DEFAULT_SOCKET_OPTIONS,
     MAX_BLOCK_S,
@@ -185,15 +185,13 @@ class ServerEndpoint:
             raise TransportError(f"client {client!r} is not registered")
         header = self._header(kind, client, round, meta, in_reply_to)
         payload = payload_for(tensors, self.limits, self.chunk_bytes)
-        if self._shared is None:
-            self._send(info.identity, encode(header, payload), client)
-        else:  # a Payload is laid out once to be sent to many (see broadcast)
-            self._shared.send(
-                header,
-                payload,
-                lambda frames: self._send(info.identity, frames, client),
-                many=isinstance(tensors, Payload),
-            )
+        send_payload(  # a Payload is laid out once to be sent to many (see broadcast)
+            self._shared,
+            header,
+            payload,
+            lambda frames: self._send(info.identity, frames, client),
+            many=isinstance(tensors, Payload),
+        )
         return header.msg_id
 
     def broadcast(

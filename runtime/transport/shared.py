@@ -46,7 +46,7 @@ from ..protocol import (
     shared_layout,
 )
 
-__all__ = ["SHARED_MIN_BYTES", "SharedFolder", "shared_folder"]
+__all__ = ["SHARED_MIN_BYTES", "SharedFolder", "send_payload", "shared_folder"]
 
 log = logging.getLogger(__name__)
 
@@ -91,30 +91,6 @@ class SharedFolder:
         self._closed = False
 
     # --- sending ------------------------------------------------------------------------
-
-    def send(
-        self,
-        header: Header,
-        payload: Payload,
-        deliver: Callable[[list[Any]], None],
-        *,
-        many: bool,
-    ) -> None:
-        """Send one message with ``deliver`` (the endpoint's send of a message's frames):
-        its header frame alone, naming a shared file that holds the payload, when
-        :meth:`publish` writes one; the header and the payload's frames otherwise (see
-        :func:`~..protocol.encode`). When ``deliver`` raises, the file named for this
-        message is removed (no reader will come for it) and the error goes on."""
-        full = replace(header, tensors=payload.specs, chunk_bytes=payload.chunk_bytes)
-        name = self.publish(full, payload, many=many)
-        if name is None:
-            deliver(encode(header, payload))
-            return
-        try:
-            deliver([replace(full, shared=name).to_bytes()])
-        except BaseException:
-            _unlink(name, self._dir)
-            raise
 
     def publish(self, header: Header, payload: Payload, *, many: bool) -> str | None:
         """A fresh file name under which one recipient finds ``payload`` (``header`` is
@@ -165,6 +141,10 @@ class SharedFolder:
             _unlink(name, self._dir)
             raise
         os.close(fd)
+
+    def withdraw(self, name: str) -> None:
+        """Remove a file published for a message that was never sent."""
+        _unlink(name, self._dir)
 
     def _forget_kept(self) -> None:
         if self._kept is not None:
@@ -217,6 +197,31 @@ class SharedFolder:
     def __del__(self) -> None:  # an endpoint not closed: do not leak the folder's fd
         if not getattr(self, "_closed", True):
             self.close()
+
+
+def send_payload(
+    shared: SharedFolder | None,
+    header: Header,
+    payload: Payload,
+    deliver: Callable[[list[Any]], None],
+    *,
+    many: bool,
+) -> None:
+    """Send one message with ``deliver`` (an endpoint's send of a message's frames): its
+    header frame alone, naming a shared file that holds the payload, when ``shared``
+    writes one (:meth:`SharedFolder.publish`); the header and the payload's frames
+    otherwise (see :func:`~..protocol.encode`). When ``deliver`` raises, the file named
+    for this message is removed (no reader will come for it) and the error goes on."""
+    full = replace(header, tensors=payload.specs, chunk_bytes=payload.chunk_bytes)
+    name = None if shared is None else shared.publish(full, payload, many=many)
+    if shared is None or name is None:
+        deliver(encode(header, payload))
+        return
+    try:
+        deliver([replace(full, shared=name).to_bytes()])
+    except BaseException:
+        shared.withdraw(name)
+        raise
 
 
 def _fresh_name() -> str:
