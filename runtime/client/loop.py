@@ -168,8 +168,9 @@ class FederatedClient:
         #: round's task comes again (the server re-sends it after a re-registration)
         self._last: tuple[int, dict[str, Any], Weights] | None = None
         #: Arrays reused every round (see :meth:`build`): the global model is received
-        #: into ``_received`` and the update computed into ``_update``, so a round
-        #: allocates no model-sized memory after the first.
+        #: into ``_received`` (frames over TCP; None when models come as shared files)
+        #: and the update computed into ``_update``, so a round allocates no model-sized
+        #: memory after the first.
         self._received: Weights | None = None
         self._update: Weights = {}
 
