@@ -16,6 +16,8 @@ share the preloaded modules' pages (copy-on-write), so a simulation holds one co
 torch and MONAI instead of one per process; on a platform without ``fork`` it starts
 ``server`` and ``client`` subprocesses instead. It reports ``{"event": "started"|"exit",
 "client", "pid"|"code"}`` lines on stdout (``client`` is ``"server"`` for the server).
+Once the last client is forked it execs :mod:`.reaper`, which only waits for them and
+reports their exits, so the zygote's memory goes back to the OS.
 
 ``standby`` is how the launcher starts ``clients``: at once, before the plan is compiled
 (:mod:`.standby`). It imports the same modules, then reads the ``clients`` arguments and
@@ -255,6 +257,8 @@ def _clients(args: argparse.Namespace) -> int:
                 procs[pid] = proc
             children[pid] = spec["name"]
             _say({"event": "started", "client": spec["name"], "pid": pid})
+        if fork:
+            _become_reaper(children)  # does not return
         while children:
             pid, status = os.wait()
             name = children.pop(pid, None)
@@ -264,6 +268,16 @@ def _clients(args: argparse.Namespace) -> int:
         _stop_children(children)
         raise
     return 0
+
+
+def _become_reaper(children: dict[int, str]) -> None:
+    """Exec :mod:`.reaper` in this process: it waits for ``children`` (still ours: exec
+    keeps the pid) and reports their exits, without the preloaded modules' memory."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    reaper = Path(__file__).with_name("reaper.py")
+    os.execv(sys.executable, [sys.executable, "-I", "-S", str(reaper), json.dumps(children)])
 
 
 def _stop_children(children: dict[int, str]) -> None:

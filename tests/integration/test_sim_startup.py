@@ -41,7 +41,9 @@ def simulate_watched(
 ) -> tuple[dict[str, Any], dict[int, tuple[int, str]]]:
     """``api.simulate(root, 2, rounds=1)`` in a thread while this one notes the run's
     processes (by ``marker``) until it ends: ``({"result" or "error": ...}, pid ->
-    (ppid, command))``. The test watches; the runtime itself never polls."""
+    (ppid, commands))``, ``commands`` every command line the process was seen with, in
+    order, joined by newlines (the zygote execs the reaper). The test watches; the runtime
+    itself never polls."""
     seen: dict[int, tuple[int, str]] = {}
     out: dict[str, Any] = {}
 
@@ -54,7 +56,10 @@ def simulate_watched(
     thread = threading.Thread(target=target, daemon=True)
     thread.start()
     while thread.is_alive():
-        seen.update(processes_marked(marker))
+        for pid, (ppid, cmd) in processes_marked(marker).items():
+            before = seen.get(pid, (ppid, ""))[1]
+            if not before.endswith(cmd):
+                seen[pid] = (ppid, f"{before}\n{cmd}" if before else cmd)
         time.sleep(0.01)
     return out, seen
 
@@ -75,7 +80,10 @@ def test_the_server_and_the_clients_are_forks_of_one_process(
     # the launcher runs in this process: its one child of the run is the clients' worker
     zygotes = [pid for pid, (ppid, _) in seen.items() if ppid == os.getpid()]
     assert len(zygotes) == 1, seen
-    assert "sim.worker standby" in seen[zygotes[0]][1]  # started before the compile
+    first, *later = seen[zygotes[0]][1].splitlines()
+    assert "sim.worker standby" in first  # started before the compile
+    # once every site is forked it execs the reaper, dropping torch and MONAI
+    assert later and "runtime/sim/reaper.py" in later[-1], seen[zygotes[0]]
     (server,) = event_pids(run_dir, "round_start")
     sites = event_pids(run_dir, "client_recv")
     assert len(sites) == 2
