@@ -1,5 +1,5 @@
 """``python -m mmarc.cli``: the same as the ``mmarc`` console script."""
 
-from mmarc.cli.app import main
+from mmarc.cli import main
 
 main()

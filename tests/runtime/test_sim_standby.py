@@ -22,8 +22,12 @@ from mmarc.runtime.sim.standby import (
     Standby,
     handover_line,
     read_handover,
+    start_early,
+    take_early,
     worker_env,
 )
+
+from mmarc.cli import sim_clients
 
 
 def test_the_handover_line_reads_back_as_the_clients_arguments_and_the_log(
@@ -102,3 +106,54 @@ def test_a_worker_handed_garbage_says_so_in_one_line(tmp_path: Path) -> None:
     lines = proc.stderr.strip().splitlines()
     assert lines[-1] == "mmarc standby: error: the hand-over's role is not 'clients'"
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "clients"),
+    [
+        (["run", "mmar", "--sim", "4"], 4),
+        (["run", "--sim=2", "mmar", "--rounds", "3"], 2),
+        (["run", "mmar", "--local"], None),
+        (["run", "mmar", "--sim", "0"], None),
+        (["run", "mmar", "--sim", "x"], None),
+        (["run", "mmar", "--sim"], None),
+        (["run", "mmar", "--sim", "2", "--help"], None),
+        (["validate", "mmar", "--sim", "2"], None),
+        ([], None),
+    ],
+)
+def test_the_console_script_starts_the_worker_early_only_for_run_sim(
+    argv: list[str], clients: int | None
+) -> None:
+    assert sim_clients(argv) == clients
+
+
+def test_an_early_worker_is_taken_once_and_only_for_its_clients() -> None:
+    start_early(2)
+    early = take_early(2)
+    assert early is not None and early.proc.poll() is None
+    assert take_early(2) is None  # taken already
+    early.close()
+    start_early(3)
+    other = take_early(3)
+    assert other is not None
+    other.close()
+    start_early(2)
+    assert take_early(4) is None  # started for another federation: stopped, not handed on
+    assert take_early(2) is None
+
+
+def test_an_early_worker_nobody_takes_is_stopped_when_the_process_exits() -> None:
+    """A usage error after the early start (the command line refused): the launcher
+    exits and leaves no worker behind."""
+    code = (
+        "import sys\n"
+        "from mmarc.runtime.sim.standby import start_early\n"
+        "import mmarc.runtime.sim.standby as s\n"
+        "start_early(2)\n"
+        "print(s._early[1].proc.pid, flush=True)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    pid = int(proc.stdout.strip())
+    assert not Path(f"/proc/{pid}").exists(), "the early worker outlived its launcher"
