@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +24,7 @@ import pytest
 from helpers import RUN_MARKER, processes_marked, tiny_fl_mmar
 from mmarc.runtime.server.events import ENV_VARS
 from mmarc.runtime.sim import SimError
+from mmarc.runtime.sim.standby import Standby
 
 from mmarc import api
 
@@ -151,8 +153,18 @@ def test_a_run_refused_after_the_compile_stops_the_early_worker(
     monkeypatch.setenv(RUN_MARKER, str(tmp_path))
     root = tiny_fl_mmar(tmp_path, n_train=8, n_val=4)
     (root / "data" / "dataset.json").unlink()
-    out, seen = simulate_watched(root, tmp_path / "run", str(tmp_path))
-    assert isinstance(out.get("error"), SimError), out
-    assert "dataset.json does not exist" in str(out["error"])
-    assert any("sim.worker standby" in cmd for _, cmd in seen.values()), seen
+    started: list[Standby] = []  # the real workers, noted as they start
+    real_start = Standby.start.__func__  # type: ignore[attr-defined]
+
+    def noting_start(cls: type[Standby], *args: Any, **kwargs: Any) -> Standby:
+        standby = real_start(cls, *args, **kwargs)
+        started.append(standby)
+        return standby
+
+    monkeypatch.setattr(Standby, "start", classmethod(noting_start))
+    with pytest.raises(SimError, match=r"dataset\.json does not exist"):
+        api.simulate(root, 2, rounds=1, output=tmp_path / "run")
+    (standby,) = started
+    assert standby.proc.returncode == -signal.SIGKILL  # stopped while it was importing
+    assert not standby.handed_over
     assert not processes_marked(str(tmp_path)), "the worker outlived the refused run"
