@@ -14,6 +14,7 @@ from mmarc.runtime.server.initial import (
     InitialFile,
     build_in_child,
     build_initial,
+    untied,
     write_initial,
 )
 from mmarc.runtime.server.records import ServerError
@@ -52,9 +53,31 @@ def test_a_model_written_by_another_process_is_read_once(tmp_path: Path) -> None
     assert list(read) == list(here)
     assert all(np.array_equal(read[k], here[k]) for k in here)
     assert not path.exists()
+    for array in read.values():  # mapped from the file, yet the server's own to change
+        array += 1
+    assert all(np.array_equal(read[k], here[k] + 1) for k in here)
     with pytest.raises(ServerError, match="was not written") as info:
         InitialFile(path).result()
     assert "\n" not in str(info.value)
     path.write_bytes(b"not a checkpoint")
     with pytest.raises(ServerError, match="cannot read the first global model"):
         InitialFile(path).result()
+
+
+def test_tied_weights_are_read_back_as_independent_arrays(tmp_path: Path) -> None:
+    """write_initial saves the network's own tensors (no copy), except one that shares
+    memory with another: the server must get arrays it can change one by one."""
+    import torch
+    from mmarc.runtime.executor.checkpoints import atomic_save
+
+    weight = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    state = {"encoder.weight": weight, "decoder.weight": weight, "bias": torch.zeros(3)}
+    saved = untied(state)
+    assert saved["encoder.weight"].data_ptr() == weight.data_ptr()  # not copied
+    assert saved["decoder.weight"].data_ptr() != weight.data_ptr()
+    path = tmp_path / ".initial-model.pt"
+    atomic_save(saved, path)
+    read = InitialFile(path).result()
+    read["encoder.weight"][0, 0] = 100.0
+    assert read["decoder.weight"][0, 0] == 0.0
+    assert np.array_equal(read["decoder.weight"], weight.numpy())
