@@ -26,6 +26,13 @@ if TYPE_CHECKING:
 # mmarc uses no pydantic plugins; skipping their discovery (a scan of every installed
 # distribution's entry points) saves start-up time on every command.
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+# No transparent huge pages for numpy's large arrays (numpy's documented switch, read when
+# numpy is imported; inherited by the processes mmarc starts). The FL server and sites
+# touch model-sized arrays for the first time on a round's critical path, and with the
+# kernel's THP defrag on "madvise" (the default) such a first touch may stall in memory
+# compaction: measured on the 100 MB model with 2 sites, round 1 took 0.78-1.61 s with
+# huge pages against 0.70-0.91 s without, with steady rounds no slower.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 __all__ = ["app", "main"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -127,6 +128,29 @@ def test_schema_level_commands_import_neither_torch_nor_monai(tmp_path: Path) ->
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("preset", "seen"), [(None, "0"), ("1", "1")])
+def test_processes_mmarc_starts_get_numpy_without_huge_pages_unless_told(
+    preset: str | None, seen: str
+) -> None:
+    """mmarc.cli switches numpy's huge pages off (NUMPY_MADVISE_HUGEPAGE, read when numpy
+    is imported: nothing imports it first) for itself and what it starts; a value the
+    user set stays."""
+    probe = (
+        "import os, sys\n"
+        "import mmarc.cli\n"
+        "assert 'numpy' not in sys.modules\n"
+        "print(os.environ['NUMPY_MADVISE_HUGEPAGE'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if preset is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = preset
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == seen
 
 
 def test_schema_command_writes_every_kind(tmp_path: Path) -> None:
