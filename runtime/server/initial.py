@@ -92,7 +92,7 @@ def write_initial(plan: Plan, mmar_root: Path, model_pointer: str, out: Path) ->
 
     The network's own tensors are saved, not copies (:func:`build_initial` copies them so
     that a network can go on training): this process exits after the save, and a copy of
-    a 100 MB model cost 0.2-0.5 s of page faults here, on the way to round 1. A tensor
+    a 100 MB model cost 0.1-0.5 s of page faults here, on the way to round 1. A tensor
     sharing memory with one saved already (tied weights) is copied, so that the reader
     gets independent arrays, as from :func:`build_initial`.
     """

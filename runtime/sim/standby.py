@@ -185,6 +185,7 @@ def start_early(clients: int) -> None:
     global _early
     if _early is None:
         _early = (clients, Standby.start(clients))
+        atexit.unregister(_close_early)  # once, however many workers were started
         atexit.register(_close_early)
 
 
