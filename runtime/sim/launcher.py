@@ -60,6 +60,7 @@ from ..provision.he import run_contexts
 from ..server.config import filter_chain, server_config, server_strategy
 from ..server.events import events_path_for
 from .processes import Clients, ForkedServer, Processes
+from .reaper import IPC_PREFIX
 from .split import split_datalist
 from .standby import Standby
 
@@ -202,7 +203,7 @@ def server_bind(transport: str) -> tuple[Path | None, str]:
 
     if transport == "ipc" and zmq.has("ipc") and sys.platform != "win32":
         memory = SHARED_MEMORY if os.access(SHARED_MEMORY, os.W_OK | os.X_OK) else None
-        folder = Path(tempfile.mkdtemp(prefix="mmarc-sim-", dir=memory))
+        folder = Path(tempfile.mkdtemp(prefix=IPC_PREFIX, dir=memory))
         path = folder / "server"
         if len(str(path)) <= _MAX_IPC_PATH:
             return folder, f"ipc://{path}"
@@ -371,6 +372,7 @@ def _run(
                 str(standby.progress_fd),
                 "--server-log",
                 str(processes.logs["server"]),
+                *(["--ipc-dir", str(socket_dir)] if socket_dir is not None else []),
             ],
             run_dir / "logs" / "clients.log",
         )

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiling import read_plan_file
 from ..events import PROGRESS_PREFIX
+from .reaper import remove_orphaned, say
 from .standby import CLIENTS, STANDBY, HandoverError, read_handover
 
 if TYPE_CHECKING:
@@ -231,12 +232,13 @@ def _clients(args: argparse.Namespace) -> int:
     specs = json.loads(args.spec.read_text(encoding="utf-8"))
     fork = _can_fork()
     log = logging.getLogger(__name__)
+    launcher = os.getppid()
     _preload()
     children: dict[int, str] = {}
     try:
         if args.server_argv is not None:
             children[_start_server(args, fork)] = SERVER
-            _say({"event": "started", "client": SERVER, "pid": next(iter(children))})
+            say({"event": "started", "client": SERVER, "pid": next(iter(children))})
         if args.initial_model is not None:
             started = time.monotonic()
             if not _write_initial(args, fork):
@@ -256,28 +258,34 @@ def _clients(args: argparse.Namespace) -> int:
                 pid = proc.pid
                 procs[pid] = proc
             children[pid] = spec["name"]
-            _say({"event": "started", "client": spec["name"], "pid": pid})
+            say({"event": "started", "client": spec["name"], "pid": pid})
         if fork:
-            _become_reaper(children)  # does not return
+            _become_reaper(children, args.ipc_dir)  # does not return
         while children:
             pid, status = os.wait()
             name = children.pop(pid, None)
             if name is not None:
-                _say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
+                say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
     except KeyboardInterrupt:
         _stop_children(children)
+        if args.ipc_dir is not None and os.getppid() != launcher:  # as the reaper does
+            remove_orphaned(str(args.ipc_dir))
         raise
     return 0
 
 
-def _become_reaper(children: dict[int, str]) -> None:
+def _become_reaper(children: dict[int, str], ipc_dir: Path | None) -> None:
     """Exec :mod:`.reaper` in this process: it waits for ``children`` (still ours: exec
-    keeps the pid) and reports their exits, without the preloaded modules' memory."""
+    keeps the pid) and reports their exits, without the preloaded modules' memory; it
+    removes ``ipc_dir`` if the launcher died meanwhile."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
     reaper = Path(__file__).with_name("reaper.py")
-    os.execv(sys.executable, [sys.executable, "-I", "-S", str(reaper), json.dumps(children)])
+    argv = [sys.executable, "-I", "-S", str(reaper), json.dumps(children)]
+    if ipc_dir is not None:
+        argv.append(str(ipc_dir))
+    os.execv(sys.executable, argv)
 
 
 def _stop_children(children: dict[int, str]) -> None:
@@ -288,7 +296,7 @@ def _stop_children(children: dict[int, str]) -> None:
     for pid, name in list(children.items()):
         with contextlib.suppress(ChildProcessError, KeyboardInterrupt):
             _, status = os.waitpid(pid, 0)
-            _say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
+            say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
     children.clear()
 
 
@@ -414,11 +422,6 @@ def _spawn_client(
     )
 
 
-def _say(info: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(info) + "\n")
-    sys.stdout.flush()
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mmarc-sim-worker")
     sub = parser.add_subparsers(dest="role", required=True)
@@ -449,6 +452,9 @@ def _parser() -> argparse.ArgumentParser:
     many.add_argument("--server-argv", default=None, help="JSON list: start this server too")
     many.add_argument("--server-fd", type=int, default=1, help="the server's stdout (a pipe)")
     many.add_argument("--server-log", type=Path, default=None, help="the server's stderr")
+    many.add_argument(
+        "--ipc-dir", type=Path, default=None, help="the run's socket folder (see .reaper)"
+    )
     return parser
 
 

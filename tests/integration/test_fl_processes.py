@@ -8,6 +8,7 @@ and restarted, a client of another plan refused, Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -327,3 +328,39 @@ def test_ctrl_c_stops_every_process_of_a_simulation(tmp_path: Path, launcher_sig
     assert not processes_marked(str(run_dir)), "a worker outlived Ctrl-C"
     for log in (run_dir / "logs").glob("*.log"):  # each worker said "stopped" in one line
         assert "Traceback" not in log.read_text(), log.name
+
+
+@pytest.mark.slow
+def test_a_killed_launcher_leaves_no_socket_folder_behind(tmp_path: Path) -> None:
+    """SIGKILL to ``mmarc run --sim`` (nothing of it can clean up): the parent-death signal
+    stops the zygote's reaper and the processes it waits for, and the reaper then removes
+    the run's socket folder (in /dev/shm: models left there would hold memory)."""
+    root = tiny_fl_mmar(tmp_path)
+    run_dir = tmp_path / "run"
+    marker = str(run_dir)
+    proc = subprocess.Popen(
+        [*MMARC, "run", str(root), "--sim", "2", "--rounds", "200", "-o", str(run_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, RUN_MARKER: marker},
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: len(metric_rows(run_dir)) >= 1, what="a completed round")
+        reaper = wait_for(
+            lambda: [c for _, c in processes_marked(marker).values() if "sim/reaper.py" in c],
+            what="the zygote's reaper",
+        )
+        folder = Path(reaper[0].split()[-1])  # its last argument
+        assert folder.name.startswith("mmarc-sim-") and folder.is_dir(), reaper
+        proc.kill()
+        proc.wait()
+        wait_for(lambda: not processes_marked(marker), timeout=60, what="the run's processes")
+        assert not folder.exists(), f"{folder} outlived the killed launcher"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for pid in processes_marked(marker):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
