@@ -11,11 +11,11 @@ drops the rest of the address space, so the zygote execs this file with ``python
 -S``: the standard library only, a few MB.
 
 Run as a script (the worker and the launcher import only its helpers, which need the
-standard library alone): ``python -I -S reaper.py CHILDREN [IPC_DIR]``, ``CHILDREN`` a
-JSON object ``{pid: name}``. It reports ``{"event": "exit", "client", "code"}`` lines on
-stdout for each child, as the zygote did, and returns 0 when all have exited; SIGTERM or
-Ctrl-C passes SIGTERM to every child left, waits for them and returns 130 ("stopped", as
-every worker).
+standard library alone): ``python -I -S reaper.py CHILDREN LAUNCHER [IPC_DIR]``,
+``CHILDREN`` a JSON object ``{pid: name}``, ``LAUNCHER`` the launcher's pid. It reports
+``{"event": "exit", "client", "code"}`` lines on stdout for each child, as the zygote
+did, and returns 0 when all have exited; SIGTERM or Ctrl-C passes SIGTERM to every child
+left, waits for them and returns 130 ("stopped", as every worker).
 
 ``IPC_DIR`` is the run's private socket folder (in ``/dev/shm``: the models left in it
 hold memory until they are removed). The launcher removes it after the run; when the
@@ -35,7 +35,7 @@ import stat
 import sys
 from types import FrameType
 
-__all__ = ["IPC_PREFIX", "main", "remove_orphaned", "say"]
+__all__ = ["IPC_PREFIX", "clean_up_after", "main", "remove_orphaned", "say"]
 
 #: Exit status of a worker stopped by SIGTERM or Ctrl-C (the workers' convention).
 STOPPED = 130
@@ -77,10 +77,17 @@ def remove_orphaned(folder: str) -> bool:
     return not os.path.lexists(folder)
 
 
+def clean_up_after(launcher: int, ipc_dir: str | None) -> None:
+    """Remove ``ipc_dir`` (:func:`remove_orphaned`) if the launcher, pid ``launcher``, is
+    no longer this process's parent: it died and cleans nothing up itself."""
+    if ipc_dir is not None and os.getppid() != launcher:
+        remove_orphaned(ipc_dir)
+
+
 def main(argv: list[str]) -> int:
     children = {int(pid): str(name) for pid, name in json.loads(argv[0]).items()}
-    ipc_dir = argv[1] if len(argv) > 1 else None
-    launcher = os.getppid()
+    launcher = int(argv[1])
+    ipc_dir = argv[2] if len(argv) > 2 else None
     stopping = False
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -100,8 +107,7 @@ def main(argv: list[str]) -> int:
         name = children.pop(pid, None)
         if name is not None:
             say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
-    if ipc_dir is not None and os.getppid() != launcher:  # the launcher died: clean up
-        remove_orphaned(ipc_dir)
+    clean_up_after(launcher, ipc_dir)
     if stopping:
         print("mmarc clients: stopped", file=sys.stderr, flush=True)
         return STOPPED

@@ -49,7 +49,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiling import read_plan_file
 from ..events import PROGRESS_PREFIX
-from .reaper import remove_orphaned, say
+from . import reaper
+from .reaper import clean_up_after, say
 from .standby import CLIENTS, STANDBY, HandoverError, read_handover
 
 if TYPE_CHECKING:
@@ -260,7 +261,7 @@ def _clients(args: argparse.Namespace) -> int:
             children[pid] = spec["name"]
             say({"event": "started", "client": spec["name"], "pid": pid})
         if fork:
-            _become_reaper(children, args.ipc_dir)  # does not return
+            _become_reaper(children, launcher, args.ipc_dir)  # does not return
         while children:
             pid, status = os.wait()
             name = children.pop(pid, None)
@@ -268,21 +269,20 @@ def _clients(args: argparse.Namespace) -> int:
                 say({"event": "exit", "client": name, "code": os.waitstatus_to_exitcode(status)})
     except KeyboardInterrupt:
         _stop_children(children)
-        if args.ipc_dir is not None and os.getppid() != launcher:  # as the reaper does
-            remove_orphaned(str(args.ipc_dir))
+        clean_up_after(launcher, None if args.ipc_dir is None else str(args.ipc_dir))
         raise
     return 0
 
 
-def _become_reaper(children: dict[int, str], ipc_dir: Path | None) -> None:
+def _become_reaper(children: dict[int, str], launcher: int, ipc_dir: Path | None) -> None:
     """Exec :mod:`.reaper` in this process: it waits for ``children`` (still ours: exec
     keeps the pid) and reports their exits, without the preloaded modules' memory; it
-    removes ``ipc_dir`` if the launcher died meanwhile."""
+    removes ``ipc_dir`` if the launcher (pid ``launcher``) died meanwhile."""
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
-    reaper = Path(__file__).with_name("reaper.py")
-    argv = [sys.executable, "-I", "-S", str(reaper), json.dumps(children)]
+    script = str(reaper.__file__)
+    argv = [sys.executable, "-I", "-S", script, json.dumps(children), str(launcher)]
     if ipc_dir is not None:
         argv.append(str(ipc_dir))
     os.execv(sys.executable, argv)

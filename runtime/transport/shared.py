@@ -212,16 +212,17 @@ def send_payload(
     writes one (:meth:`SharedFolder.publish`); the header and the payload's frames
     otherwise (see :func:`~..protocol.encode`). When ``deliver`` raises, the file named
     for this message is removed (no reader will come for it) and the error goes on."""
-    full = replace(header, tensors=payload.specs, chunk_bytes=payload.chunk_bytes)
-    name = None if shared is None else shared.publish(full, payload, many=many)
-    if shared is None or name is None:
-        deliver(encode(header, payload))
-        return
-    try:
-        deliver([replace(full, shared=name).to_bytes()])
-    except BaseException:
-        shared.withdraw(name)
-        raise
+    if shared is not None:
+        full = replace(header, tensors=payload.specs, chunk_bytes=payload.chunk_bytes)
+        name = shared.publish(full, payload, many=many)
+        if name is not None:
+            try:
+                deliver([replace(full, shared=name).to_bytes()])
+            except BaseException:
+                shared.withdraw(name)
+                raise
+            return
+    deliver(encode(header, payload))
 
 
 def _fresh_name() -> str:

@@ -125,9 +125,11 @@ def test_small_payloads_and_tcp_stay_in_frames(folder: Path) -> None:
     (client,) = joined(server, "site-1")
     over_tcp = ServerEndpoint("tcp://127.0.0.1:*", run_id=RUN, plan_hash=PLAN)
     tcp_client = ClientEndpoint(over_tcp.endpoint, "site-2", run_id=RUN, heartbeat_interval=None)
-    assert client.shared_payloads and not tcp_client.shared_payloads
-    tcp_client.close(bye=False)
-    over_tcp.close(linger_ms=0)
+    try:
+        assert client.shared_payloads and not tcp_client.shared_payloads
+    finally:
+        tcp_client.close(bye=False)
+        over_tcp.close(linger_ms=0)
     try:
         small = {"w": np.ones(SHARED_MIN_BYTES // 8, dtype=np.float32)}
         server.send("site-1", MessageKind.TASK, round=0, tensors=small)
