@@ -292,11 +292,10 @@ def simulate(
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     overrides = {"num_rounds": rounds} if rounds is not None else None
-    from mmarc.runtime.sim.standby import Standby, take_early
+    from mmarc.runtime.sim.standby import standby_for
 
-    # the clients' worker imports torch and MONAI (seconds) while this process compiles;
-    # the console script may have started it already (mmarc.cli.main)
-    standby = take_early(n_clients) or Standby.start(n_clients)
+    # the clients' worker imports torch and MONAI (seconds) while this process compiles
+    standby = standby_for(n_clients)
     try:
         compiled, plan = compiled_or_raise(
             path, sets, server_overrides=overrides, simulation=simulation

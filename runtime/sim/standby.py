@@ -40,6 +40,7 @@ __all__ = [
     "Standby",
     "handover_line",
     "read_handover",
+    "standby_for",
     "start_early",
     "take_early",
 ]
@@ -201,6 +202,12 @@ def take_early(clients: int) -> Standby | None:
         standby.close()
         return None
     return standby
+
+
+def standby_for(clients: int) -> Standby:
+    """The clients' worker for ``clients`` sites: the one the console script started
+    early (:func:`start_early`) if it is for as many, else one started now."""
+    return take_early(clients) or Standby.start(clients)
 
 
 def _close_early() -> None:
