@@ -40,6 +40,7 @@ __all__ = [
     "PositiveSeconds",
     "RoundNumber",
     "Seconds",
+    "UploadSlots",
     "Weight",
     "client_settings",
     "merge_exclude",
@@ -52,6 +53,8 @@ __all__ = [
 ClientCount = Annotated[int, Strict(), Ge(1)]
 #: A round number or a number of rounds (Clara counts rounds from 0).
 RoundNumber = Annotated[int, Strict(), Ge(0)]
+#: Sites that may send a model-sized update at once (0: no limit).
+UploadSlots = Annotated[int, Strict(), Ge(0), Le(100_000)]
 #: A duration in seconds, zero allowed.
 Seconds = Annotated[float, Strict(), Ge(0), AllowInfNan(False)]
 #: A duration in seconds, above zero.
@@ -95,6 +98,12 @@ class FLServerSettings(StrictSettings):
     )
     heart_beat_timeout: PositiveSeconds = Field(
         600.0, description="Seconds without a heartbeat after which a client is dropped."
+    )
+    upload_slots: UploadSlots = Field(
+        4,
+        description="Sites that may send a model-sized result at once over the network; the "
+        "others wait for the server's go-ahead, so the server never holds more than this many "
+        "results in flight (0: no limit). mmarc extension.",
     )
     aggregation_weights: dict[str, Weight] = Field(
         default_factory=dict, description="Weight of each named client (others: 1.0)."
@@ -254,6 +263,7 @@ def server_settings(section: Mapping[str, Any], base: str = "/fl/server") -> FLS
             "num_rounds",
             "wait_after_min_clients",
             "heart_beat_timeout",
+            "upload_slots",
         )
         if entry.get(k) is not None
     }

@@ -46,7 +46,14 @@ from ..security.ckks import HEError, sealed_names
 from ..server.admission import registration_meta
 from ..server.config import filter_chain, server_config
 from ..server.events import EventLog, events_path_for
-from ..server.tasks import GLOBAL_OWNER, OWNER_SEP, TASK_SUBMIT, TASK_TRAIN, TASK_VALIDATE
+from ..server.tasks import (
+    GLOBAL_OWNER,
+    OWNER_SEP,
+    TASK_SUBMIT,
+    TASK_TRAIN,
+    TASK_VALIDATE,
+    UPLOAD_WHEN_GRANTED,
+)
 from ..transport import ClientEndpoint, Message, SecurityConfig, TransportError
 from .config import ClientConfig, client_config
 from .site import with_datalist
@@ -173,6 +180,8 @@ class FederatedClient:
         #: memory after the first.
         self._received: Weights | None = None
         self._update: Weights = {}
+        #: a task or goodbye that came while a result waited for its upload slot
+        self._pending: Message | None = None
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -286,15 +295,9 @@ class FederatedClient:
 
     def _next_message(self) -> Message:
         """The newest task (older queued ones are stale) or a goodbye; waits for it."""
-        message = None
+        message, self._pending = self._pending, None
         while message is None:
-            seen = self.endpoint.server_last_seen or self._started
-            remaining = seen + self.server_timeout - time.monotonic()
-            message = self.endpoint.recv(timeout=max(0.05, remaining), into=self._received)
-            if message is None and not self.endpoint.server_alive(self.server_timeout):
-                raise ClientError(
-                    f"the server has been silent for {self.server_timeout:g} s; giving up"
-                )
+            message = self._recv_or_give_up()
         while message.kind is not MessageKind.BYE:
             newer = self.endpoint.recv(timeout=0, into=self._received)
             if newer is None:
@@ -302,6 +305,38 @@ class FederatedClient:
             if newer.kind in (MessageKind.TASK, MessageKind.BYE):
                 message = newer
         return message
+
+    def _recv_or_give_up(self) -> Message | None:
+        """The next message, or None after a while; ClientError once the server has been
+        silent (no message, no heartbeat answer) for ``server_timeout``."""
+        seen = self.endpoint.server_last_seen or self._started
+        remaining = seen + self.server_timeout - time.monotonic()
+        message = self.endpoint.recv(timeout=max(0.05, remaining), into=self._received)
+        if message is None and not self.endpoint.server_alive(self.server_timeout):
+            raise ClientError(
+                f"the server has been silent for {self.server_timeout:g} s; giving up"
+            )
+        return message
+
+    def _granted(self, task: Message) -> bool:
+        """Under upload slots (the task's meta says so): announce the result of ``task``
+        and wait for the server's go-ahead. False when a newer task or the goodbye came
+        first: it is kept in ``_pending`` for :meth:`serve`, and the result is not sent
+        (the server asks again, by re-sending the task, if it still wants it)."""
+        meta = task.meta if isinstance(task.meta, Mapping) else {}
+        if any(meta.get(k) != v for k, v in UPLOAD_WHEN_GRANTED.items()):
+            return True
+        task_id = task.header.msg_id
+        self.endpoint.send(MessageKind.READY, round=task.round, in_reply_to=task_id)
+        while True:
+            message = self._recv_or_give_up()
+            if message is None:
+                continue
+            if message.kind is MessageKind.GRANT and message.header.in_reply_to == task_id:
+                return True
+            if message.kind in (MessageKind.TASK, MessageKind.BYE):
+                self._pending = message
+                return False
 
     def _handle(self, message: Message) -> None:
         meta = message.meta if isinstance(message.meta, Mapping) else {}
@@ -333,6 +368,8 @@ class FederatedClient:
             )
 
     def _reply(self, message: Message, meta: Mapping[str, Any], tensors: Any = None) -> None:
+        if tensors and not self._granted(message):
+            return
         self.endpoint.send(
             MessageKind.RESULT,
             round=message.round,

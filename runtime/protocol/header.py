@@ -41,7 +41,7 @@ from mmarc.policy.participants import is_participant_name
 from .errors import ProtocolError, VersionMismatch
 
 #: (major, minor) spoken by this build.
-PROTOCOL_VERSION: tuple[int, int] = (1, 1)
+PROTOCOL_VERSION: tuple[int, int] = (1, 2)
 
 #: The name of a shared-payload file (header key ``"shm"``): random, no path, no dots
 #: but the suffix, so it can only ever name a file directly inside the shared folder.
@@ -91,6 +91,11 @@ class MessageKind(StrEnum):
     REFUSED = "refused"  # server -> client: not accepted; meta["reason"] says why
     TASK = "task"  # server -> client: work to do (meta: task name, parameters; tensors: model)
     RESULT = "result"  # client -> server: outcome of a task (tensors: weights or diff)
+    # upload slots (1.2): a site whose task meta says "upload": "when_granted" announces a
+    # result with tensors (READY, in reply to the task; meta["bytes"]) and sends it once
+    # the server answers GRANT (in reply to the same task)
+    READY = "ready"  # client -> server: a model-sized result is ready to send
+    GRANT = "grant"  # server -> client: send it now
     HEARTBEAT = "heartbeat"  # client -> server: still alive
     HEARTBEAT_ACK = "heartbeat_ack"  # server -> client: server alive; meta["known"]
     BYE = "bye"  # either way: leaving / run over
@@ -102,6 +107,7 @@ SENT_BY_CLIENT = frozenset(
     (
         MessageKind.REGISTER,
         MessageKind.RESULT,
+        MessageKind.READY,
         MessageKind.HEARTBEAT,
         MessageKind.BYE,
         MessageKind.ERROR,
@@ -112,6 +118,7 @@ SENT_BY_SERVER = frozenset(
         MessageKind.REGISTERED,
         MessageKind.REFUSED,
         MessageKind.TASK,
+        MessageKind.GRANT,
         MessageKind.HEARTBEAT_ACK,
         MessageKind.BYE,
         MessageKind.ERROR,

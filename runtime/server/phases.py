@@ -12,6 +12,11 @@ gets the same task at once. It closes when at least ``min_answers`` answered and
 live client that got the task answered, or ``wait_after`` seconds after the minimum was
 reached, whichever is first.
 
+Under upload slots (:mod:`.slots`; not for shared-file payloads, which the sites hold),
+the task tells sites to announce a result with tensors (``ready``) and send it when
+granted; the loop grants up to the phase's slots and the next site whenever a result
+has been handled, a granted site is gone, or a grant expired.
+
 The server never dies from a client's input: each result goes to the phase's
 ``on_result``, which raises to refuse it; whatever it raises (a
 :class:`~.updates.ResultRefused`, an :class:`~mmarc.runtime.aggregation.AggregationError`,
@@ -34,7 +39,8 @@ from ..transport import Message, ServerEndpoint, TransportError
 from .events import Reporter
 from .membership import Membership
 from .records import ServerError
-from .tasks import TASK_TRAIN
+from .slots import UploadSlots, grant_timeout
+from .tasks import TASK_TRAIN, UPLOAD_WHEN_GRANTED
 
 __all__ = ["Phase", "PhaseLoop", "ResultHandler"]
 
@@ -67,6 +73,8 @@ class Phase:
     min_reached_at: float | None = None
     started: float = field(default_factory=time.time)
     bytes_up: int = 0
+    #: who may send a result now (None: anyone, any time); set by the loop
+    slots: UploadSlots | None = None
 
     def pending(self, live: Mapping[str, Any]) -> set[str]:
         """Clients that got the task, are still live and have not answered."""
@@ -76,10 +84,18 @@ class Phase:
 class PhaseLoop:
     """Waits for clients and runs phases over one endpoint and one membership."""
 
-    def __init__(self, endpoint: ServerEndpoint, membership: Membership, reporter: Reporter):
+    def __init__(
+        self,
+        endpoint: ServerEndpoint,
+        membership: Membership,
+        reporter: Reporter,
+        upload_slots: int = 0,
+    ):
         self.endpoint = endpoint
         self.membership = membership
         self.reporter = reporter
+        #: results with tensors in flight at once (0: no pacing; see :mod:`.slots`)
+        self.upload_slots = upload_slots
 
     def wait_for_clients(self, count: int) -> None:
         """Return once at least ``count`` clients are members."""
@@ -92,6 +108,9 @@ class PhaseLoop:
 
     def run_phase(self, phase: Phase) -> None:
         """Offer the task to every member and wait until the phase is complete."""
+        if self.upload_slots > 0:
+            phase.slots = UploadSlots(self.upload_slots, grant_timeout(phase.payload.nbytes))
+            phase.meta = {**phase.meta, **UPLOAD_WHEN_GRANTED}
         for name in list(self.membership.members):
             self.offer_task(phase, name)
         if phase.min_answers == 0:
@@ -107,6 +126,9 @@ class PhaseLoop:
             deadlines.append(death)
         if phase is not None and phase.wait_after is not None and phase.min_reached_at:
             deadlines.append(phase.min_reached_at + phase.wait_after)
+        expiry = phase.slots.next_deadline() if phase is not None and phase.slots else None
+        if expiry is not None:
+            deadlines.append(expiry)
         timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
         message = self.endpoint.recv(timeout)
         if message is not None:
@@ -127,6 +149,8 @@ class PhaseLoop:
         death = self.membership.next_death()
         if death is not None and time.monotonic() >= death:
             self.membership.reap()
+        if phase is not None and phase.slots is not None:
+            self._grant(phase, phase.slots.expire(self.membership.members))
 
     def offer_task(self, phase: Phase, name: str) -> None:
         """Send the phase's task to ``name`` (again, after a re-registration)."""
@@ -149,12 +173,19 @@ class PhaseLoop:
         if kind is MessageKind.REGISTER:
             self.membership.join(message)
             if phase is not None:
+                if phase.slots is not None:  # a result it was granted for died with it
+                    self._grant(phase, phase.slots.release(name))
                 self.offer_task(phase, name)
         elif kind is MessageKind.BYE:
             self.membership.leave(name)
         elif kind is MessageKind.RESULT:
             if phase is not None:
                 self._result(phase, name, message)
+                if phase.slots is not None and (name in phase.answered or name in phase.failed):
+                    self._grant(phase, phase.slots.release(name))
+        elif kind is MessageKind.READY:
+            if phase is not None and phase.slots is not None and self._awaited(phase, message):
+                self._grant(phase, phase.slots.ask(name, message.header.in_reply_to))
         elif kind is MessageKind.ERROR:
             meta = message.meta if isinstance(message.meta, Mapping) else {}
             detail = str(meta.get("detail", meta.get("code", "error")))[:500]
@@ -180,13 +211,27 @@ class PhaseLoop:
                     reason=f"unreadable message: {detail}",
                 )
 
+    @staticmethod
+    def _awaited(phase: Phase, message: Message) -> bool:
+        """Whether ``message`` answers a task of ``phase`` its sender still owes."""
+        name = message.client
+        return (
+            message.round == phase.round
+            and message.header.in_reply_to in phase.task_ids.get(name, ())
+            and name not in phase.answered
+            and name not in phase.failed
+        )
+
+    def _grant(self, phase: Phase, grants: list[tuple[str, str]]) -> None:
+        """Tell each site in ``grants`` to send its result of the task named there."""
+        for name, task_id in grants:
+            try:
+                self.endpoint.send(name, MessageKind.GRANT, round=phase.round, in_reply_to=task_id)
+            except TransportError as exc:
+                self.membership.drop(name, str(exc))  # freed at the next step's expire
+
     def _result(self, phase: Phase, name: str, message: Message) -> None:
-        if (
-            message.round != phase.round
-            or message.header.in_reply_to not in phase.task_ids.get(name, ())
-            or name in phase.answered
-            or name in phase.failed
-        ):
+        if not self._awaited(phase, message):
             log.debug("ignored a stale result from %s (round %s)", name, message.round)
             return
         phase.bytes_up += sum(int(a.nbytes) for a in message.tensors.values())

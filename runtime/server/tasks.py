@@ -1,11 +1,19 @@
-"""The names server and clients agree on: task kinds and how validate tasks name models.
+"""The names server and clients agree on: task kinds, how validate tasks name models, how
+uploads are paced.
 
 One place, imported by both sides (:mod:`.workflow` and :mod:`mmarc.runtime.client.loop`).
 """
 
 from __future__ import annotations
 
-__all__ = ["GLOBAL_OWNER", "OWNER_SEP", "TASK_SUBMIT", "TASK_TRAIN", "TASK_VALIDATE"]
+__all__ = [
+    "GLOBAL_OWNER",
+    "OWNER_SEP",
+    "TASK_SUBMIT",
+    "TASK_TRAIN",
+    "TASK_VALIDATE",
+    "UPLOAD_WHEN_GRANTED",
+]
 
 TASK_TRAIN = "train"
 TASK_SUBMIT = "submit_model"
@@ -14,3 +22,7 @@ TASK_VALIDATE = "validate"
 GLOBAL_OWNER = "FL_global_model"
 #: Separates owner and variable in the tensor names of a validate task.
 OWNER_SEP = "/"
+
+#: The task meta under upload slots (:mod:`.slots`): announce a result that carries
+#: tensors (``ready``) and send it once the server answers ``grant``.
+UPLOAD_WHEN_GRANTED: dict[str, str] = {"upload": "when_granted"}

@@ -196,7 +196,9 @@ class FederatedServer:
         except zmq.ZMQError as exc:
             raise ServerError(f"cannot listen on {bind}: {exc}") from None
         self.membership.endpoint = self.endpoint
-        self.loop = PhaseLoop(self.endpoint, self.membership, self.reporter)
+        # results that come as shared files are held by the sites, not in flight here
+        slots = 0 if self.endpoint.shared_payloads else cfg.upload_slots
+        self.loop = PhaseLoop(self.endpoint, self.membership, self.reporter, upload_slots=slots)
 
     # -- public ------------------------------------------------------------------------------
 

@@ -132,6 +132,12 @@ class ServerEndpoint:
         return self._server.endpoint
 
     @property
+    def shared_payloads(self) -> bool:
+        """Whether large payloads may come and go as shared files (an ``ipc://`` socket in
+        a private folder, see :mod:`.shared`)."""
+        return self._shared is not None
+
+    @property
     def clients(self) -> Mapping[str, ClientInfo]:
         """Registered clients by name (read-only view)."""
         return MappingProxyType(self._clients)

@@ -39,6 +39,7 @@ from mmarc.plan.fl import (
     PositiveSeconds,
     RoundNumber,
     Seconds,
+    UploadSlots,
 )
 
 
@@ -66,6 +67,7 @@ class ServerEntry(SchemaModel):
     heart_beat_timeout: Var[PositiveSeconds] | None = _setting(
         FLServerSettings, "heart_beat_timeout"
     )
+    upload_slots: Var[UploadSlots] | None = _setting(FLServerSettings, "upload_slots")
     start_round: Var[RoundNumber] | None = _setting(FLServerSettings, "start_round")
     num_rounds: Var[RoundNumber] | None = _setting(FLServerSettings, "num_rounds")
     # earlier form (Clara 3.x and 4.0 Early Access)

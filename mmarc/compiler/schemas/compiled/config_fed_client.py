@@ -906,243 +906,271 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if not data__heartbeattimeout_any_of_count36:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".heart_beat_timeout cannot be validated by any definition")
+        if "upload_slots" in data_keys:
+            data_keys.remove("upload_slots")
+            data__uploadslots = data["upload_slots"]
+            data__uploadslots_any_of_count37 = 0
+            if not data__uploadslots_any_of_count37:
+                try:
+                    if not isinstance(data__uploadslots, (int)) or isinstance(data__uploadslots, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be integer")
+                    if isinstance(data__uploadslots, (int, float)) and not isinstance(data__uploadslots, bool):
+                        if data__uploadslots < 0:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be bigger than or equal to 0")
+                        if data__uploadslots > 100000:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be smaller than or equal to 100000")
+                    data__uploadslots_any_of_count37 += 1
+                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+            if not data__uploadslots_any_of_count37:
+                try:
+                    validate___definitions_placeholder(data__uploadslots, custom_formats, (name_prefix or "data") + ".upload_slots")
+                    data__uploadslots_any_of_count37 += 1
+                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+            if not data__uploadslots_any_of_count37:
+                try:
+                    if not isinstance(data__uploadslots, (NoneType)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be null")
+                    data__uploadslots_any_of_count37 += 1
+                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+            if not data__uploadslots_any_of_count37:
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots cannot be validated by any definition")
         if "start_round" in data_keys:
             data_keys.remove("start_round")
             data__startround = data["start_round"]
-            data__startround_any_of_count37 = 0
-            if not data__startround_any_of_count37:
+            data__startround_any_of_count38 = 0
+            if not data__startround_any_of_count38:
                 try:
                     if not isinstance(data__startround, (int)) or isinstance(data__startround, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be integer")
                     if isinstance(data__startround, (int, float)) and not isinstance(data__startround, bool):
                         if data__startround < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be bigger than or equal to 0")
-                    data__startround_any_of_count37 += 1
+                    data__startround_any_of_count38 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__startround_any_of_count37:
+            if not data__startround_any_of_count38:
                 try:
                     validate___definitions_placeholder(data__startround, custom_formats, (name_prefix or "data") + ".start_round")
-                    data__startround_any_of_count37 += 1
+                    data__startround_any_of_count38 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__startround_any_of_count37:
+            if not data__startround_any_of_count38:
                 try:
                     if not isinstance(data__startround, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be null")
-                    data__startround_any_of_count37 += 1
+                    data__startround_any_of_count38 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__startround_any_of_count37:
+            if not data__startround_any_of_count38:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round cannot be validated by any definition")
         if "num_rounds" in data_keys:
             data_keys.remove("num_rounds")
             data__numrounds = data["num_rounds"]
-            data__numrounds_any_of_count38 = 0
-            if not data__numrounds_any_of_count38:
+            data__numrounds_any_of_count39 = 0
+            if not data__numrounds_any_of_count39:
                 try:
                     if not isinstance(data__numrounds, (int)) or isinstance(data__numrounds, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be integer")
                     if isinstance(data__numrounds, (int, float)) and not isinstance(data__numrounds, bool):
                         if data__numrounds < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be bigger than or equal to 0")
-                    data__numrounds_any_of_count38 += 1
+                    data__numrounds_any_of_count39 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numrounds_any_of_count38:
+            if not data__numrounds_any_of_count39:
                 try:
                     validate___definitions_placeholder(data__numrounds, custom_formats, (name_prefix or "data") + ".num_rounds")
-                    data__numrounds_any_of_count38 += 1
+                    data__numrounds_any_of_count39 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numrounds_any_of_count38:
+            if not data__numrounds_any_of_count39:
                 try:
                     if not isinstance(data__numrounds, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be null")
-                    data__numrounds_any_of_count38 += 1
+                    data__numrounds_any_of_count39 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numrounds_any_of_count38:
+            if not data__numrounds_any_of_count39:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds cannot be validated by any definition")
         if "ssl_private_key" in data_keys:
             data_keys.remove("ssl_private_key")
             data__sslprivatekey = data["ssl_private_key"]
-            data__sslprivatekey_any_of_count39 = 0
-            if not data__sslprivatekey_any_of_count39:
+            data__sslprivatekey_any_of_count40 = 0
+            if not data__sslprivatekey_any_of_count40:
                 try:
                     if not isinstance(data__sslprivatekey, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_private_key must be string")
-                    data__sslprivatekey_any_of_count39 += 1
+                    data__sslprivatekey_any_of_count40 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslprivatekey_any_of_count39:
+            if not data__sslprivatekey_any_of_count40:
                 try:
                     if not isinstance(data__sslprivatekey, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_private_key must be null")
-                    data__sslprivatekey_any_of_count39 += 1
+                    data__sslprivatekey_any_of_count40 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslprivatekey_any_of_count39:
+            if not data__sslprivatekey_any_of_count40:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_private_key cannot be validated by any definition")
         if "ssl_cert" in data_keys:
             data_keys.remove("ssl_cert")
             data__sslcert = data["ssl_cert"]
-            data__sslcert_any_of_count40 = 0
-            if not data__sslcert_any_of_count40:
+            data__sslcert_any_of_count41 = 0
+            if not data__sslcert_any_of_count41:
                 try:
                     if not isinstance(data__sslcert, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_cert must be string")
-                    data__sslcert_any_of_count40 += 1
+                    data__sslcert_any_of_count41 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslcert_any_of_count40:
+            if not data__sslcert_any_of_count41:
                 try:
                     if not isinstance(data__sslcert, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_cert must be null")
-                    data__sslcert_any_of_count40 += 1
+                    data__sslcert_any_of_count41 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslcert_any_of_count40:
+            if not data__sslcert_any_of_count41:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_cert cannot be validated by any definition")
         if "ssl_root_cert" in data_keys:
             data_keys.remove("ssl_root_cert")
             data__sslrootcert = data["ssl_root_cert"]
-            data__sslrootcert_any_of_count41 = 0
-            if not data__sslrootcert_any_of_count41:
+            data__sslrootcert_any_of_count42 = 0
+            if not data__sslrootcert_any_of_count42:
                 try:
                     if not isinstance(data__sslrootcert, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_root_cert must be string")
-                    data__sslrootcert_any_of_count41 += 1
+                    data__sslrootcert_any_of_count42 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslrootcert_any_of_count41:
+            if not data__sslrootcert_any_of_count42:
                 try:
                     if not isinstance(data__sslrootcert, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_root_cert must be null")
-                    data__sslrootcert_any_of_count41 += 1
+                    data__sslrootcert_any_of_count42 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslrootcert_any_of_count41:
+            if not data__sslrootcert_any_of_count42:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_root_cert cannot be validated by any definition")
         if "exclude_vars" in data_keys:
             data_keys.remove("exclude_vars")
             data__excludevars = data["exclude_vars"]
-            data__excludevars_any_of_count42 = 0
-            if not data__excludevars_any_of_count42:
+            data__excludevars_any_of_count43 = 0
+            if not data__excludevars_any_of_count43:
                 try:
                     if not isinstance(data__excludevars, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude_vars must be string")
-                    data__excludevars_any_of_count42 += 1
+                    data__excludevars_any_of_count43 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__excludevars_any_of_count42:
+            if not data__excludevars_any_of_count43:
                 try:
                     if not isinstance(data__excludevars, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude_vars must be null")
-                    data__excludevars_any_of_count42 += 1
+                    data__excludevars_any_of_count43 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__excludevars_any_of_count42:
+            if not data__excludevars_any_of_count43:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude_vars cannot be validated by any definition")
         if "num_server_workers" in data_keys:
             data_keys.remove("num_server_workers")
             data__numserverworkers = data["num_server_workers"]
-            data__numserverworkers_any_of_count43 = 0
-            if not data__numserverworkers_any_of_count43:
+            data__numserverworkers_any_of_count44 = 0
+            if not data__numserverworkers_any_of_count44:
                 try:
                     if not isinstance(data__numserverworkers, (int)) or isinstance(data__numserverworkers, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be integer")
                     if isinstance(data__numserverworkers, (int, float)) and not isinstance(data__numserverworkers, bool):
                         if data__numserverworkers < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be bigger than or equal to 1")
-                    data__numserverworkers_any_of_count43 += 1
+                    data__numserverworkers_any_of_count44 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numserverworkers_any_of_count43:
+            if not data__numserverworkers_any_of_count44:
                 try:
                     validate___definitions_placeholder(data__numserverworkers, custom_formats, (name_prefix or "data") + ".num_server_workers")
-                    data__numserverworkers_any_of_count43 += 1
+                    data__numserverworkers_any_of_count44 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numserverworkers_any_of_count43:
+            if not data__numserverworkers_any_of_count44:
                 try:
                     if not isinstance(data__numserverworkers, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be null")
-                    data__numserverworkers_any_of_count43 += 1
+                    data__numserverworkers_any_of_count44 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numserverworkers_any_of_count43:
+            if not data__numserverworkers_any_of_count44:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers cannot be validated by any definition")
         if "validate_on_server" in data_keys:
             data_keys.remove("validate_on_server")
             data__validateonserver = data["validate_on_server"]
-            data__validateonserver_any_of_count44 = 0
-            if not data__validateonserver_any_of_count44:
+            data__validateonserver_any_of_count45 = 0
+            if not data__validateonserver_any_of_count45:
                 try:
                     if not isinstance(data__validateonserver, (bool)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".validate_on_server must be boolean")
-                    data__validateonserver_any_of_count44 += 1
+                    data__validateonserver_any_of_count45 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__validateonserver_any_of_count44:
+            if not data__validateonserver_any_of_count45:
                 try:
                     validate___definitions_placeholder(data__validateonserver, custom_formats, (name_prefix or "data") + ".validate_on_server")
-                    data__validateonserver_any_of_count44 += 1
+                    data__validateonserver_any_of_count45 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__validateonserver_any_of_count44:
+            if not data__validateonserver_any_of_count45:
                 try:
                     if not isinstance(data__validateonserver, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".validate_on_server must be null")
-                    data__validateonserver_any_of_count44 += 1
+                    data__validateonserver_any_of_count45 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__validateonserver_any_of_count44:
+            if not data__validateonserver_any_of_count45:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".validate_on_server cannot be validated by any definition")
         if "num_rounds_per_valid" in data_keys:
             data_keys.remove("num_rounds_per_valid")
             data__numroundspervalid = data["num_rounds_per_valid"]
-            data__numroundspervalid_any_of_count45 = 0
-            if not data__numroundspervalid_any_of_count45:
+            data__numroundspervalid_any_of_count46 = 0
+            if not data__numroundspervalid_any_of_count46:
                 try:
                     if not isinstance(data__numroundspervalid, (int)) or isinstance(data__numroundspervalid, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be integer")
                     if isinstance(data__numroundspervalid, (int, float)) and not isinstance(data__numroundspervalid, bool):
                         if data__numroundspervalid < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be bigger than or equal to 1")
-                    data__numroundspervalid_any_of_count45 += 1
+                    data__numroundspervalid_any_of_count46 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numroundspervalid_any_of_count45:
+            if not data__numroundspervalid_any_of_count46:
                 try:
                     validate___definitions_placeholder(data__numroundspervalid, custom_formats, (name_prefix or "data") + ".num_rounds_per_valid")
-                    data__numroundspervalid_any_of_count45 += 1
+                    data__numroundspervalid_any_of_count46 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numroundspervalid_any_of_count45:
+            if not data__numroundspervalid_any_of_count46:
                 try:
                     if not isinstance(data__numroundspervalid, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be null")
-                    data__numroundspervalid_any_of_count45 += 1
+                    data__numroundspervalid_any_of_count46 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numroundspervalid_any_of_count45:
+            if not data__numroundspervalid_any_of_count46:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid cannot be validated by any definition")
         if "compression" in data_keys:
             data_keys.remove("compression")
             data__compression = data["compression"]
-            data__compression_any_of_count46 = 0
-            if not data__compression_any_of_count46:
+            data__compression_any_of_count47 = 0
+            if not data__compression_any_of_count47:
                 try:
                     if not isinstance(data__compression, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".compression must be string")
-                    data__compression_any_of_count46 += 1
+                    data__compression_any_of_count47 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__compression_any_of_count46:
+            if not data__compression_any_of_count47:
                 try:
                     if not isinstance(data__compression, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".compression must be null")
-                    data__compression_any_of_count46 += 1
+                    data__compression_any_of_count47 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__compression_any_of_count46:
+            if not data__compression_any_of_count47:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".compression cannot be validated by any definition")
         if "service" in data_keys:
             data_keys.remove("service")
             data__service = data["service"]
-            data__service_any_of_count47 = 0
-            if not data__service_any_of_count47:
+            data__service_any_of_count48 = 0
+            if not data__service_any_of_count48:
                 try:
                     if not isinstance(data__service, (dict)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".service must be object")
                     data__service_is_dict = isinstance(data__service, dict)
                     if data__service_is_dict:
                         data__service_keys = set(data__service.keys())
-                    data__service_any_of_count47 += 1
+                    data__service_any_of_count48 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__service_any_of_count47:
+            if not data__service_any_of_count48:
                 try:
                     if not isinstance(data__service, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".service must be null")
-                    data__service_any_of_count47 += 1
+                    data__service_any_of_count48 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__service_any_of_count47:
+            if not data__service_any_of_count48:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".service cannot be validated by any definition")
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^_'].search(data_key):
@@ -1164,20 +1192,20 @@ def validate___definitions_fedclientv1(data, custom_formats={}, name_prefix=None
         if "$schema" in data_keys:
             data_keys.remove("$schema")
             data__schema = data["$schema"]
-            data__schema_any_of_count48 = 0
-            if not data__schema_any_of_count48:
+            data__schema_any_of_count49 = 0
+            if not data__schema_any_of_count49:
                 try:
                     if not isinstance(data__schema, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema must be string")
-                    data__schema_any_of_count48 += 1
+                    data__schema_any_of_count49 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__schema_any_of_count48:
+            if not data__schema_any_of_count49:
                 try:
                     if not isinstance(data__schema, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema must be null")
-                    data__schema_any_of_count48 += 1
+                    data__schema_any_of_count49 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__schema_any_of_count48:
+            if not data__schema_any_of_count49:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema cannot be validated by any definition")
         if "format_version" in data_keys:
             data_keys.remove("format_version")
@@ -1189,8 +1217,8 @@ def validate___definitions_fedclientv1(data, custom_formats={}, name_prefix=None
         if "servers" in data_keys:
             data_keys.remove("servers")
             data__servers = data["servers"]
-            data__servers_any_of_count49 = 0
-            if not data__servers_any_of_count49:
+            data__servers_any_of_count50 = 0
+            if not data__servers_any_of_count50:
                 try:
                     if not isinstance(data__servers, (list, tuple)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".servers must be array")
@@ -1201,124 +1229,124 @@ def validate___definitions_fedclientv1(data, custom_formats={}, name_prefix=None
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".servers must contain at least 1 items")
                         for data__servers_x, data__servers_item in enumerate(data__servers):
                             validate___definitions_serverentry(data__servers_item, custom_formats, (name_prefix or "data") + ".servers[{data__servers_x}]".format(**locals()))
-                    data__servers_any_of_count49 += 1
+                    data__servers_any_of_count50 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__servers_any_of_count49:
+            if not data__servers_any_of_count50:
                 try:
                     if not isinstance(data__servers, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".servers must be null")
-                    data__servers_any_of_count49 += 1
+                    data__servers_any_of_count50 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__servers_any_of_count49:
+            if not data__servers_any_of_count50:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".servers cannot be validated by any definition")
         if "platform" in data_keys:
             data_keys.remove("platform")
             data__platform = data["platform"]
-            data__platform_any_of_count50 = 0
-            if not data__platform_any_of_count50:
+            data__platform_any_of_count51 = 0
+            if not data__platform_any_of_count51:
                 try:
                     if not isinstance(data__platform, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".platform must be string")
-                    data__platform_any_of_count50 += 1
+                    data__platform_any_of_count51 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__platform_any_of_count50:
+            if not data__platform_any_of_count51:
                 try:
                     if not isinstance(data__platform, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".platform must be null")
-                    data__platform_any_of_count50 += 1
+                    data__platform_any_of_count51 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__platform_any_of_count50:
+            if not data__platform_any_of_count51:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".platform cannot be validated by any definition")
         if "client" in data_keys:
             data_keys.remove("client")
             data__client = data["client"]
-            data__client_any_of_count51 = 0
-            if not data__client_any_of_count51:
+            data__client_any_of_count52 = 0
+            if not data__client_any_of_count52:
                 try:
                     validate___definitions_clientfilters(data__client, custom_formats, (name_prefix or "data") + ".client")
-                    data__client_any_of_count51 += 1
+                    data__client_any_of_count52 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__client_any_of_count51:
+            if not data__client_any_of_count52:
                 try:
                     if not isinstance(data__client, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".client must be null")
-                    data__client_any_of_count51 += 1
+                    data__client_any_of_count52 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__client_any_of_count51:
+            if not data__client_any_of_count52:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".client cannot be validated by any definition")
         if "client_trainer" in data_keys:
             data_keys.remove("client_trainer")
             data__clienttrainer = data["client_trainer"]
-            data__clienttrainer_any_of_count52 = 0
-            if not data__clienttrainer_any_of_count52:
+            data__clienttrainer_any_of_count53 = 0
+            if not data__clienttrainer_any_of_count53:
                 try:
                     validate___definitions_onecomponent(data__clienttrainer, custom_formats, (name_prefix or "data") + ".client_trainer")
-                    data__clienttrainer_any_of_count52 += 1
+                    data__clienttrainer_any_of_count53 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__clienttrainer_any_of_count52:
+            if not data__clienttrainer_any_of_count53:
                 try:
                     if not isinstance(data__clienttrainer, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".client_trainer must be null")
-                    data__clienttrainer_any_of_count52 += 1
+                    data__clienttrainer_any_of_count53 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__clienttrainer_any_of_count52:
+            if not data__clienttrainer_any_of_count53:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".client_trainer cannot be validated by any definition")
         if "handlers" in data_keys:
             data_keys.remove("handlers")
             data__handlers = data["handlers"]
-            data__handlers_any_of_count53 = 0
-            if not data__handlers_any_of_count53:
+            data__handlers_any_of_count54 = 0
+            if not data__handlers_any_of_count54:
                 try:
                     validate___definitions_componentlist(data__handlers, custom_formats, (name_prefix or "data") + ".handlers")
-                    data__handlers_any_of_count53 += 1
+                    data__handlers_any_of_count54 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__handlers_any_of_count53:
+            if not data__handlers_any_of_count54:
                 try:
                     if not isinstance(data__handlers, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".handlers must be null")
-                    data__handlers_any_of_count53 += 1
+                    data__handlers_any_of_count54 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__handlers_any_of_count53:
+            if not data__handlers_any_of_count54:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".handlers cannot be validated by any definition")
         if "cross_validate" in data_keys:
             data_keys.remove("cross_validate")
             data__crossvalidate = data["cross_validate"]
-            data__crossvalidate_any_of_count54 = 0
-            if not data__crossvalidate_any_of_count54:
+            data__crossvalidate_any_of_count55 = 0
+            if not data__crossvalidate_any_of_count55:
                 try:
                     if not isinstance(data__crossvalidate, (bool)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".cross_validate must be boolean")
-                    data__crossvalidate_any_of_count54 += 1
+                    data__crossvalidate_any_of_count55 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__crossvalidate_any_of_count54:
+            if not data__crossvalidate_any_of_count55:
                 try:
                     validate___definitions_placeholder(data__crossvalidate, custom_formats, (name_prefix or "data") + ".cross_validate")
-                    data__crossvalidate_any_of_count54 += 1
+                    data__crossvalidate_any_of_count55 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__crossvalidate_any_of_count54:
+            if not data__crossvalidate_any_of_count55:
                 try:
                     if not isinstance(data__crossvalidate, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".cross_validate must be null")
-                    data__crossvalidate_any_of_count54 += 1
+                    data__crossvalidate_any_of_count55 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__crossvalidate_any_of_count54:
+            if not data__crossvalidate_any_of_count55:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".cross_validate cannot be validated by any definition")
         if "cross_site_validation" in data_keys:
             data_keys.remove("cross_site_validation")
             data__crosssitevalidation = data["cross_site_validation"]
-            data__crosssitevalidation_any_of_count55 = 0
-            if not data__crosssitevalidation_any_of_count55:
+            data__crosssitevalidation_any_of_count56 = 0
+            if not data__crosssitevalidation_any_of_count56:
                 try:
                     validate___definitions_crosssitevalidation(data__crosssitevalidation, custom_formats, (name_prefix or "data") + ".cross_site_validation")
-                    data__crosssitevalidation_any_of_count55 += 1
+                    data__crosssitevalidation_any_of_count56 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__crosssitevalidation_any_of_count55:
+            if not data__crosssitevalidation_any_of_count56:
                 try:
                     if not isinstance(data__crosssitevalidation, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".cross_site_validation must be null")
-                    data__crosssitevalidation_any_of_count55 += 1
+                    data__crosssitevalidation_any_of_count56 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__crosssitevalidation_any_of_count55:
+            if not data__crosssitevalidation_any_of_count56:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".cross_site_validation cannot be validated by any definition")
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^_'].search(data_key):
@@ -1337,76 +1365,76 @@ def validate___definitions_crosssitevalidation(data, custom_formats={}, name_pre
         if "is_participating" in data_keys:
             data_keys.remove("is_participating")
             data__isparticipating = data["is_participating"]
-            data__isparticipating_any_of_count56 = 0
-            if not data__isparticipating_any_of_count56:
+            data__isparticipating_any_of_count57 = 0
+            if not data__isparticipating_any_of_count57:
                 try:
                     if not isinstance(data__isparticipating, (bool)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".is_participating must be boolean")
-                    data__isparticipating_any_of_count56 += 1
+                    data__isparticipating_any_of_count57 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__isparticipating_any_of_count56:
+            if not data__isparticipating_any_of_count57:
                 try:
                     validate___definitions_placeholder(data__isparticipating, custom_formats, (name_prefix or "data") + ".is_participating")
-                    data__isparticipating_any_of_count56 += 1
+                    data__isparticipating_any_of_count57 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__isparticipating_any_of_count56:
+            if not data__isparticipating_any_of_count57:
                 try:
                     if not isinstance(data__isparticipating, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".is_participating must be null")
-                    data__isparticipating_any_of_count56 += 1
+                    data__isparticipating_any_of_count57 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__isparticipating_any_of_count56:
+            if not data__isparticipating_any_of_count57:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".is_participating cannot be validated by any definition")
         if "model_validator" in data_keys:
             data_keys.remove("model_validator")
             data__modelvalidator = data["model_validator"]
-            data__modelvalidator_any_of_count57 = 0
-            if not data__modelvalidator_any_of_count57:
+            data__modelvalidator_any_of_count58 = 0
+            if not data__modelvalidator_any_of_count58:
                 try:
                     validate___definitions_onecomponent(data__modelvalidator, custom_formats, (name_prefix or "data") + ".model_validator")
-                    data__modelvalidator_any_of_count57 += 1
+                    data__modelvalidator_any_of_count58 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__modelvalidator_any_of_count57:
+            if not data__modelvalidator_any_of_count58:
                 try:
                     if not isinstance(data__modelvalidator, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".model_validator must be null")
-                    data__modelvalidator_any_of_count57 += 1
+                    data__modelvalidator_any_of_count58 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__modelvalidator_any_of_count57:
+            if not data__modelvalidator_any_of_count58:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".model_validator cannot be validated by any definition")
         if "outbound_filters" in data_keys:
             data_keys.remove("outbound_filters")
             data__outboundfilters = data["outbound_filters"]
-            data__outboundfilters_any_of_count58 = 0
-            if not data__outboundfilters_any_of_count58:
+            data__outboundfilters_any_of_count59 = 0
+            if not data__outboundfilters_any_of_count59:
                 try:
                     validate___definitions_componentlist(data__outboundfilters, custom_formats, (name_prefix or "data") + ".outbound_filters")
-                    data__outboundfilters_any_of_count58 += 1
+                    data__outboundfilters_any_of_count59 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__outboundfilters_any_of_count58:
+            if not data__outboundfilters_any_of_count59:
                 try:
                     if not isinstance(data__outboundfilters, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".outbound_filters must be null")
-                    data__outboundfilters_any_of_count58 += 1
+                    data__outboundfilters_any_of_count59 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__outboundfilters_any_of_count58:
+            if not data__outboundfilters_any_of_count59:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".outbound_filters cannot be validated by any definition")
         if "inbound_filters" in data_keys:
             data_keys.remove("inbound_filters")
             data__inboundfilters = data["inbound_filters"]
-            data__inboundfilters_any_of_count59 = 0
-            if not data__inboundfilters_any_of_count59:
+            data__inboundfilters_any_of_count60 = 0
+            if not data__inboundfilters_any_of_count60:
                 try:
                     validate___definitions_componentlist(data__inboundfilters, custom_formats, (name_prefix or "data") + ".inbound_filters")
-                    data__inboundfilters_any_of_count59 += 1
+                    data__inboundfilters_any_of_count60 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__inboundfilters_any_of_count59:
+            if not data__inboundfilters_any_of_count60:
                 try:
                     if not isinstance(data__inboundfilters, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".inbound_filters must be null")
-                    data__inboundfilters_any_of_count59 += 1
+                    data__inboundfilters_any_of_count60 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__inboundfilters_any_of_count59:
+            if not data__inboundfilters_any_of_count60:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".inbound_filters cannot be validated by any definition")
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^_'].search(data_key):
@@ -1425,36 +1453,36 @@ def validate___definitions_clientfilters(data, custom_formats={}, name_prefix=No
         if "outbound_filters" in data_keys:
             data_keys.remove("outbound_filters")
             data__outboundfilters = data["outbound_filters"]
-            data__outboundfilters_any_of_count60 = 0
-            if not data__outboundfilters_any_of_count60:
+            data__outboundfilters_any_of_count61 = 0
+            if not data__outboundfilters_any_of_count61:
                 try:
                     validate___definitions_componentlist(data__outboundfilters, custom_formats, (name_prefix or "data") + ".outbound_filters")
-                    data__outboundfilters_any_of_count60 += 1
+                    data__outboundfilters_any_of_count61 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__outboundfilters_any_of_count60:
+            if not data__outboundfilters_any_of_count61:
                 try:
                     if not isinstance(data__outboundfilters, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".outbound_filters must be null")
-                    data__outboundfilters_any_of_count60 += 1
+                    data__outboundfilters_any_of_count61 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__outboundfilters_any_of_count60:
+            if not data__outboundfilters_any_of_count61:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".outbound_filters cannot be validated by any definition")
         if "inbound_filters" in data_keys:
             data_keys.remove("inbound_filters")
             data__inboundfilters = data["inbound_filters"]
-            data__inboundfilters_any_of_count61 = 0
-            if not data__inboundfilters_any_of_count61:
+            data__inboundfilters_any_of_count62 = 0
+            if not data__inboundfilters_any_of_count62:
                 try:
                     validate___definitions_componentlist(data__inboundfilters, custom_formats, (name_prefix or "data") + ".inbound_filters")
-                    data__inboundfilters_any_of_count61 += 1
+                    data__inboundfilters_any_of_count62 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__inboundfilters_any_of_count61:
+            if not data__inboundfilters_any_of_count62:
                 try:
                     if not isinstance(data__inboundfilters, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".inbound_filters must be null")
-                    data__inboundfilters_any_of_count61 += 1
+                    data__inboundfilters_any_of_count62 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__inboundfilters_any_of_count61:
+            if not data__inboundfilters_any_of_count62:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".inbound_filters cannot be validated by any definition")
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^_'].search(data_key):

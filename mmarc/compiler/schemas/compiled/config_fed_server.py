@@ -680,243 +680,271 @@ def validate___definitions_serverentry(data, custom_formats={}, name_prefix=None
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
             if not data__heartbeattimeout_any_of_count28:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".heart_beat_timeout cannot be validated by any definition")
+        if "upload_slots" in data_keys:
+            data_keys.remove("upload_slots")
+            data__uploadslots = data["upload_slots"]
+            data__uploadslots_any_of_count29 = 0
+            if not data__uploadslots_any_of_count29:
+                try:
+                    if not isinstance(data__uploadslots, (int)) or isinstance(data__uploadslots, bool):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be integer")
+                    if isinstance(data__uploadslots, (int, float)) and not isinstance(data__uploadslots, bool):
+                        if data__uploadslots < 0:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be bigger than or equal to 0")
+                        if data__uploadslots > 100000:
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be smaller than or equal to 100000")
+                    data__uploadslots_any_of_count29 += 1
+                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+            if not data__uploadslots_any_of_count29:
+                try:
+                    validate___definitions_placeholder(data__uploadslots, custom_formats, (name_prefix or "data") + ".upload_slots")
+                    data__uploadslots_any_of_count29 += 1
+                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+            if not data__uploadslots_any_of_count29:
+                try:
+                    if not isinstance(data__uploadslots, (NoneType)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots must be null")
+                    data__uploadslots_any_of_count29 += 1
+                except (JsonSchemaValueException, JsonSchemaValuesException): pass
+            if not data__uploadslots_any_of_count29:
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".upload_slots cannot be validated by any definition")
         if "start_round" in data_keys:
             data_keys.remove("start_round")
             data__startround = data["start_round"]
-            data__startround_any_of_count29 = 0
-            if not data__startround_any_of_count29:
+            data__startround_any_of_count30 = 0
+            if not data__startround_any_of_count30:
                 try:
                     if not isinstance(data__startround, (int)) or isinstance(data__startround, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be integer")
                     if isinstance(data__startround, (int, float)) and not isinstance(data__startround, bool):
                         if data__startround < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be bigger than or equal to 0")
-                    data__startround_any_of_count29 += 1
+                    data__startround_any_of_count30 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__startround_any_of_count29:
+            if not data__startround_any_of_count30:
                 try:
                     validate___definitions_placeholder(data__startround, custom_formats, (name_prefix or "data") + ".start_round")
-                    data__startround_any_of_count29 += 1
+                    data__startround_any_of_count30 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__startround_any_of_count29:
+            if not data__startround_any_of_count30:
                 try:
                     if not isinstance(data__startround, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round must be null")
-                    data__startround_any_of_count29 += 1
+                    data__startround_any_of_count30 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__startround_any_of_count29:
+            if not data__startround_any_of_count30:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".start_round cannot be validated by any definition")
         if "num_rounds" in data_keys:
             data_keys.remove("num_rounds")
             data__numrounds = data["num_rounds"]
-            data__numrounds_any_of_count30 = 0
-            if not data__numrounds_any_of_count30:
+            data__numrounds_any_of_count31 = 0
+            if not data__numrounds_any_of_count31:
                 try:
                     if not isinstance(data__numrounds, (int)) or isinstance(data__numrounds, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be integer")
                     if isinstance(data__numrounds, (int, float)) and not isinstance(data__numrounds, bool):
                         if data__numrounds < 0:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be bigger than or equal to 0")
-                    data__numrounds_any_of_count30 += 1
+                    data__numrounds_any_of_count31 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numrounds_any_of_count30:
+            if not data__numrounds_any_of_count31:
                 try:
                     validate___definitions_placeholder(data__numrounds, custom_formats, (name_prefix or "data") + ".num_rounds")
-                    data__numrounds_any_of_count30 += 1
+                    data__numrounds_any_of_count31 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numrounds_any_of_count30:
+            if not data__numrounds_any_of_count31:
                 try:
                     if not isinstance(data__numrounds, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds must be null")
-                    data__numrounds_any_of_count30 += 1
+                    data__numrounds_any_of_count31 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numrounds_any_of_count30:
+            if not data__numrounds_any_of_count31:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds cannot be validated by any definition")
         if "ssl_private_key" in data_keys:
             data_keys.remove("ssl_private_key")
             data__sslprivatekey = data["ssl_private_key"]
-            data__sslprivatekey_any_of_count31 = 0
-            if not data__sslprivatekey_any_of_count31:
+            data__sslprivatekey_any_of_count32 = 0
+            if not data__sslprivatekey_any_of_count32:
                 try:
                     if not isinstance(data__sslprivatekey, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_private_key must be string")
-                    data__sslprivatekey_any_of_count31 += 1
+                    data__sslprivatekey_any_of_count32 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslprivatekey_any_of_count31:
+            if not data__sslprivatekey_any_of_count32:
                 try:
                     if not isinstance(data__sslprivatekey, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_private_key must be null")
-                    data__sslprivatekey_any_of_count31 += 1
+                    data__sslprivatekey_any_of_count32 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslprivatekey_any_of_count31:
+            if not data__sslprivatekey_any_of_count32:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_private_key cannot be validated by any definition")
         if "ssl_cert" in data_keys:
             data_keys.remove("ssl_cert")
             data__sslcert = data["ssl_cert"]
-            data__sslcert_any_of_count32 = 0
-            if not data__sslcert_any_of_count32:
+            data__sslcert_any_of_count33 = 0
+            if not data__sslcert_any_of_count33:
                 try:
                     if not isinstance(data__sslcert, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_cert must be string")
-                    data__sslcert_any_of_count32 += 1
+                    data__sslcert_any_of_count33 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslcert_any_of_count32:
+            if not data__sslcert_any_of_count33:
                 try:
                     if not isinstance(data__sslcert, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_cert must be null")
-                    data__sslcert_any_of_count32 += 1
+                    data__sslcert_any_of_count33 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslcert_any_of_count32:
+            if not data__sslcert_any_of_count33:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_cert cannot be validated by any definition")
         if "ssl_root_cert" in data_keys:
             data_keys.remove("ssl_root_cert")
             data__sslrootcert = data["ssl_root_cert"]
-            data__sslrootcert_any_of_count33 = 0
-            if not data__sslrootcert_any_of_count33:
+            data__sslrootcert_any_of_count34 = 0
+            if not data__sslrootcert_any_of_count34:
                 try:
                     if not isinstance(data__sslrootcert, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_root_cert must be string")
-                    data__sslrootcert_any_of_count33 += 1
+                    data__sslrootcert_any_of_count34 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslrootcert_any_of_count33:
+            if not data__sslrootcert_any_of_count34:
                 try:
                     if not isinstance(data__sslrootcert, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_root_cert must be null")
-                    data__sslrootcert_any_of_count33 += 1
+                    data__sslrootcert_any_of_count34 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__sslrootcert_any_of_count33:
+            if not data__sslrootcert_any_of_count34:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".ssl_root_cert cannot be validated by any definition")
         if "exclude_vars" in data_keys:
             data_keys.remove("exclude_vars")
             data__excludevars = data["exclude_vars"]
-            data__excludevars_any_of_count34 = 0
-            if not data__excludevars_any_of_count34:
+            data__excludevars_any_of_count35 = 0
+            if not data__excludevars_any_of_count35:
                 try:
                     if not isinstance(data__excludevars, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude_vars must be string")
-                    data__excludevars_any_of_count34 += 1
+                    data__excludevars_any_of_count35 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__excludevars_any_of_count34:
+            if not data__excludevars_any_of_count35:
                 try:
                     if not isinstance(data__excludevars, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude_vars must be null")
-                    data__excludevars_any_of_count34 += 1
+                    data__excludevars_any_of_count35 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__excludevars_any_of_count34:
+            if not data__excludevars_any_of_count35:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".exclude_vars cannot be validated by any definition")
         if "num_server_workers" in data_keys:
             data_keys.remove("num_server_workers")
             data__numserverworkers = data["num_server_workers"]
-            data__numserverworkers_any_of_count35 = 0
-            if not data__numserverworkers_any_of_count35:
+            data__numserverworkers_any_of_count36 = 0
+            if not data__numserverworkers_any_of_count36:
                 try:
                     if not isinstance(data__numserverworkers, (int)) or isinstance(data__numserverworkers, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be integer")
                     if isinstance(data__numserverworkers, (int, float)) and not isinstance(data__numserverworkers, bool):
                         if data__numserverworkers < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be bigger than or equal to 1")
-                    data__numserverworkers_any_of_count35 += 1
+                    data__numserverworkers_any_of_count36 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numserverworkers_any_of_count35:
+            if not data__numserverworkers_any_of_count36:
                 try:
                     validate___definitions_placeholder(data__numserverworkers, custom_formats, (name_prefix or "data") + ".num_server_workers")
-                    data__numserverworkers_any_of_count35 += 1
+                    data__numserverworkers_any_of_count36 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numserverworkers_any_of_count35:
+            if not data__numserverworkers_any_of_count36:
                 try:
                     if not isinstance(data__numserverworkers, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers must be null")
-                    data__numserverworkers_any_of_count35 += 1
+                    data__numserverworkers_any_of_count36 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numserverworkers_any_of_count35:
+            if not data__numserverworkers_any_of_count36:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_server_workers cannot be validated by any definition")
         if "validate_on_server" in data_keys:
             data_keys.remove("validate_on_server")
             data__validateonserver = data["validate_on_server"]
-            data__validateonserver_any_of_count36 = 0
-            if not data__validateonserver_any_of_count36:
+            data__validateonserver_any_of_count37 = 0
+            if not data__validateonserver_any_of_count37:
                 try:
                     if not isinstance(data__validateonserver, (bool)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".validate_on_server must be boolean")
-                    data__validateonserver_any_of_count36 += 1
+                    data__validateonserver_any_of_count37 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__validateonserver_any_of_count36:
+            if not data__validateonserver_any_of_count37:
                 try:
                     validate___definitions_placeholder(data__validateonserver, custom_formats, (name_prefix or "data") + ".validate_on_server")
-                    data__validateonserver_any_of_count36 += 1
+                    data__validateonserver_any_of_count37 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__validateonserver_any_of_count36:
+            if not data__validateonserver_any_of_count37:
                 try:
                     if not isinstance(data__validateonserver, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".validate_on_server must be null")
-                    data__validateonserver_any_of_count36 += 1
+                    data__validateonserver_any_of_count37 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__validateonserver_any_of_count36:
+            if not data__validateonserver_any_of_count37:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".validate_on_server cannot be validated by any definition")
         if "num_rounds_per_valid" in data_keys:
             data_keys.remove("num_rounds_per_valid")
             data__numroundspervalid = data["num_rounds_per_valid"]
-            data__numroundspervalid_any_of_count37 = 0
-            if not data__numroundspervalid_any_of_count37:
+            data__numroundspervalid_any_of_count38 = 0
+            if not data__numroundspervalid_any_of_count38:
                 try:
                     if not isinstance(data__numroundspervalid, (int)) or isinstance(data__numroundspervalid, bool):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be integer")
                     if isinstance(data__numroundspervalid, (int, float)) and not isinstance(data__numroundspervalid, bool):
                         if data__numroundspervalid < 1:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be bigger than or equal to 1")
-                    data__numroundspervalid_any_of_count37 += 1
+                    data__numroundspervalid_any_of_count38 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numroundspervalid_any_of_count37:
+            if not data__numroundspervalid_any_of_count38:
                 try:
                     validate___definitions_placeholder(data__numroundspervalid, custom_formats, (name_prefix or "data") + ".num_rounds_per_valid")
-                    data__numroundspervalid_any_of_count37 += 1
+                    data__numroundspervalid_any_of_count38 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numroundspervalid_any_of_count37:
+            if not data__numroundspervalid_any_of_count38:
                 try:
                     if not isinstance(data__numroundspervalid, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid must be null")
-                    data__numroundspervalid_any_of_count37 += 1
+                    data__numroundspervalid_any_of_count38 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__numroundspervalid_any_of_count37:
+            if not data__numroundspervalid_any_of_count38:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".num_rounds_per_valid cannot be validated by any definition")
         if "compression" in data_keys:
             data_keys.remove("compression")
             data__compression = data["compression"]
-            data__compression_any_of_count38 = 0
-            if not data__compression_any_of_count38:
+            data__compression_any_of_count39 = 0
+            if not data__compression_any_of_count39:
                 try:
                     if not isinstance(data__compression, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".compression must be string")
-                    data__compression_any_of_count38 += 1
+                    data__compression_any_of_count39 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__compression_any_of_count38:
+            if not data__compression_any_of_count39:
                 try:
                     if not isinstance(data__compression, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".compression must be null")
-                    data__compression_any_of_count38 += 1
+                    data__compression_any_of_count39 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__compression_any_of_count38:
+            if not data__compression_any_of_count39:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".compression cannot be validated by any definition")
         if "service" in data_keys:
             data_keys.remove("service")
             data__service = data["service"]
-            data__service_any_of_count39 = 0
-            if not data__service_any_of_count39:
+            data__service_any_of_count40 = 0
+            if not data__service_any_of_count40:
                 try:
                     if not isinstance(data__service, (dict)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".service must be object")
                     data__service_is_dict = isinstance(data__service, dict)
                     if data__service_is_dict:
                         data__service_keys = set(data__service.keys())
-                    data__service_any_of_count39 += 1
+                    data__service_any_of_count40 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__service_any_of_count39:
+            if not data__service_any_of_count40:
                 try:
                     if not isinstance(data__service, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".service must be null")
-                    data__service_any_of_count39 += 1
+                    data__service_any_of_count40 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__service_any_of_count39:
+            if not data__service_any_of_count40:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".service cannot be validated by any definition")
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^_'].search(data_key):
@@ -938,20 +966,20 @@ def validate___definitions_fedserverv1(data, custom_formats={}, name_prefix=None
         if "$schema" in data_keys:
             data_keys.remove("$schema")
             data__schema = data["$schema"]
-            data__schema_any_of_count40 = 0
-            if not data__schema_any_of_count40:
+            data__schema_any_of_count41 = 0
+            if not data__schema_any_of_count41:
                 try:
                     if not isinstance(data__schema, (str)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema must be string")
-                    data__schema_any_of_count40 += 1
+                    data__schema_any_of_count41 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__schema_any_of_count40:
+            if not data__schema_any_of_count41:
                 try:
                     if not isinstance(data__schema, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema must be null")
-                    data__schema_any_of_count40 += 1
+                    data__schema_any_of_count41 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__schema_any_of_count40:
+            if not data__schema_any_of_count41:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".$schema cannot be validated by any definition")
         if "format_version" in data_keys:
             data_keys.remove("format_version")
@@ -975,104 +1003,104 @@ def validate___definitions_fedserverv1(data, custom_formats={}, name_prefix=None
         if "aggregator" in data_keys:
             data_keys.remove("aggregator")
             data__aggregator = data["aggregator"]
-            data__aggregator_any_of_count41 = 0
-            if not data__aggregator_any_of_count41:
+            data__aggregator_any_of_count42 = 0
+            if not data__aggregator_any_of_count42:
                 try:
                     validate___definitions_onecomponent(data__aggregator, custom_formats, (name_prefix or "data") + ".aggregator")
-                    data__aggregator_any_of_count41 += 1
+                    data__aggregator_any_of_count42 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__aggregator_any_of_count41:
+            if not data__aggregator_any_of_count42:
                 try:
                     if not isinstance(data__aggregator, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".aggregator must be null")
-                    data__aggregator_any_of_count41 += 1
+                    data__aggregator_any_of_count42 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__aggregator_any_of_count41:
+            if not data__aggregator_any_of_count42:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".aggregator cannot be validated by any definition")
         if "model_persistor" in data_keys:
             data_keys.remove("model_persistor")
             data__modelpersistor = data["model_persistor"]
-            data__modelpersistor_any_of_count42 = 0
-            if not data__modelpersistor_any_of_count42:
+            data__modelpersistor_any_of_count43 = 0
+            if not data__modelpersistor_any_of_count43:
                 try:
                     validate___definitions_onecomponent(data__modelpersistor, custom_formats, (name_prefix or "data") + ".model_persistor")
-                    data__modelpersistor_any_of_count42 += 1
+                    data__modelpersistor_any_of_count43 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__modelpersistor_any_of_count42:
+            if not data__modelpersistor_any_of_count43:
                 try:
                     if not isinstance(data__modelpersistor, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".model_persistor must be null")
-                    data__modelpersistor_any_of_count42 += 1
+                    data__modelpersistor_any_of_count43 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__modelpersistor_any_of_count42:
+            if not data__modelpersistor_any_of_count43:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".model_persistor cannot be validated by any definition")
         if "shareable_generator" in data_keys:
             data_keys.remove("shareable_generator")
             data__shareablegenerator = data["shareable_generator"]
-            data__shareablegenerator_any_of_count43 = 0
-            if not data__shareablegenerator_any_of_count43:
+            data__shareablegenerator_any_of_count44 = 0
+            if not data__shareablegenerator_any_of_count44:
                 try:
                     validate___definitions_onecomponent(data__shareablegenerator, custom_formats, (name_prefix or "data") + ".shareable_generator")
-                    data__shareablegenerator_any_of_count43 += 1
+                    data__shareablegenerator_any_of_count44 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__shareablegenerator_any_of_count43:
+            if not data__shareablegenerator_any_of_count44:
                 try:
                     if not isinstance(data__shareablegenerator, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".shareable_generator must be null")
-                    data__shareablegenerator_any_of_count43 += 1
+                    data__shareablegenerator_any_of_count44 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__shareablegenerator_any_of_count43:
+            if not data__shareablegenerator_any_of_count44:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".shareable_generator cannot be validated by any definition")
         if "outbound_filters" in data_keys:
             data_keys.remove("outbound_filters")
             data__outboundfilters = data["outbound_filters"]
-            data__outboundfilters_any_of_count44 = 0
-            if not data__outboundfilters_any_of_count44:
+            data__outboundfilters_any_of_count45 = 0
+            if not data__outboundfilters_any_of_count45:
                 try:
                     validate___definitions_componentlist(data__outboundfilters, custom_formats, (name_prefix or "data") + ".outbound_filters")
-                    data__outboundfilters_any_of_count44 += 1
+                    data__outboundfilters_any_of_count45 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__outboundfilters_any_of_count44:
+            if not data__outboundfilters_any_of_count45:
                 try:
                     if not isinstance(data__outboundfilters, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".outbound_filters must be null")
-                    data__outboundfilters_any_of_count44 += 1
+                    data__outboundfilters_any_of_count45 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__outboundfilters_any_of_count44:
+            if not data__outboundfilters_any_of_count45:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".outbound_filters cannot be validated by any definition")
         if "inbound_filters" in data_keys:
             data_keys.remove("inbound_filters")
             data__inboundfilters = data["inbound_filters"]
-            data__inboundfilters_any_of_count45 = 0
-            if not data__inboundfilters_any_of_count45:
+            data__inboundfilters_any_of_count46 = 0
+            if not data__inboundfilters_any_of_count46:
                 try:
                     validate___definitions_componentlist(data__inboundfilters, custom_formats, (name_prefix or "data") + ".inbound_filters")
-                    data__inboundfilters_any_of_count45 += 1
+                    data__inboundfilters_any_of_count46 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__inboundfilters_any_of_count45:
+            if not data__inboundfilters_any_of_count46:
                 try:
                     if not isinstance(data__inboundfilters, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".inbound_filters must be null")
-                    data__inboundfilters_any_of_count45 += 1
+                    data__inboundfilters_any_of_count46 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__inboundfilters_any_of_count45:
+            if not data__inboundfilters_any_of_count46:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".inbound_filters cannot be validated by any definition")
         if "handlers" in data_keys:
             data_keys.remove("handlers")
             data__handlers = data["handlers"]
-            data__handlers_any_of_count46 = 0
-            if not data__handlers_any_of_count46:
+            data__handlers_any_of_count47 = 0
+            if not data__handlers_any_of_count47:
                 try:
                     validate___definitions_componentlist(data__handlers, custom_formats, (name_prefix or "data") + ".handlers")
-                    data__handlers_any_of_count46 += 1
+                    data__handlers_any_of_count47 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__handlers_any_of_count46:
+            if not data__handlers_any_of_count47:
                 try:
                     if not isinstance(data__handlers, (NoneType)):
                         raise JsonSchemaValueException("" + (name_prefix or "data") + ".handlers must be null")
-                    data__handlers_any_of_count46 += 1
+                    data__handlers_any_of_count47 += 1
                 except (JsonSchemaValueException, JsonSchemaValuesException): pass
-            if not data__handlers_any_of_count46:
+            if not data__handlers_any_of_count47:
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".handlers cannot be validated by any definition")
         for data_key, data_val in data.items():
             if REGEX_PATTERNS['^_'].search(data_key):
