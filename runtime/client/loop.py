@@ -327,16 +327,26 @@ class FederatedClient:
         if any(meta.get(k) != v for k, v in UPLOAD_WHEN_GRANTED.items()):
             return True
         task_id = task.header.msg_id
-        self.endpoint.send(MessageKind.READY, round=task.round, in_reply_to=task_id)
-        while True:
-            message = self._recv_or_give_up()
-            if message is None:
-                continue
-            if message.kind is MessageKind.GRANT and message.header.in_reply_to == task_id:
-                return True
-            if message.kind in (MessageKind.TASK, MessageKind.BYE):
-                self._pending = message
-                return False
+        asked, status = time.perf_counter(), self.endpoint.status
+        self.endpoint.status = "waiting to upload"  # what the admin console shows
+        try:
+            self.endpoint.send(MessageKind.READY, round=task.round, in_reply_to=task_id)
+            while True:
+                message = self._recv_or_give_up()
+                if message is None:
+                    continue
+                if message.kind is MessageKind.GRANT and message.header.in_reply_to == task_id:
+                    waited = time.perf_counter() - asked
+                    ordinal = meta.get("n", task.round + 1)
+                    self.events.emit(
+                        "upload_granted", round=ordinal, client=self.name, waited_s=waited
+                    )
+                    return True
+                if message.kind in (MessageKind.TASK, MessageKind.BYE):
+                    self._pending = message
+                    return False
+        finally:
+            self.endpoint.status = status
 
     def _handle(self, message: Message) -> None:
         meta = message.meta if isinstance(message.meta, Mapping) else {}

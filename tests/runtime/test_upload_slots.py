@@ -334,6 +334,7 @@ def test_a_site_waiting_for_its_grant_follows_a_resent_task_and_the_goodbye(
         meta = {"task": TASK_TRAIN, "n": 1, "rounds": 2, **UPLOAD_WHEN_GRANTED}
         first = server.send("site-1", MessageKind.TASK, round=0, meta=meta, tensors=model)
         assert next_message(MessageKind.READY, MessageKind.RESULT).header.in_reply_to == first
+        assert site.endpoint.status == "waiting to upload"  # what its heartbeats say
         again = server.send("site-1", MessageKind.TASK, round=0, meta=meta, tensors=model)
         ready = next_message(MessageKind.READY, MessageKind.RESULT)
         assert ready.kind is MessageKind.READY and ready.header.in_reply_to == again
@@ -351,6 +352,10 @@ def test_a_site_waiting_for_its_grant_follows_a_resent_task_and_the_goodbye(
         assert out["result"].rounds == 2  # trained twice; the second result never sent
         while (late := server.recv(timeout=0.5)) is not None:
             assert late.kind is not MessageKind.RESULT, "a result sent after the goodbye"
+        lines = (tmp_path / "site" / "events.jsonl").read_text().splitlines()
+        granted = [e for e in map(json.loads, lines) if e["event"] == "upload_granted"]
+        assert [(e["round"], e["client"]) for e in granted] == [(1, "site-1")]
+        assert granted[0]["waited_s"] > 0
     finally:
         server.close()
         thread.join(10)
