@@ -13,9 +13,10 @@ live client that got the task answered, or ``wait_after`` seconds after the mini
 reached, whichever is first.
 
 Under upload slots (:mod:`.slots`; not for shared-file payloads, which the sites hold),
-the task tells sites to announce a result with tensors (``ready``) and send it when
-granted; the loop grants up to the phase's slots and the next site whenever a result
-has been handled, a granted site is gone, or a grant expired.
+a task either comes with its slot (when the phase's sites fit in the slots) or tells the
+site to announce a result with tensors (``ready``) and send it when granted; the loop
+grants up to the phase's slots and the next site whenever a result has been handled, a
+granted site is gone, or a grant expired.
 
 The server never dies from a client's input: each result goes to the phase's
 ``on_result``, which raises to refuse it; whatever it raises (a
@@ -109,8 +110,12 @@ class PhaseLoop:
     def run_phase(self, phase: Phase) -> None:
         """Offer the task to every member and wait until the phase is complete."""
         if self.upload_slots > 0:
-            phase.slots = UploadSlots(self.upload_slots, grant_timeout(phase.payload.nbytes))
-            phase.meta = {**phase.meta, **UPLOAD_WHEN_GRANTED}
+            sites = min(len(self.membership.members), phase.limit)
+            phase.slots = UploadSlots(
+                self.upload_slots,
+                grant_timeout(phase.payload.nbytes),
+                up_front=sites <= self.upload_slots,
+            )
         for name in list(self.membership.members):
             self.offer_task(phase, name)
         if phase.min_answers == 0:
@@ -158,9 +163,12 @@ class PhaseLoop:
             return
         if name not in phase.expected and len(phase.expected) >= phase.limit:
             return
+        meta = phase.meta
+        if phase.slots is not None and not phase.slots.grant_with_task(name):
+            meta = {**meta, **UPLOAD_WHEN_GRANTED}
         try:
             task_id = self.endpoint.send(
-                name, MessageKind.TASK, round=phase.round, meta=phase.meta, tensors=phase.payload
+                name, MessageKind.TASK, round=phase.round, meta=meta, tensors=phase.payload
             )
         except TransportError as exc:
             self.membership.drop(name, str(exc))

@@ -10,6 +10,12 @@ k grants are outstanding, the next waiting site is granted as soon as a result h
 handled, so the server's memory for results is bounded by k models whatever the number
 of sites, and k transfers still overlap one another and the aggregation.
 
+When a phase's sites all fit in the slots, nobody needs to ask: each task goes out with
+its slot already granted (``up_front``; the task meta then says nothing) and the site
+sends its result as soon as it has it, without the extra round trip; such a slot has no
+deadline, since it covers the site's training too. A site that joins later, beyond the
+slots, asks like any other.
+
 A slot is also freed when its site dies or leaves, registers again (its result was
 lost with the process), or has not delivered within :func:`grant_timeout` of the grant:
 the slot then goes to the next waiting site, and the late result is still taken when it
@@ -19,6 +25,7 @@ message is bounded by the endpoint's limits like any other).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Container
@@ -45,15 +52,27 @@ class UploadSlots:
         timeout: seconds a grant holds its slot without a result (see :func:`grant_timeout`).
     """
 
-    def __init__(self, size: int, timeout: float) -> None:
+    def __init__(self, size: int, timeout: float, *, up_front: bool = False) -> None:
         if size < 1:
             raise ValueError(f"upload slots must be at least 1, got {size}")
         self.size = size
         self.timeout = timeout
+        #: grant slots with the task while there is room (see the module docstring)
+        self.up_front = up_front
         #: site -> (task id, monotonic deadline), in grant order
         self.granted: dict[str, tuple[str, float]] = {}
         #: site -> task id, in the order they asked
         self.waiting: OrderedDict[str, str] = OrderedDict()
+
+    def grant_with_task(self, site: str) -> bool:
+        """Whether ``site``'s task goes out with its slot granted (``up_front``, a slot
+        free, nobody waiting); the slot is then held until its result or its departure."""
+        if site in self.granted:
+            return True
+        if not self.up_front or self.waiting or len(self.granted) >= self.size:
+            return False
+        self.granted[site] = ("", math.inf)
+        return True
 
     def ask(self, site: str, task_id: str) -> list[tuple[str, str]]:
         """``site`` has a result for ``task_id``; returns the grants to send now."""
@@ -83,7 +102,8 @@ class UploadSlots:
 
     def next_deadline(self) -> float | None:
         """When the oldest grant expires (``time.monotonic()``), or None."""
-        return min((until for _, until in self.granted.values()), default=None)
+        until = min((until for _, until in self.granted.values()), default=math.inf)
+        return None if until == math.inf else until
 
     def _fill(self, now: float | None = None) -> list[tuple[str, str]]:
         now = time.monotonic() if now is None else now

@@ -80,6 +80,21 @@ def test_the_grant_timeout_allows_a_slow_link_for_big_models() -> None:
     assert grant_timeout(400_000_000) == pytest.approx(slots_module.GRANT_BASE_S + 400)
 
 
+def test_slots_go_out_with_the_tasks_while_there_is_room_and_none_waits() -> None:
+    slots = UploadSlots(2, timeout=10, up_front=True)
+    assert slots.grant_with_task("a") and slots.grant_with_task("b")
+    assert slots.grant_with_task("a")  # its task again: the slot it holds
+    assert not slots.grant_with_task("c")  # no room: c will ask
+    assert slots.next_deadline() is None  # a slot given with the task covers the training
+    assert slots.ask("c", "t-c") == []
+    assert slots.release("a") == [("c", "t-c")]
+    assert not slots.grant_with_task("d")  # full again
+    slots.release("b")
+    slots.ask("e", "t-e")  # granted at once: a free slot
+    assert slots.grant_with_task("f") is False  # e and c hold both
+    assert not UploadSlots(2, timeout=10).grant_with_task("a")  # not up front: ask
+
+
 def test_zero_slots_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         UploadSlots(0, timeout=1)
@@ -145,13 +160,14 @@ class Paced(threading.Thread):
                     continue
                 self.task_meta.append(dict(task.meta))
                 time.sleep(self.ask_after)
-                self.client.send(
-                    MessageKind.READY, round=task.round, in_reply_to=task.header.msg_id
-                )
-                grant = self.client.recv(timeout=30)
-                assert grant is not None and grant.kind is MessageKind.GRANT, grant
-                assert grant.header.in_reply_to == task.header.msg_id
-                granted = time.monotonic()
+                if "upload" in task.meta:
+                    self.client.send(
+                        MessageKind.READY, round=task.round, in_reply_to=task.header.msg_id
+                    )
+                    grant = self.client.recv(timeout=30)
+                    assert grant is not None and grant.kind is MessageKind.GRANT, grant
+                    assert grant.header.in_reply_to == task.header.msg_id
+                granted = time.monotonic()  # (or: came with the task)
                 if task.round == self.vanish_at:
                     self.client.close(bye=self.bye)
                     return
@@ -233,6 +249,28 @@ def test_two_slots_overlap_two_uploads_but_not_three(tmp_path: Path) -> None:
     moments = sorted({g for g, _ in windows})
     most = max(sum(g <= m < t for g, t in windows) for m in moments)
     assert most == 2  # two at once (they all asked together), never three
+
+
+def test_sites_that_fit_in_the_slots_get_them_with_the_task_and_a_late_one_asks(
+    tmp_path: Path,
+) -> None:
+    plan, server = federation(tmp_path, upload_slots=2, min_num_clients=2, num_rounds=1)
+    early = [Paced(server.address, n, plan, hold=1.0) for n in ("c1", "c2")]
+    late = Paced(server.address, "c3", plan, hold=0.0)
+    out: list[list[dict[str, Any]]] = []
+    runner = threading.Thread(target=lambda: out.append(run_federation(tmp_path, early, server)))
+    runner.start()
+    while not all(s.task_meta for s in early):  # round 0 is under way
+        time.sleep(0.01)
+    late.start()  # joins mid-round: the task is offered to it, beyond the two slots
+    runner.join(60)
+    late.join(20)
+    assert all(s.error is None for s in [*early, late]), [s.error for s in [*early, late]]
+    assert all("upload" not in s.task_meta[0] for s in early)  # sent with their slots
+    assert late.task_meta[0]["upload"] == UPLOAD_WHEN_GRANTED["upload"]
+    first_sent = min(t for s in early for _, _, t in s.windows)
+    assert late.windows[0][1] >= first_sent  # granted once a slot was handed back
+    assert sorted(out[0][0]["clients"]) == ["c1", "c2", "c3"]
 
 
 def test_a_granted_site_that_leaves_or_dies_frees_its_slot(tmp_path: Path) -> None:
