@@ -189,8 +189,6 @@ class PhaseLoop:
         elif kind is MessageKind.RESULT:
             if phase is not None:
                 self._result(phase, name, message)
-                if phase.slots is not None and (name in phase.answered or name in phase.failed):
-                    self._grant(phase, phase.slots.release(name))
         elif kind is MessageKind.READY:
             if phase is not None and phase.slots is not None and self._awaited(phase, message):
                 self._grant(phase, phase.slots.ask(name, message.header.in_reply_to))
@@ -218,6 +216,8 @@ class PhaseLoop:
                     task=phase.task,
                     reason=f"unreadable message: {detail}",
                 )
+        if phase is not None and phase.slots and (name in phase.answered or name in phase.failed):
+            self._grant(phase, phase.slots.release(name))  # its result is in, or never will be
 
     @staticmethod
     def _awaited(phase: Phase, message: Message) -> bool:

@@ -30,7 +30,9 @@ to round, and the floor of its PSS crept up 7 MB from round 20 to round 100. So 
 also calls :func:`release_freed_memory` (``malloc_trim``: every whole free page of every
 arena back to the OS) every few rounds: resident memory is bounded by what a few rounds
 leave, and the page faults that follow a trim are paid once per few rounds, not every
-round.
+round. What the I/O thread's arena keeps follows the most results ever in flight at once;
+upload slots (:mod:`mmarc.runtime.server.slots`) bound that number, so it is reached in
+the first rounds instead of whenever enough sites first happen to finish together.
 """
 
 from __future__ import annotations

@@ -126,6 +126,7 @@ class Paced(threading.Thread):
         ask_after: float = 0.0,
         vanish_at: int | None = None,
         bye: bool = True,
+        fail_at: int | None = None,
     ) -> None:
         super().__init__(daemon=True)
         self.site = name
@@ -133,6 +134,8 @@ class Paced(threading.Thread):
         self.ask_after = ask_after
         self.vanish_at = vanish_at
         self.bye = bye
+        self.fail_at = fail_at
+        self.failed_at: float | None = None
         self.meta = registration_meta(plan, cross_validate=False)
         self.client = ClientEndpoint(
             endpoint, name, run_id="t", plan_hash=plan.sha256, heartbeat_interval=0.2
@@ -171,6 +174,15 @@ class Paced(threading.Thread):
                 if task.round == self.vanish_at:
                     self.client.close(bye=self.bye)
                     return
+                if task.round == self.fail_at:  # its training failed: it says so, stays
+                    self.failed_at = time.monotonic()
+                    self.client.send(
+                        MessageKind.ERROR,
+                        round=task.round,
+                        in_reply_to=task.header.msg_id,
+                        meta={"code": "task_failed", "detail": "out of memory"},
+                    )
+                    continue
                 time.sleep(self.hold)
                 sent = time.monotonic()
                 self.client.send(
@@ -288,6 +300,19 @@ def test_a_granted_site_that_leaves_or_dies_frees_its_slot(tmp_path: Path) -> No
     assert sorted(rows[1]["clients"]) == ["c3", "c4"]  # c2 died holding it
     first_grant = min(g for s in steady for r, g, _ in s.windows if r == 1)
     assert first_grant > dead.windows[-1][2]  # (its last send was in round 0)
+
+
+def test_a_granted_site_whose_task_failed_frees_its_slot_at_once(tmp_path: Path) -> None:
+    # (two answers close the round: the failed site's never comes)
+    plan, server = federation(tmp_path, upload_slots=1, min_num_clients=2, num_rounds=1)
+    failing = Paced(server.address, "c1", plan, fail_at=0)  # asks first, gets the slot
+    others = [Paced(server.address, n, plan, ask_after=0.2, hold=0.0) for n in ("c2", "c3")]
+    rows = run_federation(tmp_path, [failing, *others], server)
+    assert all(s.error is None for s in [failing, *others])
+    assert sorted(rows[0]["clients"]) == ["c2", "c3"]
+    assert failing.failed_at is not None
+    first_other = min(g for s in others for _, g, _ in s.windows)
+    assert first_other - failing.failed_at < 5  # not after the 30 s grant timeout
 
 
 def test_a_stalled_grant_expires_and_its_late_result_still_counts(
