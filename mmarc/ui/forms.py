@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mmarc.diagnostics import Diagnostic
-from mmarc.plan.pointer import PointerError, join, resolve, split
+from mmarc.plan.pointer import PointerError, join, resolve, split, to_pointer
 
 __all__ = [
     "FormField",
@@ -27,6 +27,7 @@ __all__ = [
     "fields_from_schema",
     "parse_value",
     "set_pointer",
+    "unset_pointer",
 ]
 
 _SCALARS = ("integer", "number", "string", "boolean")
@@ -87,6 +88,16 @@ def set_pointer(document: Any, pointer: str, value: Any) -> None:
         node[int(tokens[-1])] = value
     else:
         node[tokens[-1]] = value
+
+
+def unset_pointer(document: Any, pointer: str) -> None:
+    """Remove the object key ``pointer`` names from ``document``, if it is there."""
+    try:
+        parent = resolve(document, to_pointer(split(pointer)[:-1]))
+    except PointerError:
+        return
+    if isinstance(parent, dict):
+        parent.pop(split(pointer)[-1], None)
 
 
 def fields_from_schema(
@@ -170,7 +181,11 @@ def apply_fields(
             updated.append(f)
             continue
         value = parse_value(f.kind, posted.get(f.name))
-        set_pointer(document, f.pointer, value)
+        if value == "" and f.kind in ("integer", "number"):
+            unset_pointer(document, f.pointer)  # a blank number: the setting's default
+            value = None
+        else:
+            set_pointer(document, f.pointer, value)
         updated.append(replace(f, value=value))
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return updated

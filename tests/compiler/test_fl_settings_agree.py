@@ -46,6 +46,14 @@ SERVER_VALUES: list[tuple[dict[str, Any], bool]] = [
     ({"heart_beat_timeout": 60}, True),
     ({"heart_beat_timeout": 0}, False),
     ({"heart_beat_timeout": -1}, False),
+    ({"upload_slots": 0}, True),
+    ({"upload_slots": 1}, True),
+    ({"upload_slots": 64}, True),
+    ({"upload_slots": -1}, False),
+    ({"upload_slots": 2.0}, False),
+    ({"upload_slots": "4"}, False),
+    ({"upload_slots": True}, False),
+    ({"upload_slots": 100_001}, False),
 ]
 
 CLIENT_VALUES: list[tuple[dict[str, Any], bool]] = [
@@ -135,7 +143,7 @@ def test_every_setting_has_a_row() -> None:
         if field.annotation in (int, float)
     }
     covered = {k for values, _ in SERVER_VALUES + CLIENT_VALUES for k in values}
-    assert len(numeric) == 9 and numeric <= covered, numeric - covered
+    assert len(numeric) == 10 and numeric <= covered, numeric - covered
 
 
 def test_the_runtime_reads_the_defaults_the_plan_holds() -> None:
