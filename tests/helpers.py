@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -284,3 +285,19 @@ def tiny_fl_he_mmar(parent: Path, n_train: int = 48, n_val: int = 24, **server: 
         small(document)
         path.write_text(json.dumps(document, indent=1))
     return root
+
+
+def run_in_thread(server: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    """Start ``server.run()`` (a FederatedServer) in a daemon thread; the thread and a
+    dict that gets ``"result"`` or the ``"error"`` it raised."""
+    out: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            out["result"] = server.run()
+        except BaseException as exc:
+            out["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, out

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from helpers import fl_test_plan
+from helpers import fl_test_plan, run_in_thread
 from mmarc.runtime.protocol import MessageKind
 from mmarc.runtime.server.admission import registration_meta
 from mmarc.runtime.server.persistor import GLOBAL_MODEL
@@ -138,16 +138,7 @@ def federate(tmp_path: Path, hostile: Answer) -> tuple[dict[str, Any], Path]:
     events = tmp_path / "events.jsonl"
     server = FederatedServer(plan, tmp_path, tmp_path)
     server.load_or_build(initial)
-    out: dict[str, Any] = {}
-
-    def serve() -> None:
-        try:
-            out["result"] = server.run()
-        except BaseException as exc:
-            out["error"] = exc
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
+    thread, out = run_in_thread(server)
 
     def after_refusal(round_: int) -> None:
         deadline = time.monotonic() + 20

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from helpers import fl_test_plan
+from helpers import fl_test_plan, run_in_thread
 from mmarc.runtime.protocol import MessageKind
 from mmarc.runtime.server.admission import registration_meta
 from mmarc.runtime.server.persistor import GLOBAL_MODEL
@@ -155,20 +155,6 @@ def serve(plan: Plan, run_dir: Path, events: list[dict[str, Any]]) -> FederatedS
     server = FederatedServer(plan, run_dir, run_dir, on_progress=events.append)
     server.load_or_build(initial)
     return server
-
-
-def run_in_thread(server: FederatedServer) -> tuple[threading.Thread, dict[str, Any]]:
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            out["result"] = server.run()
-        except BaseException as exc:
-            out["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    return thread, out
 
 
 def finish(*clients: Scripted) -> None:

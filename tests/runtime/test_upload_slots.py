@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import fl_test_plan
+from helpers import fl_test_plan, run_in_thread
 from mmarc.runtime.protocol import MessageKind
 from mmarc.runtime.server import slots as slots_module
 from mmarc.runtime.server.admission import registration_meta
@@ -204,16 +204,7 @@ def run_federation(
 ) -> list[dict[str, Any]]:
     """Run ``server`` with ``sites`` (each started once the one before has registered
     when ``stagger``); the rows of its metrics.jsonl."""
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            out["result"] = server.run()
-        except BaseException as exc:
-            out["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
+    thread, out = run_in_thread(server)
     for site in sites:
         site.start()
         while stagger and site.site not in server.members and site.is_alive():
