@@ -92,12 +92,13 @@ def set_pointer(document: Any, pointer: str, value: Any) -> None:
 
 def unset_pointer(document: Any, pointer: str) -> None:
     """Remove the object key ``pointer`` names from ``document``, if it is there."""
+    tokens = split(pointer)
     try:
-        parent = resolve(document, to_pointer(split(pointer)[:-1]))
+        parent = resolve(document, to_pointer(tokens[:-1]))
     except PointerError:
         return
     if isinstance(parent, dict):
-        parent.pop(split(pointer)[-1], None)
+        parent.pop(tokens[-1], None)
 
 
 def fields_from_schema(

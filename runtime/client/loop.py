@@ -52,6 +52,7 @@ from ..server.tasks import (
     TASK_SUBMIT,
     TASK_TRAIN,
     TASK_VALIDATE,
+    UPLOAD,
     UPLOAD_WHEN_GRANTED,
 )
 from ..transport import ClientEndpoint, Message, SecurityConfig, TransportError
@@ -324,7 +325,7 @@ class FederatedClient:
         first: it is kept in ``_pending`` for :meth:`serve`, and the result is not sent
         (the server asks again, by re-sending the task, if it still wants it)."""
         meta = task.meta if isinstance(task.meta, Mapping) else {}
-        if any(meta.get(k) != v for k, v in UPLOAD_WHEN_GRANTED.items()):
+        if meta.get(UPLOAD) != UPLOAD_WHEN_GRANTED:
             return True
         task_id = task.header.msg_id
         asked, status = time.perf_counter(), self.endpoint.status

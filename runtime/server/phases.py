@@ -41,7 +41,7 @@ from .events import Reporter
 from .membership import Membership
 from .records import ServerError
 from .slots import UploadSlots, grant_timeout
-from .tasks import TASK_TRAIN, UPLOAD_WHEN_GRANTED
+from .tasks import TASK_TRAIN, UPLOAD, UPLOAD_WHEN_GRANTED
 
 __all__ = ["Phase", "PhaseLoop", "ResultHandler"]
 
@@ -165,7 +165,7 @@ class PhaseLoop:
             return
         meta = phase.meta
         if phase.slots is not None and not phase.slots.grant_with_task(name):
-            meta = {**meta, **UPLOAD_WHEN_GRANTED}
+            meta = {**meta, UPLOAD: UPLOAD_WHEN_GRANTED}
         try:
             task_id = self.endpoint.send(
                 name, MessageKind.TASK, round=phase.round, meta=meta, tensors=phase.payload

@@ -12,6 +12,7 @@ __all__ = [
     "TASK_SUBMIT",
     "TASK_TRAIN",
     "TASK_VALIDATE",
+    "UPLOAD",
     "UPLOAD_WHEN_GRANTED",
 ]
 
@@ -23,6 +24,8 @@ GLOBAL_OWNER = "FL_global_model"
 #: Separates owner and variable in the tensor names of a validate task.
 OWNER_SEP = "/"
 
-#: The task meta under upload slots (:mod:`.slots`): announce a result that carries
-#: tensors (``ready``) and send it once the server answers ``grant``.
-UPLOAD_WHEN_GRANTED: dict[str, str] = {"upload": "when_granted"}
+#: Task meta key saying how a site sends its result, and its one value (upload slots,
+#: :mod:`.slots`): announce a result that carries tensors (``ready``) and send it once
+#: the server answers ``grant``. Without the key, a site sends at once.
+UPLOAD = "upload"
+UPLOAD_WHEN_GRANTED = "when_granted"

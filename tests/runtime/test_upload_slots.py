@@ -21,7 +21,7 @@ from mmarc.runtime.protocol import MessageKind
 from mmarc.runtime.server import slots as slots_module
 from mmarc.runtime.server.admission import registration_meta
 from mmarc.runtime.server.slots import UploadSlots, grant_timeout
-from mmarc.runtime.server.tasks import TASK_TRAIN, UPLOAD_WHEN_GRANTED
+from mmarc.runtime.server.tasks import TASK_TRAIN, UPLOAD, UPLOAD_WHEN_GRANTED
 from mmarc.runtime.server.workflow import METRICS_FILE, FederatedServer
 from mmarc.runtime.transport import ClientEndpoint
 
@@ -163,7 +163,7 @@ class Paced(threading.Thread):
                     continue
                 self.task_meta.append(dict(task.meta))
                 time.sleep(self.ask_after)
-                if "upload" in task.meta:
+                if UPLOAD in task.meta:
                     self.client.send(
                         MessageKind.READY, round=task.round, in_reply_to=task.header.msg_id
                     )
@@ -233,7 +233,7 @@ def test_one_slot_means_one_upload_at_a_time(tmp_path: Path) -> None:
     assert all(s.error is None for s in sites), [s.error for s in sites]
     assert [r["round"] for r in rows] == [0, 1]
     assert all(sorted(r["clients"]) == ["c1", "c2", "c3"] for r in rows)
-    assert all(m["upload"] == UPLOAD_WHEN_GRANTED["upload"] for s in sites for m in s.task_meta)
+    assert all(m[UPLOAD] == UPLOAD_WHEN_GRANTED for s in sites for m in s.task_meta)
     for round_ in (0, 1):
         windows = sorted((g, t) for s in sites for r, g, t in s.windows if r == round_)
         assert len(windows) == 3
@@ -269,8 +269,8 @@ def test_sites_that_fit_in_the_slots_get_them_with_the_task_and_a_late_one_asks(
     runner.join(60)
     late.join(20)
     assert all(s.error is None for s in [*early, late]), [s.error for s in [*early, late]]
-    assert all("upload" not in s.task_meta[0] for s in early)  # sent with their slots
-    assert late.task_meta[0]["upload"] == UPLOAD_WHEN_GRANTED["upload"]
+    assert all(UPLOAD not in s.task_meta[0] for s in early)  # sent with their slots
+    assert late.task_meta[0][UPLOAD] == UPLOAD_WHEN_GRANTED
     first_sent = min(t for s in early for _, _, t in s.windows)
     assert late.windows[0][1] >= first_sent  # granted once a slot was handed back
     assert sorted(out[0][0]["clients"]) == ["c1", "c2", "c3"]
@@ -385,7 +385,7 @@ def test_a_site_waiting_for_its_grant_follows_a_resent_task_and_the_goodbye(
         while site.training is None:  # its model gives the global model's shapes
             time.sleep(0.05)
         model = {k: np.array(v) for k, v in site.rw.weights().items()}
-        meta = {"task": TASK_TRAIN, "n": 1, "rounds": 2, **UPLOAD_WHEN_GRANTED}
+        meta = {"task": TASK_TRAIN, "n": 1, "rounds": 2, UPLOAD: UPLOAD_WHEN_GRANTED}
         first = server.send("site-1", MessageKind.TASK, round=0, meta=meta, tensors=model)
         assert next_message(MessageKind.READY, MessageKind.RESULT).header.in_reply_to == first
         assert site.endpoint.status == "waiting to upload"  # what its heartbeats say
