@@ -12,10 +12,22 @@ Everything in it loads with ``torch.load(weights_only=True)``, so reading a chec
 never unpickles arbitrary objects. Writes go to a temporary file in the same folder that
 is fsync'ed and then atomically renamed over the target, so an interrupted run (Ctrl-C,
 a killed process) leaves either the previous checkpoint or the new one, never half a file.
+
+A file written every round (the FL server's global model) can bypass the page cache
+(``direct=True``, Linux ``O_DIRECT``): a buffered write copies the whole model into
+page-cache pages the kernel has just allocated, and the next round's rename frees them
+again. On the VMs we measured, that copy into fresh pages cost 0.12-0.25 s of CPU per
+100 MB (``copy_folio_from_iter_atomic``, under host page faults), against ~0.03 s for a
+direct write through one reused 8 MiB buffer: CPU that the round's transfer and the
+sites' training need on a machine that runs them all. Filesystems without ``O_DIRECT``
+(tmpfs, some network and FUSE mounts) get the buffered write.
 """
 
 from __future__ import annotations
 
+import errno
+import io
+import mmap
 import os
 import signal
 import threading
@@ -44,16 +56,132 @@ def _no_sigint() -> Iterator[None]:
             previous(signal.SIGINT, None)
 
 
-def atomic_save(obj: Any, path: Path) -> Path:
-    """``torch.save(obj)`` to ``path`` via a temporary file and an atomic rename."""
+#: Bytes of the buffer a direct write goes through (a multiple of :data:`DIRECT_ALIGN`).
+DIRECT_BUFFER = 8 << 20
+#: Alignment of a direct write's memory, offsets and lengths (covers 512 B and 4 KiB sectors).
+DIRECT_ALIGN = 4096
+
+
+class DirectWriter(io.RawIOBase):
+    """A sequential, write-only file that bypasses the page cache (``O_DIRECT``).
+
+    ``torch.save`` writes into one page-aligned buffer, flushed to the file whenever it
+    is full; :meth:`finish` pads the last block, writes it and truncates the file to the
+    bytes written. Any ``OSError`` of a write is kept in :attr:`error` (``torch.save``
+    wraps what its writer raises)."""
+
+    def __init__(self, fd: int, buffer: mmap.mmap) -> None:
+        super().__init__()
+        self._fd = fd
+        self._view = memoryview(buffer)
+        self._fill = 0
+        self._flushed = 0
+        self.error: OSError | None = None
+
+    def writable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._flushed + self._fill
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        size = len(view)
+        done = 0
+        while done < size:
+            n = min(size - done, len(self._view) - self._fill)
+            self._view[self._fill : self._fill + n] = view[done : done + n]
+            self._fill += n
+            done += n
+            if self._fill == len(self._view):
+                self._write_out(self._fill)
+        return size
+
+    def _write_out(self, length: int) -> None:
+        try:
+            written = os.write(self._fd, self._view[:length])
+            if written != length:  # O_DIRECT writes whole blocks or fail (ENOSPC)
+                raise OSError(errno.EIO, f"short direct write: {written} of {length} bytes")
+        except OSError as exc:
+            self.error = exc
+            raise
+        self._flushed += length
+        self._fill = 0
+
+    def finish(self) -> int:
+        """Write what is buffered (zero-padded to whole blocks), cut the file to the
+        bytes written and return their number."""
+        size = self.tell()
+        if self._fill:
+            padded = -(-self._fill // DIRECT_ALIGN) * DIRECT_ALIGN
+            self._view[self._fill : padded] = bytes(padded - self._fill)
+            self._write_out(padded)
+        os.ftruncate(self._fd, size)
+        return size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._view.release()
+        super().close()
+
+
+_direct_buffers = threading.local()
+
+
+def _direct_buffer() -> mmap.mmap:
+    """This thread's page-aligned buffer for direct writes, kept for its next save: a new
+    8 MiB mapping per save would cost its page faults every round."""
+    buffer: mmap.mmap | None = getattr(_direct_buffers, "buffer", None)
+    if buffer is None:
+        buffer = _direct_buffers.buffer = mmap.mmap(-1, DIRECT_BUFFER)
+    return buffer
+
+
+def _save_direct(obj: Any, tmp: Path) -> bool:
+    """``torch.save(obj)`` to a new file ``tmp`` through :class:`DirectWriter`, fsync'ed;
+    False (nothing left behind) if this filesystem refuses ``O_DIRECT``."""
+    flag = getattr(os, "O_DIRECT", 0)
+    if not flag:
+        return False
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | flag, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:
+            return False
+        raise
+    writer = DirectWriter(fd, _direct_buffer())
+    try:
+        try:
+            torch.save(obj, writer)  # type: ignore[arg-type]  # a binary stream
+            writer.finish()
+        except Exception:
+            if writer.error is not None and writer.error.errno == errno.EINVAL:
+                tmp.unlink(missing_ok=True)
+                return False  # opened, but refused direct writes
+            if writer.error is not None:
+                raise writer.error from None
+            raise
+        os.fsync(fd)
+    finally:
+        writer.close()
+        os.close(fd)
+    return True
+
+
+def atomic_save(obj: Any, path: Path, *, direct: bool = False) -> Path:
+    """``torch.save(obj)`` to ``path`` via a temporary file and an atomic rename.
+
+    ``direct``: write the temporary file past the page cache where the filesystem allows
+    it (see the module docstring); for files rewritten every round."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with _no_sigint():
         try:
-            with open(tmp, "wb") as fh:
-                torch.save(obj, fh)
-                fh.flush()
-                os.fsync(fh.fileno())
+            if not (direct and _save_direct(obj, tmp)):
+                with open(tmp, "wb") as fh:
+                    torch.save(obj, fh)
+                    fh.flush()
+                    os.fsync(fh.fileno())
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

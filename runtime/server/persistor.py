@@ -19,6 +19,9 @@ save skips the zip CRC-32 of each record (``torch.load`` does not check it): on 
 100 MB model that is ~35 ms of CPU every round, taken from the clients' training and
 the next round's transfer on a machine that runs all of them; a torn file is ruled out
 by the rename, not by the CRC. ``best_FL_global_model.pt``, written rarely, keeps it.
+For the same reason the per-round file is written past the page cache where the
+filesystem allows it (``atomic_save(direct=True)``: ~0.03 s of CPU per 100 MB instead of
+0.12-0.25 s copying into freshly allocated page-cache pages on a VM).
 """
 
 from __future__ import annotations
@@ -179,17 +182,18 @@ class ModelPersistor:
     ) -> Path:
         """Write the global model after ``round_`` (completed) atomically, with the metrics
         lines of the rounds it completes, so a restart can put lines lost in a crash back.
-        Written without zip CRC-32s (see the module docstring)."""
+        Written without zip CRC-32s and past the page cache (see the module docstring)."""
         with _without_crc32():
-            return self._write(self.model_path, self._payload(round_, weights, best, rows))
+            payload = self._payload(round_, weights, best, rows)
+            return self._write(self.model_path, payload, direct=True)
 
     def save_best(self, round_: int, weights: Mapping[str, np.ndarray], best: Any) -> Path:
         """Write the best global model so far (the one of ``round_``) atomically."""
         return self._write(self.best_path, self._payload(round_, weights, best))
 
-    def _write(self, path: Path, payload: dict) -> Path:
+    def _write(self, path: Path, payload: dict, *, direct: bool = False) -> Path:
         try:
-            return atomic_save(payload, path)
+            return atomic_save(payload, path, direct=direct)
         except (OSError, ExecutorError) as exc:
             raise PersistError(f"cannot write {path}: {exc}") from exc
 
