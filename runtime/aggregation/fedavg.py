@@ -11,13 +11,19 @@ of all weights, keeps the average right when a client's outbound filter
 send them, and a variable no client sent keeps its global value.
 
 Numerics: sums are kept in float64 whatever the tensors' dtype, in blocks of 64 Ki
-elements through one scratch buffer (twice as fast as numpy's whole-array temporaries;
+elements through a scratch buffer (twice as fast as numpy's whole-array temporaries;
 ~28 ms per 100 MB float32 update on one core). Results are cast back to the variable's
-dtype. Integer and boolean variables (BatchNorm's ``num_batches_tracked``, masks) are
-averaged the same way and rounded half-to-even: for ``num_batches_tracked`` every client
-starts the round at the global count and adds its local steps, so the rounded weighted
-mean is "global count + typical local steps", which keeps the counter meaningful; for
-booleans it is a weighted majority vote (ties give False).
+dtype. A large variable's passes (the finite check, the weighted add, the final average)
+are split into contiguous ranges run on up to :data:`MAX_THREADS` threads (numpy releases
+the GIL in its loops). Why: the last update of a round and the average are on the round's
+critical path, with the sites waiting and the machine otherwise idle; every element is
+computed exactly as on one thread, so the result is bit-for-bit the same.
+
+Integer and boolean variables (BatchNorm's ``num_batches_tracked``, masks) are averaged
+the same way and rounded half-to-even: for ``num_batches_tracked`` every client starts the
+round at the global count and adds its local steps, so the rounded weighted mean is
+"global count + typical local steps", which keeps the counter meaningful; for booleans it
+is a weighted majority vote (ties give False).
 
 Updates are either full weights or differences (client weights minus the global model
 it started from). With ``diffs=True`` the averaged difference is added to the current
@@ -35,8 +41,11 @@ then infinite, and the caller checks (the server never keeps a non-finite model)
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -49,6 +58,11 @@ from .selection import ExcludeSpec, VarSelector
 
 #: Elements per block of the float64 accumulation (512 KiB scratch, stays in L2 cache).
 BLOCK = 1 << 16
+#: Most threads one pass over a variable uses (beyond this, memory bandwidth is the limit).
+MAX_THREADS = 4
+#: Elements below which a pass stays on the calling thread: 4 Mi elements (16 MiB of
+#: float32) take ~5 ms, while waking a thread on a busy machine can take a millisecond.
+PARALLEL_MIN = 1 << 22
 #: The most local steps (or samples) one update may claim in a round.
 MAX_LOCAL_STEPS = 10**12
 #: The largest weight of one update: aggregation weight x local steps. With float32 values
@@ -59,17 +73,64 @@ MAX_WEIGHT = MAX_AGGREGATION_WEIGHT * MAX_LOCAL_STEPS
 Spec = tuple[tuple[int, ...], np.dtype[Any]]
 
 
+@functools.cache
+def _threads() -> int:
+    """Threads that share a large variable's passes: the usable cores, at most
+    :data:`MAX_THREADS`."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_THREADS, cores))
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max(1, _threads() - 1), "mmarc-fedavg")
+
+
+if hasattr(os, "register_at_fork"):  # a forked child has none of its parent's threads
+    os.register_at_fork(after_in_child=_pool.cache_clear)
+
+
+def in_ranges(size: int, work: Callable[[int, int], bool | None]) -> list[bool | None]:
+    """``work(start, stop)`` over ``[0, size)``: one call for a small size, else one per
+    contiguous range (whole blocks each), the first on the calling thread and the others
+    on up to :data:`MAX_THREADS` - 1 more. An exception in any range is raised here,
+    after all of them ended."""
+    threads = _threads()
+    if threads == 1 or size < PARALLEL_MIN:
+        return [work(0, size)]
+    per = -(-size // (threads * BLOCK)) * BLOCK
+    pool = _pool()
+    futures = [pool.submit(work, start, min(start + per, size)) for start in range(per, size, per)]
+    try:
+        mine = work(0, per)
+    finally:
+        errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
+    return [mine, *(f.result() for f in futures)]
+
+
 def all_finite(array: np.ndarray) -> bool:
     """Whether a floating-point array holds no NaN or infinity (other dtypes: True).
 
     Checked in blocks of :data:`BLOCK` elements: ``np.isfinite(a).all()`` on a whole
     100 MB update first allocates a 25 MB boolean array (fresh pages, ~10 ms on a VM) for
     every update and every new global model; blocks stay in cache and stop at the first
-    bad value."""
+    bad value of their range."""
     if array.dtype.kind not in "fc":
         return True
     flat = array.reshape(-1)
-    return all(np.isfinite(flat[i : i + BLOCK]).all() for i in range(0, flat.size, BLOCK))
+
+    def finite(start: int, stop: int) -> bool:
+        return all(
+            np.isfinite(flat[i : min(i + BLOCK, stop)]).all() for i in range(start, stop, BLOCK)
+        )
+
+    return all(in_ranges(flat.size, finite))
 
 
 class AggregationError(MmarcError, ValueError):
@@ -119,7 +180,6 @@ class InTimeAccumulator:
         self._specs: dict[str, Spec] = {}
         self._reference: dict[str, Spec] | None = None
         self._spare: dict[str, np.ndarray] = {}  # sum buffers kept by reset() for reuse
-        self._scratch = np.empty(BLOCK, dtype=np.float64)
         self.count = 0
         self.total_weight = 0.0
         self.sources: list[str] = []
@@ -198,22 +258,12 @@ class InTimeAccumulator:
                 total = self._spare.pop(name, None)
                 if total is None or total.size != array.size:
                     total = np.empty(array.size, dtype=np.float64)
-                total[...] = flat  # to float64 first: the multiply never runs in float32
-                total *= weight
+                in_ranges(flat.size, functools.partial(_weighted, total, flat, weight))
                 self._sums[name] = total
                 self._weights[name] = weight
                 continue
             self._weights[name] += weight
-            self._accumulate(total, flat, weight)
-
-    def _accumulate(self, total: np.ndarray, flat: np.ndarray, weight: float) -> None:
-        scratch = self._scratch
-        for start in range(0, flat.size, BLOCK):
-            part = flat[start : start + BLOCK]
-            tmp = scratch[: part.size]
-            tmp[...] = part  # to float64 first: the multiply never runs in float32
-            tmp *= weight
-            total[start : start + BLOCK] += tmp
+            in_ranges(flat.size, functools.partial(_accumulate, total, flat, weight))
 
     def names(self) -> list[str]:
         """Variables that received a non-zero weight so far."""
@@ -276,26 +326,50 @@ class InTimeAccumulator:
         out = np.empty(total.size, dtype=dtype)
         base = None if start_from is None else start_from.reshape(-1)
         rounding = dtype.kind in "iub"
-        scratch = self._scratch
-        for start in range(0, total.size, BLOCK):
-            stop = min(start + BLOCK, total.size)
-            tmp = scratch[: stop - start]
-            np.divide(total[start:stop], weight, out=tmp)
-            if rounding:
-                np.rint(tmp, out=tmp)
-            if base is not None:
-                tmp += base[start:stop]
-            if dtype.kind in "iu":
-                info = np.iinfo(dtype)
-                # float(info.max) + 1 is the first value out of range (2**63 for int64)
-                if tmp.size and (tmp.min() < info.min or tmp.max() >= float(info.max) + 1):
-                    raise AggregationError(f"the average does not fit {dtype}")
-            if dtype.kind == "b":
-                out[start:stop] = tmp >= 0.5
-            else:
-                with np.errstate(over="ignore"):  # the caller checks the result is finite
-                    out[start:stop] = tmp
+
+        def average(first: int, last: int) -> None:
+            scratch = np.empty(min(BLOCK, last - first), dtype=np.float64)
+            for start in range(first, last, BLOCK):
+                stop = min(start + BLOCK, last)
+                tmp = scratch[: stop - start]
+                np.divide(total[start:stop], weight, out=tmp)
+                if rounding:
+                    np.rint(tmp, out=tmp)
+                if base is not None:
+                    tmp += base[start:stop]
+                if dtype.kind in "iu":
+                    info = np.iinfo(dtype)
+                    # float(info.max) + 1 is the first value out of range (2**63 for int64)
+                    if tmp.size and (tmp.min() < info.min or tmp.max() >= float(info.max) + 1):
+                        raise AggregationError(f"the average does not fit {dtype}")
+                if dtype.kind == "b":
+                    out[start:stop] = tmp >= 0.5
+                else:
+                    with np.errstate(over="ignore"):  # the caller checks the result is finite
+                        out[start:stop] = tmp
+
+        in_ranges(total.size, average)
         return out.reshape(shape)
+
+
+def _weighted(total: np.ndarray, flat: np.ndarray, weight: float, first: int, last: int) -> None:
+    """``total = weight * flat`` over ``[first, last)``, block by block (the first update
+    of a variable: no zeroing pass)."""
+    for start in range(first, last, BLOCK):
+        tmp = total[start : min(start + BLOCK, last)]
+        tmp[...] = flat[start : start + tmp.size]  # float64 first: no multiply in float32
+        tmp *= weight
+
+
+def _accumulate(total: np.ndarray, flat: np.ndarray, weight: float, first: int, last: int) -> None:
+    """``total += weight * flat`` over ``[first, last)``, through a block-sized scratch."""
+    scratch = np.empty(min(BLOCK, last - first), dtype=np.float64)
+    for start in range(first, last, BLOCK):
+        stop = min(start + BLOCK, last)
+        tmp = scratch[: stop - start]
+        tmp[...] = flat[start:stop]  # to float64 first: the multiply never runs in float32
+        tmp *= weight
+        total[start:stop] += tmp
 
 
 def fedavg(

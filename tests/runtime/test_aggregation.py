@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import itertools
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -153,3 +157,55 @@ def test_var_selector_semantics() -> None:
         VarSelector("(")
     with pytest.raises(AggregationError):
         update_weight(1.0, float("inf"))
+
+
+def test_large_variables_split_across_threads_give_the_same_bits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above PARALLEL_MIN a pass runs in ranges on several threads; every element is
+    computed as on one thread, so the average is bit-for-bit the single-thread one."""
+    module = importlib.import_module("mmarc.runtime.aggregation.fedavg")  # not the function
+    monkeypatch.setattr(module, "PARALLEL_MIN", 2 * module.BLOCK)
+    rng = np.random.default_rng(7)
+    size = 9 * module.BLOCK + 17  # ranges of whole blocks and a ragged tail
+    base = {"w": rng.standard_normal(size).astype(np.float32), "n": np.arange(size)}
+    updates = [
+        ({"w": rng.standard_normal(size).astype(np.float32), "n": np.arange(size) * k}, w)
+        for k, w in ((1, 3.0), (2, 5.0), (3, 0.25))
+    ]
+
+    def run() -> dict[str, np.ndarray]:
+        return fedavg(updates, global_model=base, diffs=True)
+
+    threaded = run()
+    monkeypatch.setattr(module, "_threads", lambda: 1)
+    single = run()
+    for name in base:
+        assert threaded[name].tobytes() == single[name].tobytes(), name
+
+
+def test_ranges_run_on_several_threads_and_report_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = importlib.import_module("mmarc.runtime.aggregation.fedavg")
+    monkeypatch.setattr(module, "PARALLEL_MIN", module.BLOCK)
+    monkeypatch.setattr(module, "_threads", lambda: 3)
+    seen: list[tuple[int, int, str]] = []
+
+    def record(start: int, stop: int) -> None:
+        seen.append((start, stop, threading.current_thread().name))
+
+    size = 7 * module.BLOCK + 5
+    module.in_ranges(size, record)
+    spans = sorted((a, b) for a, b, _ in seen)
+    assert spans[0][0] == 0 and spans[-1][1] == size
+    assert all(b == a2 for (_, b), (a2, _) in itertools.pairwise(spans))
+    assert all(a % module.BLOCK == 0 for a, _ in spans)
+    names = {name for *_, name in seen}
+    assert threading.current_thread().name in names and len(names) >= 2  # caller and pool
+
+    bad = np.zeros(size, np.float32)
+    bad[-1] = np.nan  # in the last range, on a pool thread
+    assert not module.all_finite(bad)
+    with pytest.raises(AggregationError, match="does not fit"):  # raised on a pool thread
+        big = np.zeros(size, np.int8)
+        big[-3:] = 100
+        fedavg([({"c": big}, 1.0), ({"c": big}, 1.0)], global_model={"c": big}, diffs=True)
