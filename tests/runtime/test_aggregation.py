@@ -209,3 +209,29 @@ def test_ranges_run_on_several_threads_and_report_errors(monkeypatch: pytest.Mon
         big = np.zeros(size, np.int8)
         big[-3:] = 100
         fedavg([({"c": big}, 1.0), ({"c": big}, 1.0)], global_model={"c": big}, diffs=True)
+
+
+def test_the_held_last_update_is_folded_in_bit_for_bit() -> None:
+    """The latest update is summed only when the next comes; ``result`` folds it into the
+    average's pass. Same bits as summing it first, ``result`` may be asked again, and an
+    update added after a ``result`` still counts the held one."""
+    updates = [(make_model(i + 1), w) for i, w in enumerate(CLIENT_WEIGHTS)]
+    base = make_model(0)
+    accumulator = InTimeAccumulator()
+    for model, weight in updates:
+        accumulator.add(model, weight)
+    folded = accumulator.result(base, diffs=True)
+    again = accumulator.result(base, diffs=True)
+    accumulator.means()  # sums the held update
+    summed = accumulator.result(base, diffs=True)
+    for name in base:
+        assert folded[name].tobytes() == again[name].tobytes() == summed[name].tobytes(), name
+
+    later = InTimeAccumulator()
+    later.add(*updates[0])
+    later.add(*updates[1])
+    later.result()
+    later.add(*updates[2])
+    expected = fedavg(updates)
+    for name, array in later.result().items():
+        assert array.tobytes() == expected[name].tobytes(), name
