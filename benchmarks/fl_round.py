@@ -20,9 +20,10 @@ Method (see fl_anchors/analyze.py for the arithmetic):
   than 2 clients), the anchor file's best variant at A4/A8.
 - mmarc variants: ``mmarc`` (``mmarc run --sim N``, plain TCP on 127.0.0.1) and
   ``mmarc-curve`` (the same cell from ``mmarc provision``'s kits, CurveZMQ on every socket:
-  ``fl_anchors/mmarc_curve.py``). For the CURVE row the driver then runs
-  ``transport_throughput.py --curve`` for the same (model, clients), and prints the kits'
-  overhead per round over the raw CurveZMQ round of the same bytes (goal at most 1.5).
+  ``fl_anchors/mmarc_curve.py``). For the CURVE row the driver runs
+  ``transport_throughput.py --curve`` for the same (model, clients) right after each kits
+  run, and prints the kits' overhead per round over the raw CurveZMQ round of the same
+  bytes (medians over all repeats; goal at most 1.5).
 - Start-up and memory: launch to the end of round 1 (its aggregation done), and peak PSS
   of the whole run and of the server and the largest site (``fl_anchors/process.py``
   samples every process of a run every 0.25 s; the events' pids say which is which);
@@ -248,23 +249,28 @@ def run_mmarc_curve(model: str, clients: int, rounds: int, events_path: Path) ->
         raise RunFailed(f"no mmarc_step events in {events_path}: the StepTimer did not run")
 
 
-def raw_curve_rounds(keys: set[tuple[str, int]], out: Path) -> dict[tuple[str, int], float]:
-    """Median raw CurveZMQ round time (s) of each (model, clients), measured now by
-    ``transport_throughput.py --curve`` (the same bytes a round moves, no FL around it)."""
-    found: dict[tuple[str, int], float] = {}
-    for model, clients in sorted(keys):
-        target = out / f"transport-{model}{clients}.json"
-        cmd = [sys.executable, str(ROOT / "benchmarks" / "transport_throughput.py")]
-        args = ["--models", model, "--clients", str(clients), "--rounds", "5", "--curve"]
-        done = subprocess.run(
-            [*cmd, *args, "--json", str(target)], cwd=ROOT, capture_output=True, text=True
-        )
-        (out / "logs" / f"transport-{model}{clients}.log").write_text(done.stdout + done.stderr)
-        if done.returncode == 0 and target.exists():
-            for row in json.loads(target.read_text())["rows"]:
-                if row.get("curve_s"):
-                    found[(model, clients)] = statistics.median(row["curve_s"])
-    return found
+def raw_curve_round(model: str, clients: int, rep: int, out: Path) -> list[float]:
+    """Raw CurveZMQ round times (s) of one (model, clients), measured now by
+    ``transport_throughput.py --curve`` (the same bytes a round moves, no FL around it).
+
+    Run right after each kits run of the cell, so that the two figures of the CURVE ratio
+    come from the same minutes of this shared machine, not from an hour apart."""
+    name = f"transport-{model}{clients}-rep{rep}"
+    target = out / f"{name}.json"
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "transport_throughput.py")]
+    args = ["--models", model, "--clients", str(clients), "--rounds", "5", "--curve"]
+    done = subprocess.run(
+        [*cmd, *args, "--json", str(target)], cwd=ROOT, capture_output=True, text=True
+    )
+    (out / "logs" / f"{name}.log").write_text(done.stdout + done.stderr)
+    if done.returncode != 0 or not target.exists():
+        return []
+    rows = json.loads(target.read_text())["rows"]
+    return [float(t) for row in rows for t in row.get("curve_s") or []]
+
+
+def _med_s(times: list[float]) -> str:
+    return f"median {statistics.median(times):.3f} s of {len(times)}" if times else "failed"
 
 
 Runner = Callable[[str, int, int, Path], None]
@@ -439,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     done = 0
+    raw_curve: dict[tuple[str, int], list[float]] = {}
     with (out / "runs.jsonl").open("a") as runs_file:
         for rep in range(1, args.reps + 1):  # interleaved: rep 1 of every cell first
             for cell in cells:
@@ -461,12 +468,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"{float(record['exit_t']) - float(record['launch_t']):.1f} s{extra}",
                     flush=True,
                 )
+                if cell.variant == analyze.MMARC_CURVE:
+                    raw = raw_curve_round(cell.model, cell.clients, rep, out)
+                    raw_curve.setdefault((cell.model, cell.clients), []).extend(raw)
+                    print(f"  raw CurveZMQ round (transport_throughput.py --curve): {_med_s(raw)}")
     cells = analyze.summarize(analyze.load_runs(out), base=out)
     tables = analyze.format_tables(cells) + "\n" + goals.fixed_cost_table(cells)
-    curve_keys = {c.key for c in cells if c.variant == analyze.MMARC_CURVE}
-    if curve_keys:
-        print("raw CurveZMQ rounds (transport_throughput.py --curve) ...", flush=True)
-        tables += "\n" + goals.curve_table(cells, raw_curve_rounds(curve_keys, out))
+    if raw_curve:
+        medians = {key: statistics.median(times) for key, times in raw_curve.items() if times}
+        tables += "\n" + goals.curve_table(cells, medians)
     (out / "tables.md").write_text(describe() + "\n\n" + tables)
     print()
     print(tables, end="")
