@@ -19,8 +19,9 @@ page-cache pages the kernel has just allocated, and the next round's rename free
 again. On the VMs we measured, that copy into fresh pages cost 0.12-0.25 s of CPU per
 100 MB (``copy_folio_from_iter_atomic``, under host page faults), against ~0.03 s for a
 direct write through one reused 8 MiB buffer: CPU that the round's transfer and the
-sites' training need on a machine that runs them all. Filesystems without ``O_DIRECT``
-(tmpfs, some network and FUSE mounts) get the buffered write.
+sites' training need on a machine that runs them all. Filesystems that refuse ``O_DIRECT``
+at open or at the first write (some network and FUSE mounts, tmpfs before Linux 6.6) get
+the buffered write.
 """
 
 from __future__ import annotations
