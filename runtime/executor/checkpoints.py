@@ -152,17 +152,16 @@ def _save_direct(obj: Any, tmp: Path) -> bool:
         raise
     writer = DirectWriter(fd, _direct_buffer())
     try:
-        try:
-            torch.save(obj, writer)  # type: ignore[arg-type]  # a binary stream
-            writer.finish()
-        except Exception:
-            if writer.error is not None and writer.error.errno == errno.EINVAL:
-                tmp.unlink(missing_ok=True)
-                return False  # opened, but refused direct writes
-            if writer.error is not None:
-                raise writer.error from None
-            raise
+        torch.save(obj, writer)  # type: ignore[arg-type]  # a binary stream
+        writer.finish()
         os.fsync(fd)
+    except Exception:
+        if writer.error is None:
+            raise
+        if writer.error.errno != errno.EINVAL:
+            raise writer.error from None  # as the write raised it, not as torch wraps it
+        tmp.unlink(missing_ok=True)
+        return False  # opened, but refused direct writes
     finally:
         writer.close()
         os.close(fd)

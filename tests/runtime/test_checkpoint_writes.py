@@ -47,6 +47,15 @@ def _direct_supported(folder: Path) -> bool:
         probe.unlink()
 
 
+def _assert_saved_buffered(folder: Path) -> None:
+    """A direct save into ``folder`` that fell back still writes the whole file, and
+    leaves no temporary file behind."""
+    state = _state(10_000)
+    path = atomic_save(state, folder / "m.pt", direct=True)
+    assert torch.equal(torch.load(path, weights_only=True)["model"]["w"], state["model"]["w"])
+    assert [p.name for p in folder.iterdir()] == ["m.pt"]
+
+
 def test_a_direct_write_holds_the_same_bytes_as_a_buffered_one(tmp_path: Path) -> None:
     if not _direct_supported(tmp_path):
         pytest.skip("this filesystem refuses O_DIRECT")
@@ -92,11 +101,8 @@ def test_a_filesystem_that_refuses_direct_writes_gets_a_buffered_one(
         return real_write(fd, data)
 
     monkeypatch.setattr(checkpoints.os, "write", write)
-    state = _state(10_000)
-    path = atomic_save(state, tmp_path / "m.pt", direct=True)
+    _assert_saved_buffered(tmp_path)
     assert refused, "the direct write was not attempted"
-    assert torch.equal(torch.load(path, weights_only=True)["model"]["w"], state["model"]["w"])
-    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
 
 
 def test_a_filesystem_that_refuses_to_open_direct_gets_a_buffered_write(
@@ -113,12 +119,9 @@ def test_a_filesystem_that_refuses_to_open_direct_gets_a_buffered_write(
         return real_open(path, flags, mode)
 
     monkeypatch.setattr(checkpoints.os, "open", open_)
-    state = _state(10_000)
-    path = atomic_save(state, tmp_path / "m.pt", direct=True)
+    _assert_saved_buffered(tmp_path)
     if getattr(os, "O_DIRECT", 0):
         assert refused, "the direct open was not attempted"
-    assert torch.equal(torch.load(path, weights_only=True)["model"]["w"], state["model"]["w"])
-    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"]
 
 
 def test_other_write_errors_are_raised_not_hidden(
