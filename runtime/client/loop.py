@@ -41,6 +41,7 @@ from mmarc.plan import Plan
 
 from ..filters import Filter
 from ..filters.he import attach_site_context, encrypts, has_he
+from ..heap import built_without_gc
 from ..protocol import MessageKind
 from ..security.ckks import HEError, sealed_names
 from ..server.admission import registration_meta
@@ -196,7 +197,12 @@ class FederatedClient:
         log.info("%s registered with the server", self.name)
 
     def build(self) -> None:
-        """Build the local trainer once (data cached, model on the device)."""
+        """Build the local trainer once (data cached, model on the device), without the
+        garbage collector rescanning torch's and MONAI's objects meanwhile (:mod:`..heap`)."""
+        with built_without_gc():
+            self._build()
+
+    def _build(self) -> None:
         from ..executor import build_training
         from .trainer import ClientTrainer, ModelReaderWriter
         from .validator import ClientValidator

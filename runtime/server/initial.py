@@ -36,6 +36,7 @@ import numpy as np
 
 from mmarc.plan import Plan
 
+from ..heap import built_without_gc
 from .records import ServerError
 
 if TYPE_CHECKING:
@@ -257,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from ..compiling import read_plan_file
 
-        write_initial(read_plan_file(Path(plan_path)), Path(mmar), pointer, Path(out))
+        with built_without_gc():  # this process only imports, builds, saves and exits
+            write_initial(read_plan_file(Path(plan_path)), Path(mmar), pointer, Path(out))
     except Exception as exc:  # one line for the server to report
         print(f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}", file=sys.stderr)
         return 1

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..compiling import CompileFn, read_plan_file
+from ..heap import built_without_gc
 from ..provision.kit import KitInfo, verify_kit
 
 
@@ -69,7 +70,8 @@ def workflow_main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    from .workflow import run_server
+    with built_without_gc():  # torch and the round workflow's modules, imported once
+        from .workflow import run_server
 
     kit = verify_kit(args.kit, role="server")
     plan = read_plan_file(args.plan)

@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
-import gc
 import json
 import logging
 import os
@@ -49,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..compiling import read_plan_file
 from ..events import PROGRESS_PREFIX
+from ..heap import built_without_gc
 from . import reaper
 from .reaper import clean_up_after, say
 from .standby import CLIENTS, STANDBY, HandoverError, read_handover
@@ -176,23 +176,19 @@ def _preload() -> None:
 
     started = time.monotonic()
     # No garbage collection while importing (Python's recipe for a process that forks
-    # without exec, see gc.freeze): the automatic collections rescan the growing heap of
-    # torch and MONAI over and over, ~1.5 s of the ~6 s of CPU the imports took (2-core
-    # VM), and there is little to find: refcounting frees what is not in a cycle. Then
-    # everything is frozen, garbage included, without a last collection: a collection
-    # would free cycles in the middle of the shared pages (0.3-0.5 s more, and about the
-    # same resident size: freed memory stays in the allocator's arenas), and the
-    # children's allocations would then write into those holes, copying the pages.
-    # Frozen objects are left out of the children's collections, which would otherwise
-    # write to every object's header and copy each page the forks share (copy-on-write).
-    gc.disable()
-    try:
+    # without exec, see gc.freeze and ..heap): the automatic collections rescan the
+    # growing heap of torch and MONAI over and over, ~1.5 s of the ~6 s of CPU the
+    # imports took (2-core VM). Everything is frozen, garbage included, without a last
+    # collection: a collection would free cycles in the middle of the shared pages
+    # (0.3-0.5 s more, and about the same resident size: freed memory stays in the
+    # allocator's arenas), and the children's allocations would then write into those
+    # holes, copying the pages. Frozen objects are left out of the children's
+    # collections, which would otherwise write to every object's header and copy each
+    # page the forks share (copy-on-write).
+    with built_without_gc():
         for module in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(module)
-    finally:
-        gc.freeze()
-        gc.enable()
     _preloaded = True
     logging.getLogger(__name__).info(
         "torch, MONAI and ignite imported in %.2f s", time.monotonic() - started
