@@ -174,10 +174,12 @@ class InTimeAccumulator:
     finite values) before any sum changes, so a rejected update leaves no trace.
 
     The latest accepted update is held, not yet summed, until the next ``add`` (or
-    :meth:`means`): :meth:`result` folds it into the final average's pass, which saves
-    writing the float64 sums and reading them back (on the 100 MB model, ~10 ms of the
-    round's critical path). The caller must therefore not change an update's arrays after
-    adding it; a decoded message's are its own.
+    :meth:`means`, or :meth:`settle`): :meth:`result` folds it into the final average's
+    pass, which saves writing the float64 sums and reading them back (on the 100 MB model,
+    ~10 ms of the round's critical path). A caller that knows more updates are coming
+    calls :meth:`settle` meanwhile, so that the next ``add`` does not sum this one on
+    the way to the result. The caller must not change an update's arrays after adding
+    it; a decoded message's are its own.
     """
 
     def __init__(self, exclude: ExcludeSpec | VarSelector = None, *, check_finite: bool = True):
@@ -261,14 +263,14 @@ class InTimeAccumulator:
         self.sources.append(source)
         if weight == 0:
             return
-        self._sum_pending()
+        self.settle()
         for name, array in arrays.items():
             self._specs.setdefault(name, (array.shape, array.dtype))
             self._weights[name] = self._weights.get(name, 0.0) + weight
         self._pending = ({name: array.reshape(-1) for name, array in arrays.items()}, weight)
 
-    def _sum_pending(self) -> None:
-        """Add the held update to the sums."""
+    def settle(self) -> None:
+        """Add the held update to the sums now (a no-op when none is held)."""
         if self._pending is None:
             return
         arrays, weight = self._pending
@@ -291,7 +293,7 @@ class InTimeAccumulator:
     def means(self) -> dict[str, np.ndarray]:
         """The float64 weighted average of every variable received, in its shape (what a
         server optimiser steps with; :meth:`result` casts to the variables' dtypes)."""
-        self._sum_pending()
+        self.settle()
         return {
             name: (total / self._weights[name]).reshape(self._specs[name][0])
             for name, total in self._sums.items()

@@ -210,6 +210,10 @@ class HEFedAvg:
                 pass
         return pack(name, total, self._shapes[name], weight)
 
+    def while_waiting(self) -> None:
+        """More updates are coming: the plain layers' latest update is summed now."""
+        self.plain.while_waiting()
+
     def finish(self) -> Weights:
         if not self.count or (not self._sums and not self.plain.accumulator.names()):
             raise AggregationError("nothing to aggregate: no update with a non-zero weight")

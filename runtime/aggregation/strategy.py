@@ -5,7 +5,9 @@ calls a :class:`Strategy` three ways, ``begin_round`` (the global model the roun
 ``accept`` (each client's update as it arrives, after the server's inbound filters, with
 its weight) and ``finish`` (the new global model). Any error in ``accept`` is an
 :class:`~.fedavg.AggregationError` that rejects that update alone; the strategy must
-leave no trace of a rejected update.
+leave no trace of a rejected update. A strategy may also have ``while_waiting()``
+(:data:`WHILE_WAITING`), which the workflow calls after an accepted update when it
+still awaits others: work done then is off the path from the last update to the result.
 
 :class:`FedAvg` is Clara's ``InTimeAccumulateWeightedAggregator``; :mod:`.fedopt` adds
 server optimisers on the averaged update. FedProx needs no strategy of its own: its
@@ -24,12 +26,22 @@ from ..protocol import as_numpy
 from .fedavg import AggregationError, InTimeAccumulator, all_finite
 from .selection import ExcludeSpec, VarSelector
 
-__all__ = ["UPDATE_KINDS", "FedAvg", "Strategy", "UpdateKind", "Weights", "nonfinite"]
+__all__ = [
+    "UPDATE_KINDS",
+    "WHILE_WAITING",
+    "FedAvg",
+    "Strategy",
+    "UpdateKind",
+    "Weights",
+    "nonfinite",
+]
 
 Weights = dict[str, np.ndarray]
 UpdateKind = Literal["diff", "weights"]
 #: What a client's update may be: local minus global (Clara 4.0 clients), or local weights.
 UPDATE_KINDS: tuple[UpdateKind, ...] = ("diff", "weights")
+#: The optional strategy method the workflow calls while it awaits more updates.
+WHILE_WAITING = "while_waiting"
 
 
 @runtime_checkable
@@ -99,6 +111,10 @@ class FedAvg:
             update = {k: (v + sign * self._global[k]).astype(v.dtype) for k, v in checked.items()}
         self.accumulator.add(update, weight, source=source)
         self._mode = mode
+
+    def while_waiting(self) -> None:
+        """More updates are coming: sum the latest now, not when the next one arrives."""
+        self.accumulator.settle()
 
     def finish(self) -> Weights:
         return self.accumulator.result(self._global, diffs=self.diffs)

@@ -24,7 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..aggregation import AggregationError, Strategy, nonfinite, update_weight
+from ..aggregation import (
+    WHILE_WAITING,
+    AggregationError,
+    Strategy,
+    nonfinite,
+    update_weight,
+)
 from ..filters import Filter, apply_filters
 from ..transport import Message
 from .config import ServerConfig
@@ -86,6 +92,8 @@ class TrainingRounds:
 
         def on_result(name: str, message: Message) -> None:
             self._accept(name, message, cfg, state)
+            if phase.pending(self.loop.membership.members) - {name}:
+                self._while_waiting(state)
 
         phase = Phase(
             task=TASK_TRAIN,
@@ -163,6 +171,17 @@ class TrainingRounds:
         value = result.key_value
         if result.key_metric is not None and value is not None:
             state.reports.append(Report(name, result.key_metric, value, result.val_samples))
+
+    def _while_waiting(self, state: RoundState) -> None:
+        """Other updates are still on their way: the strategy's deferred work now."""
+        hook = getattr(self.strategy, WHILE_WAITING, None)
+        if hook is None:
+            return
+        began = time.perf_counter()
+        try:
+            hook()
+        finally:
+            state.aggregate_s += time.perf_counter() - began
 
     def _finish(self, round_: int, ordinal: int, sent: Weights) -> Weights:
         try:

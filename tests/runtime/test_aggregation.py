@@ -227,6 +227,14 @@ def test_the_held_last_update_is_folded_in_bit_for_bit() -> None:
     for name in base:
         assert folded[name].tobytes() == again[name].tobytes() == summed[name].tobytes(), name
 
+    settled = InTimeAccumulator()  # what the workflow does while updates are still coming
+    for model, weight in updates:
+        settled.add(model, weight)
+        settled.settle()
+        settled.settle()  # nothing held any more: a no-op
+    for name, array in settled.result(base, diffs=True).items():
+        assert array.tobytes() == folded[name].tobytes(), name
+
     later = InTimeAccumulator()
     later.add(*updates[0])
     later.add(*updates[1])

@@ -213,6 +213,42 @@ def test_fedavg_of_three_clients_over_three_rounds(tmp_path: Path) -> None:
     assert (tmp_path / "best_FL_global_model.pt").exists()
 
 
+def test_the_strategy_sums_early_updates_while_later_ones_are_on_their_way(
+    tmp_path: Path,
+) -> None:
+    """``while_waiting`` follows every accepted update but a round's last: the last one is
+    left held, to be folded into the average (the aggregation tests check the bits)."""
+    plan = fl_test_plan(min_num_clients=3)
+    server = serve(plan, tmp_path, [])
+    strategy = server.strategy
+    calls: list[tuple[int, bool]] = []
+    settle = strategy.while_waiting  # type: ignore[attr-defined]
+
+    def spy() -> None:
+        settle()
+        held = strategy.accumulator._pending is not None  # type: ignore[attr-defined]
+        calls.append((strategy.count, held))  # type: ignore[attr-defined]
+
+    strategy.while_waiting = spy  # type: ignore[attr-defined]
+    finished = strategy.finish
+
+    def finish_spy() -> Any:
+        calls.append((-strategy.count, strategy.accumulator._pending is not None))  # type: ignore[attr-defined]
+        return finished()
+
+    strategy.finish = finish_spy  # type: ignore[method-assign]
+    thread, out = run_in_thread(server)
+    clients = [Scripted(server.address, name, plan) for name in ("c1", "c2", "c3")]
+    for c in clients:
+        c.start()
+    thread.join(60)
+    server.close()
+    finish(*clients)
+    assert "error" not in out, out
+    # per round: settled after the first and second update, the third still held at finish
+    assert calls == [(1, False), (2, False), (-3, True)] * 3
+
+
 def test_round_closes_when_all_live_clients_answered_not_after_wait(tmp_path: Path) -> None:
     """wait_after_min_clients is 30 s; three prompt clients must not wait for it."""
     plan = fl_test_plan(num_rounds=2, min_num_clients=3)
