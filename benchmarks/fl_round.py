@@ -21,9 +21,10 @@ Method (see fl_anchors/analyze.py for the arithmetic):
 - mmarc variants: ``mmarc`` (``mmarc run --sim N``, plain TCP on 127.0.0.1) and
   ``mmarc-curve`` (the same cell from ``mmarc provision``'s kits, CurveZMQ on every socket:
   ``fl_anchors/mmarc_curve.py``). For the CURVE row the driver runs
-  ``transport_throughput.py --curve`` for the same (model, clients) right after each kits
-  run, and prints the kits' overhead per round over the raw CurveZMQ round of the same
-  bytes (medians over all repeats; goal at most 1.5).
+  ``transport_throughput.py --curve`` for the same (model, clients) right before and right
+  after each kits run, and prints the kits' overhead per round (and its transfer spans)
+  over the raw CurveZMQ round of the same bytes (medians over all repeats and both sides
+  of each bracket; goal at most 1.5).
 - Start-up and memory: launch to the end of round 1 (its aggregation done), and peak PSS
   of the whole run and of the server and the largest site (``fl_anchors/process.py``
   samples every process of a run every 0.25 s; the events' pids say which is which);
@@ -249,19 +250,21 @@ def run_mmarc_curve(model: str, clients: int, rounds: int, events_path: Path) ->
         raise RunFailed(f"no mmarc_step events in {events_path}: the StepTimer did not run")
 
 
-def raw_curve_round(model: str, clients: int, rep: int, out: Path) -> list[float]:
+def raw_curve_round(model: str, clients: int, rep: int, when: str, out: Path) -> list[float]:
     """Raw CurveZMQ round times (s) of one (model, clients), measured now by
     ``transport_throughput.py --curve`` (the same bytes a round moves, no FL around it).
 
-    Run right after each kits run of the cell, so that the two figures of the CURVE ratio
-    come from the same minutes of this shared machine, not from an hour apart."""
-    name = f"transport-{model}{clients}-rep{rep}"
+    Run right before and right after each kits run of the cell (``when``), so that the two
+    figures of the CURVE ratio come from the same minutes of this shared machine, and a
+    drift of the machine's speed during the kits run moves both sides of the bracket."""
+    name = f"transport-{model}{clients}-rep{rep}-{when}"
     target = out / f"{name}.json"
     cmd = [sys.executable, str(ROOT / "benchmarks" / "transport_throughput.py")]
     args = ["--models", model, "--clients", str(clients), "--rounds", "5", "--curve"]
     done = subprocess.run(
         [*cmd, *args, "--json", str(target)], cwd=ROOT, capture_output=True, text=True
     )
+    (out / "logs").mkdir(parents=True, exist_ok=True)  # the first run may not have made it
     (out / "logs" / f"{name}.log").write_text(done.stdout + done.stderr)
     if done.returncode != 0 or not target.exists():
         return []
@@ -450,6 +453,11 @@ def main(argv: list[str] | None = None) -> int:
         for rep in range(1, args.reps + 1):  # interleaved: rep 1 of every cell first
             for cell in cells:
                 done += 1
+                curve = cell.variant == analyze.MMARC_CURVE
+                if curve:
+                    raw = raw_curve_round(cell.model, cell.clients, rep, "before", out)
+                    raw_curve.setdefault((cell.model, cell.clients), []).extend(raw)
+                    print(f"  raw CurveZMQ round before the kits run: {_med_s(raw)}", flush=True)
                 record = run_one(cell, args.rounds, rep, out)
                 runs_file.write(json.dumps(record) + "\n")
                 runs_file.flush()
@@ -468,10 +476,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"{float(record['exit_t']) - float(record['launch_t']):.1f} s{extra}",
                     flush=True,
                 )
-                if cell.variant == analyze.MMARC_CURVE:
-                    raw = raw_curve_round(cell.model, cell.clients, rep, out)
+                if curve:
+                    raw = raw_curve_round(cell.model, cell.clients, rep, "after", out)
                     raw_curve.setdefault((cell.model, cell.clients), []).extend(raw)
-                    print(f"  raw CurveZMQ round (transport_throughput.py --curve): {_med_s(raw)}")
+                    print(f"  raw CurveZMQ round after the kits run: {_med_s(raw)}", flush=True)
     cells = analyze.summarize(analyze.load_runs(out), base=out)
     tables = analyze.format_tables(cells) + "\n" + goals.fixed_cost_table(cells)
     if raw_curve:

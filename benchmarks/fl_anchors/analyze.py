@@ -96,6 +96,9 @@ class RoundMetric:
     start_to_recv: float | None
     done_to_agg: float | None
     agg_to_next: float | None
+    #: the round's transfer spans: round start to the last client's receipt (download),
+    #: plus the last client's result sent to the start of aggregation (upload)
+    transfer: float | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ def round_metrics(events: Sequence[dict[str, Any]], rounds: int) -> list[RoundMe
         compute = max(float(e["compute_s"]) for e in computes[r])
         client_vals = [float(e["client_s"]) for e in computes[r] if "client_s" in e]
         recv_t = _first_t(recvs, r)
+        last_recv_t = max((float(e["t"]) for e in recvs.get(r, [])), default=None)
         done_t = max(float(e["t"]) for e in computes[r])
         agg_t = _first_t(agg_starts, r)
         end_t = _first_t(ends, r)
@@ -171,6 +175,11 @@ def round_metrics(events: Sequence[dict[str, Any]], rounds: int) -> list[RoundMe
                 start_to_recv=recv_t - t0 if recv_t is not None else None,
                 done_to_agg=agg_t - done_t if agg_t is not None else None,
                 agg_to_next=t1 - end_t if end_t is not None else None,
+                transfer=(
+                    (last_recv_t - t0) + (agg_t - done_t)
+                    if last_recv_t is not None and agg_t is not None
+                    else None
+                ),
             )
         )
     return out

@@ -263,8 +263,26 @@ def test_goal_tables_compare_start_up_memory_and_curve(tmp_path: Path) -> None:
     assert "| mmarc kits (CurveZMQ) | A | 2 | 2.08 | 6.08 | 0.34 | 700 | 1600 | 0.44 |" in text
     assert "Flower" not in text  # anchors are the reference, not rows
     curve = goals.curve_table(cells, {("A", 2): 0.04})
-    assert "| A | 2 | 0.080 | 0.040 | 2.00 |" in curve
-    assert "| A | 2 | 0.080 | — | — |" in goals.curve_table(cells, {})
+    # overhead 0.080 (recv 0.05 + 0.001 + aggregation 0.02 ...); transfer = download span
+    # 0.05 + upload span 0.02
+    assert "| A | 2 | 0.040 | 0.080 | 2.00 | 0.070 | 1.75 |" in curve
+    assert "| A | 2 | — | 0.080 | — | 0.070 | — |" in goals.curve_table(cells, {})
+
+
+def test_transfer_is_the_download_span_to_the_last_receipt_plus_the_upload_span() -> None:
+    events = [{"event": "round_start", "t": 10.0 * r, "round": r} for r in (1, 2, 3)]
+    events += [
+        {"event": "client_recv", "t": 20.1, "round": 2, "client": "c0"},
+        {"event": "client_recv", "t": 20.3, "round": 2, "client": "c1"},  # the last receipt
+        {"event": "client_compute", "t": 20.6, "round": 2, "client": "c0", "compute_s": 0.4},
+        {"event": "client_compute", "t": 20.9, "round": 2, "client": "c1", "compute_s": 0.5},
+        {"event": "aggregation_start", "t": 21.3, "round": 2},  # 0.4 after the last result
+    ]
+    (m,) = analyze.round_metrics(events, rounds=3)
+    assert m.transfer == pytest.approx(0.3 + 0.4)
+    assert m.start_to_recv == pytest.approx(0.1)  # the breakdown keeps the first receipt
+    no_agg = [e for e in events if e["event"] != "aggregation_start"]
+    assert analyze.round_metrics(no_agg, rounds=3)[0].transfer is None
 
 
 def test_run_process_samples_memory_per_process(tmp_path: Path) -> None:
