@@ -270,12 +270,14 @@ class InTimeAccumulator:
         self._pending = ({name: array.reshape(-1) for name, array in arrays.items()}, weight)
 
     def settle(self) -> None:
-        """Add the held update to the sums now (a no-op when none is held)."""
+        """Add the held update to the sums now (a no-op when none is held). Variable by
+        variable: should one fail (no memory for its sum), the ones not summed yet stay
+        held, and :meth:`result` still counts each exactly once."""
         if self._pending is None:
             return
         arrays, weight = self._pending
-        self._pending = None
-        for name, flat in arrays.items():
+        for name in list(arrays):
+            flat = arrays[name]
             total = self._sums.get(name)
             if total is None:  # first update of this variable: write w*x, no zeroing pass
                 total = self._spare.pop(name, None)
@@ -285,6 +287,8 @@ class InTimeAccumulator:
                 self._sums[name] = total
             else:
                 in_ranges(flat.size, functools.partial(_accumulate, total, flat, weight))
+            del arrays[name]
+        self._pending = None
 
     def names(self) -> list[str]:
         """Variables that received a non-zero weight so far."""

@@ -76,6 +76,10 @@ class Phase:
     bytes_up: int = 0
     #: who may send a result now (None: anyone, any time); set by the loop
     slots: UploadSlots | None = None
+    #: called after an accepted result while other clients still owe theirs: a moment
+    #: for work that would otherwise wait for the last result (it must not refer to the
+    #: phase: a cycle would keep every round's payload alive until a full collection)
+    while_waiting: Callable[[], None] | None = None
 
     def pending(self, live: Mapping[str, Any]) -> set[str]:
         """Clients that got the task, are still live and have not answered."""
@@ -258,6 +262,13 @@ class PhaseLoop:
         phase.answered.add(name)
         if phase.min_reached_at is None and len(phase.answered) >= phase.min_answers:
             phase.min_reached_at = time.monotonic()
+        if phase.while_waiting is not None and phase.pending(self.membership.members):
+            try:
+                phase.while_waiting()
+            except ServerError:
+                raise
+            except Exception:  # the result counts all the same; the work waits for the last
+                log.exception("work on the results so far failed while others were awaited")
 
     def _complete(self, phase: Phase) -> bool:
         if len(phase.answered) >= phase.min_answers and not phase.pending(self.membership.members):

@@ -92,8 +92,9 @@ class TrainingRounds:
 
         def on_result(name: str, message: Message) -> None:
             self._accept(name, message, cfg, state)
-            if phase.pending(self.loop.membership.members) - {name}:
-                self._while_waiting(state)
+
+        def while_waiting() -> None:
+            self._while_waiting(state)
 
         phase = Phase(
             task=TASK_TRAIN,
@@ -105,6 +106,7 @@ class TrainingRounds:
             wait_after=cfg.wait_after_min_clients,
             on_result=on_result,
             limit=cfg.max_num_clients,
+            while_waiting=while_waiting,
         )
         started = time.time()
         events = self.reporter.events

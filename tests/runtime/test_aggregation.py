@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -209,6 +210,34 @@ def test_ranges_run_on_several_threads_and_report_errors(monkeypatch: pytest.Mon
         big = np.zeros(size, np.int8)
         big[-3:] = 100
         fedavg([({"c": big}, 1.0), ({"c": big}, 1.0)], global_model={"c": big}, diffs=True)
+
+
+def test_a_settle_that_fails_midway_leaves_the_rest_held(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Summing the held update variable by variable: a failure (say, no memory for a sum)
+    leaves the variables not yet summed held, and the result counts every one once."""
+    fedavg_module = importlib.import_module("mmarc.runtime.aggregation.fedavg")
+    updates = [(make_model(i + 1), w) for i, w in enumerate(CLIENT_WEIGHTS)]
+    expected = fedavg(updates)
+    accumulator = InTimeAccumulator()
+    accumulator.add(*updates[0])
+    accumulator.add(*updates[1])  # the first is summed, the second held
+    real, calls = fedavg_module.in_ranges, []
+
+    def fails_on_the_second_variable(size: int, work: Any) -> Any:
+        calls.append(size)
+        if len(calls) == 2:
+            raise MemoryError("no room for the sum")
+        return real(size, work)
+
+    monkeypatch.setattr(fedavg_module, "in_ranges", fails_on_the_second_variable)
+    with pytest.raises(MemoryError):
+        accumulator.settle()
+    monkeypatch.setattr(fedavg_module, "in_ranges", real)
+    accumulator.add(*updates[2])  # sums what the failed settle left, holds the third
+    for name, array in accumulator.result().items():
+        assert array.tobytes() == expected[name].tobytes(), name
 
 
 def test_the_held_last_update_is_folded_in_bit_for_bit() -> None:
