@@ -404,6 +404,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--include-b8", action="store_true", help="also run model B, 8 clients")
     parser.add_argument("--timeout", type=float, default=300.0, help="per-run limit, s")
+    parser.add_argument(
+        "--no-memory",
+        action="store_true",
+        help="do not sample the runs' memory (no PSS columns; timings without the "
+        "sampler's page-table walks, as the raw CurveZMQ round is measured)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="results folder")
     args = parser.parse_args(argv)
     if args.quick:
@@ -416,6 +422,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     process.set_run_timeout(args.timeout)
+    process.set_memory_sampling(not args.no_memory)
     # SIGTERM as SystemExit, so run_process's cleanup ends the run in flight.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     frameworks = _csv(args.frameworks)

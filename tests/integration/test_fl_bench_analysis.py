@@ -298,6 +298,12 @@ def test_run_process_samples_memory_per_process(tmp_path: Path) -> None:
     assert process.last_outcome() is outcome
     with pytest.raises(process.RunFailed, match="exit code 3"):
         process.run_process([sys.executable, "-c", "raise SystemExit(3)"], events_path=ev)
+    process.set_memory_sampling(False)  # --no-memory: the same run, nothing sampled
+    try:
+        quiet = process.run_process([sys.executable, "-c", code], events_path=ev, timeout_s=60)
+    finally:
+        process.set_memory_sampling(True)
+    assert quiet.rc == 0 and quiet.peak_pss_mb is None and quiet.process_pss_mb == {}
 
 
 def test_emit_appends_whole_lines_from_many_threads(tmp_path: Path) -> None:
