@@ -28,7 +28,10 @@ Method (see fl_anchors/analyze.py for the arithmetic):
 - Start-up and memory: launch to the end of round 1 (its aggregation done), and peak PSS
   of the whole run and of the server and the largest site (``fl_anchors/process.py``
   samples every process of a run every 0.25 s; the events' pids say which is which);
-  ``fl_anchors/goals.py`` prints them over the best anchor's (goal at most 0.5).
+  ``fl_anchors/goals.py`` prints them over the best anchor's (goal at most 0.5). The
+  sampler's page-table walks cost the runs' own rounds CPU (a kits round of the 100 MB
+  model: 0.1-0.15 s); ``--no-memory`` leaves it out, for the CURVE row's kits side, whose
+  raw side never has it.
 - Fairness: one run at a time, repeats interleaved across cells (rep 1 of every cell, then
   rep 2, ...), the driver waits until every process a run started has exited (and kills
   stragglers after a grace period) before the next run, and every run has a timeout.
@@ -50,6 +53,8 @@ Usage (set up the anchor venvs once: ``bash benchmarks/fl_anchors/setup_venvs.sh
 
     .venv/bin/python benchmarks/fl_round.py --quick                    # A2, A4; 1 rep; 4 rounds
     .venv/bin/python benchmarks/fl_round.py --models A,B --clients 2,4,8 --rounds 7 --reps 3
+    .venv/bin/python benchmarks/fl_round.py --frameworks mmarc --variants mmarc-curve \
+        --models A,B --clients 2,4 --reps 2 --no-memory     # the CURVE row without the sampler
     .venv/bin/python benchmarks/fl_anchors/analyze.py runs/fl_round/<stamp>   # re-print tables
 
 Results land in ``runs/fl_round/<stamp>/``: ``runs.jsonl`` (one line per run), ``events/``,
