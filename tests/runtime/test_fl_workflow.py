@@ -167,6 +167,20 @@ def finish(*clients: Scripted) -> None:
             c.client.close(bye=False)
 
 
+def run_with(server: FederatedServer, clients: list[Scripted]) -> dict[str, Any]:
+    """Run ``server`` to its end with ``clients`` (started here); all finished, none
+    with an error. Returns what :func:`run_in_thread` collected (``out["result"]``)."""
+    thread, out = run_in_thread(server)
+    for c in clients:
+        c.start()
+    thread.join(60)
+    server.close()
+    finish(*clients)
+    assert "error" not in out, out
+    assert all(c.error is None for c in clients), [c.error for c in clients]
+    return out
+
+
 def rows(run_dir: Path) -> list[dict[str, Any]]:
     lines = (run_dir / METRICS_FILE).read_text().splitlines()
     return [json.loads(line) for line in lines if "phase" not in json.loads(line)]
@@ -176,18 +190,11 @@ def test_fedavg_of_three_clients_over_three_rounds(tmp_path: Path) -> None:
     plan = fl_test_plan(min_num_clients=3)
     events: list[dict[str, Any]] = []
     server = serve(plan, tmp_path, events)
-    thread, out = run_in_thread(server)
     clients = [
         Scripted(server.address, name, plan, steps=steps)
         for name, steps in (("c1", 2), ("c2", 3), ("c3", 5))
     ]
-    for c in clients:
-        c.start()
-    thread.join(60)
-    server.close()
-    finish(*clients)
-    assert "error" not in out, out
-    assert all(c.error is None for c in clients), [c.error for c in clients]
+    out = run_with(server, clients)
     weights = {"c1": 1.0 * 2, "c2": 1.5 * 3, "c3": 0.8 * 5}
     model = {k: v.astype(np.float64) for k, v in initial().items()}
     for r in range(3):
@@ -237,14 +244,7 @@ def test_the_strategy_sums_early_updates_while_later_ones_are_on_their_way(
         return finished()
 
     strategy.finish = finish_spy  # type: ignore[method-assign]
-    thread, out = run_in_thread(server)
-    clients = [Scripted(server.address, name, plan) for name in ("c1", "c2", "c3")]
-    for c in clients:
-        c.start()
-    thread.join(60)
-    server.close()
-    finish(*clients)
-    assert "error" not in out, out
+    run_with(server, [Scripted(server.address, n, plan) for n in ("c1", "c2", "c3")])
     # per round: settled after the first and second update, the third still held at finish
     assert calls == [(1, False), (2, False), (-3, True)] * 3
 
@@ -253,15 +253,8 @@ def test_round_closes_when_all_live_clients_answered_not_after_wait(tmp_path: Pa
     """wait_after_min_clients is 30 s; three prompt clients must not wait for it."""
     plan = fl_test_plan(num_rounds=2, min_num_clients=3)
     server = serve(plan, tmp_path, [])
-    thread, out = run_in_thread(server)
-    clients = [Scripted(server.address, n, plan) for n in ("c1", "c2", "c3")]
     started = time.monotonic()
-    for c in clients:
-        c.start()
-    thread.join(60)
-    server.close()
-    finish(*clients)
-    assert "error" not in out, out
+    run_with(server, [Scripted(server.address, n, plan) for n in ("c1", "c2", "c3")])
     assert time.monotonic() - started < 15
     assert all(len(r["clients"]) == 3 for r in rows(tmp_path))
 
@@ -373,27 +366,14 @@ def test_restart_resumes_after_the_last_completed_round(tmp_path: Path) -> None:
     server = serve(plan, tmp_path, [])
     # a first run that stops after 2 rounds; every client takes part (min 3)
     server.config = server.config.model_copy(update={"num_rounds": 2, "min_num_clients": 3})
-    thread, out = run_in_thread(server)
-    clients = [Scripted(server.address, n, plan) for n in ("c1", "c2", "c3")]
-    for c in clients:
-        c.start()
-    thread.join(60)
-    server.close()
-    finish(*clients)
-    assert "error" not in out, out
+    run_with(server, [Scripted(server.address, n, plan) for n in ("c1", "c2", "c3")])
     (tmp_path / "summary.json").unlink()  # as if killed before the end
     events: list[dict[str, Any]] = []
     again = serve(plan, tmp_path, events)
     assert again.next_round == 2 and again.resumed_after == 1
     again.config = again.config.model_copy(update={"min_num_clients": 3})
-    thread, out = run_in_thread(again)
     clients = [Scripted(again.address, n, plan) for n in ("c1", "c2", "c3")]
-    for c in clients:
-        c.start()
-    thread.join(60)
-    again.close()
-    finish(*clients)
-    assert "error" not in out, out
+    run_with(again, clients)
     assert [r["round"] for r in rows(tmp_path)] == [0, 1, 2, 3]
     assert all(task != (TASK_TRAIN, 0) for c in clients for task in c.tasks)
     with (
