@@ -461,15 +461,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     done = 0
     raw_curve: dict[tuple[str, int], list[float]] = {}
+
+    def bracket(cell: Cell, rep: int, when: str) -> None:
+        """One side of the raw CurveZMQ bracket around a kits run (see raw_curve_round)."""
+        raw = raw_curve_round(cell.model, cell.clients, rep, when, out)
+        raw_curve.setdefault((cell.model, cell.clients), []).extend(raw)
+        print(f"  raw CurveZMQ round {when} the kits run: {_med_s(raw)}", flush=True)
+
     with (out / "runs.jsonl").open("a") as runs_file:
         for rep in range(1, args.reps + 1):  # interleaved: rep 1 of every cell first
             for cell in cells:
                 done += 1
                 curve = cell.variant == analyze.MMARC_CURVE
                 if curve:
-                    raw = raw_curve_round(cell.model, cell.clients, rep, "before", out)
-                    raw_curve.setdefault((cell.model, cell.clients), []).extend(raw)
-                    print(f"  raw CurveZMQ round before the kits run: {_med_s(raw)}", flush=True)
+                    bracket(cell, rep, "before")
                 record = run_one(cell, args.rounds, rep, out)
                 runs_file.write(json.dumps(record) + "\n")
                 runs_file.flush()
@@ -489,14 +494,12 @@ def main(argv: list[str] | None = None) -> int:
                     flush=True,
                 )
                 if curve:
-                    raw = raw_curve_round(cell.model, cell.clients, rep, "after", out)
-                    raw_curve.setdefault((cell.model, cell.clients), []).extend(raw)
-                    print(f"  raw CurveZMQ round after the kits run: {_med_s(raw)}", flush=True)
-    cells = analyze.summarize(analyze.load_runs(out), base=out)
-    tables = analyze.format_tables(cells) + "\n" + goals.fixed_cost_table(cells)
+                    bracket(cell, rep, "after")
+    summaries = analyze.summarize(analyze.load_runs(out), base=out)
+    tables = analyze.format_tables(summaries) + "\n" + goals.fixed_cost_table(summaries)
     if raw_curve:
         medians = {key: statistics.median(times) for key, times in raw_curve.items() if times}
-        tables += "\n" + goals.curve_table(cells, medians)
+        tables += "\n" + goals.curve_table(summaries, medians)
     (out / "tables.md").write_text(describe() + "\n\n" + tables)
     print()
     print(tables, end="")

@@ -15,14 +15,13 @@ from .fedopt import FedAdam, FedOptSettings, FedOptSettingsError, FedYogi
 from .he import HEFedAvg
 from .registry import StrategyConfigError, StrategySpec, build_strategy, strategy_spec
 from .selection import ExcludeSpec, VarSelector
-from .strategy import UPDATE_KINDS, WHILE_WAITING, FedAvg, Strategy, UpdateKind, nonfinite
+from .strategy import UPDATE_KINDS, FedAvg, Strategy, UpdateKind, nonfinite
 
 __all__ = [
     "MAX_AGGREGATION_WEIGHT",
     "MAX_LOCAL_STEPS",
     "MAX_WEIGHT",
     "UPDATE_KINDS",
-    "WHILE_WAITING",
     "AggregationError",
     "ExcludeSpec",
     "FedAdam",

@@ -1,13 +1,12 @@
 """The seam between the round workflow and an aggregation algorithm.
 
 The server knows nothing about how updates become a new global model: each round it
-calls a :class:`Strategy` three ways, ``begin_round`` (the global model the round sent),
+calls a :class:`Strategy` four ways, ``begin_round`` (the global model the round sent),
 ``accept`` (each client's update as it arrives, after the server's inbound filters, with
-its weight) and ``finish`` (the new global model). Any error in ``accept`` is an
-:class:`~.fedavg.AggregationError` that rejects that update alone; the strategy must
-leave no trace of a rejected update. A strategy may also have ``while_waiting()``
-(:data:`WHILE_WAITING`), which the workflow calls after an accepted update when it
-still awaits others: work done then is off the path from the last update to the result.
+its weight), ``while_waiting`` (after an accepted update when others are still awaited:
+work done then is off the path from the last update to the result) and ``finish`` (the
+new global model). Any error in ``accept`` is an :class:`~.fedavg.AggregationError` that
+rejects that update alone; the strategy must leave no trace of a rejected update.
 
 :class:`FedAvg` is Clara's ``InTimeAccumulateWeightedAggregator``; :mod:`.fedopt` adds
 server optimisers on the averaged update. FedProx needs no strategy of its own: its
@@ -26,22 +25,12 @@ from ..protocol import as_numpy
 from .fedavg import AggregationError, InTimeAccumulator, all_finite
 from .selection import ExcludeSpec, VarSelector
 
-__all__ = [
-    "UPDATE_KINDS",
-    "WHILE_WAITING",
-    "FedAvg",
-    "Strategy",
-    "UpdateKind",
-    "Weights",
-    "nonfinite",
-]
+__all__ = ["UPDATE_KINDS", "FedAvg", "Strategy", "UpdateKind", "Weights", "nonfinite"]
 
 Weights = dict[str, np.ndarray]
 UpdateKind = Literal["diff", "weights"]
 #: What a client's update may be: local minus global (Clara 4.0 clients), or local weights.
 UPDATE_KINDS: tuple[UpdateKind, ...] = ("diff", "weights")
-#: The optional strategy method the workflow calls while it awaits more updates.
-WHILE_WAITING = "while_waiting"
 
 
 @runtime_checkable
@@ -60,6 +49,10 @@ class Strategy(Protocol):
         self, update: Mapping[str, Any], weight: float, *, kind: UpdateKind, source: str = ""
     ) -> None:
         """Take one client's update; raise :class:`AggregationError` to reject it."""
+        ...
+
+    def while_waiting(self) -> None:
+        """More updates are coming this round: do now what the last one would wait for."""
         ...
 
     def finish(self) -> Weights:

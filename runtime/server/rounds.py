@@ -24,13 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..aggregation import (
-    WHILE_WAITING,
-    AggregationError,
-    Strategy,
-    nonfinite,
-    update_weight,
-)
+from ..aggregation import AggregationError, Strategy, nonfinite, update_weight
 from ..filters import Filter, apply_filters
 from ..transport import Message
 from .config import ServerConfig
@@ -176,12 +170,9 @@ class TrainingRounds:
 
     def _while_waiting(self, state: RoundState) -> None:
         """Other updates are still on their way: the strategy's deferred work now."""
-        hook = getattr(self.strategy, WHILE_WAITING, None)
-        if hook is None:
-            return
         began = time.perf_counter()
         try:
-            hook()
+            self.strategy.while_waiting()
         finally:
             state.aggregate_s += time.perf_counter() - began
 
