@@ -50,6 +50,7 @@ from ..compiling import read_plan_file
 from ..events import PROGRESS_PREFIX
 from ..heap import built_without_gc
 from . import reaper
+from .deferred import deferred
 from .reaper import clean_up_after, say
 from .standby import CLIENTS, STANDBY, HandoverError, read_handover
 
@@ -185,7 +186,8 @@ def _preload() -> None:
     # holes, copying the pages. Frozen objects are left out of the children's
     # collections, which would otherwise write to every object's header and copy each
     # page the forks share (copy-on-write).
-    with built_without_gc():
+    # matplotlib.pyplot, which MONAI imports and no site needs to start: on first use
+    with built_without_gc(), deferred():
         for module in PRELOAD:
             with contextlib.suppress(ImportError):
                 importlib.import_module(module)
