@@ -100,7 +100,7 @@ def write_initial(plan: Plan, mmar_root: Path, model_pointer: str, out: Path) ->
     from ..executor.checkpoints import atomic_save
 
     network = _build_network(plan, mmar_root, model_pointer)
-    atomic_save(untied(network.state_dict()), out)
+    atomic_save(untied(network.state_dict()), out, durable=False)  # read at once, then removed
 
 
 def untied(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -154,3 +154,20 @@ def test_the_writer_pads_the_last_block_and_cuts_the_file(tmp_path: Path) -> Non
     os.close(fd)
     buffer.close()
     assert (tmp_path / "raw").read_bytes() == payload
+
+
+def test_only_a_durable_save_syncs_and_both_leave_a_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first global model is read by the server at once and removed: it is saved
+    without an fsync (durable=False), every other checkpoint with one before the rename."""
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    state = _state(20_000)
+    durable = atomic_save(state, tmp_path / "durable.pt")
+    assert len(synced) == 1
+    transient = atomic_save(state, tmp_path / "transient.pt", durable=False)
+    assert len(synced) == 1
+    assert transient.read_bytes() == durable.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["durable.pt", "transient.pt"]

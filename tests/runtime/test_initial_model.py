@@ -5,6 +5,7 @@ ServerError, not a traceback."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -41,13 +42,19 @@ def test_a_network_that_cannot_be_built_is_one_line(tmp_path: Path) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_a_model_written_by_another_process_is_read_once(tmp_path: Path) -> None:
-    """The simulator's zygote writes the model (write_initial), the server reads it with
-    InitialFile: the same weights as built here, and the file is gone after reading."""
+def test_a_model_written_by_another_process_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulator's zygote writes the model (write_initial, without an fsync: the
+    server reads it at once), the server reads it with InitialFile: the same weights as
+    built here, and the file is gone after reading."""
     root = tiny_digits(tmp_path / "mmar", n_train=8, n_val=4)
     plan = plan_of(load_plan("digits_cnn"))
     path = tmp_path / ".initial-model.pt"
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
     write_initial(plan, root, POINTER, path)
+    assert synced == []
     read = InitialFile(path).result()
     here = build_initial(plan, root, POINTER)
     assert list(read) == list(here)
