@@ -39,6 +39,7 @@ import zmq
 from mmarc.errors import MmarcError
 from mmarc.plan import Plan
 
+from ..deferred import deferred
 from ..filters import Filter
 from ..filters.he import attach_site_context, encrypts, has_he
 from ..heap import built_without_gc
@@ -198,8 +199,9 @@ class FederatedClient:
 
     def build(self) -> None:
         """Build the local trainer once (data cached, model on the device), without the
-        garbage collector rescanning torch's and MONAI's objects meanwhile (:mod:`..heap`)."""
-        with built_without_gc():
+        garbage collector rescanning torch's and MONAI's objects meanwhile (:mod:`..heap`)
+        and without running what MONAI imports for plotting (:mod:`..deferred`)."""
+        with built_without_gc(), deferred():
             self._build()
 
     def _build(self) -> None:

@@ -36,6 +36,7 @@ import numpy as np
 
 from mmarc.plan import Plan
 
+from ..deferred import deferred
 from ..heap import built_without_gc
 from .records import ServerError
 
@@ -258,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from ..compiling import read_plan_file
 
-        with built_without_gc():  # this process only imports, builds, saves and exits
+        # this process only imports, builds, saves and exits
+        with built_without_gc(), deferred():
             write_initial(read_plan_file(Path(plan_path)), Path(mmar), pointer, Path(out))
     except Exception as exc:  # one line for the server to report
         print(f"{type(exc).__name__}: {' '.join(str(exc).split())[:500]}", file=sys.stderr)

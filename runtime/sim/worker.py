@@ -47,10 +47,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..compiling import read_plan_file
+from ..deferred import deferred
 from ..events import PROGRESS_PREFIX
 from ..heap import built_without_gc
 from . import reaper
-from .deferred import deferred
 from .reaper import clean_up_after, say
 from .standby import CLIENTS, STANDBY, HandoverError, read_handover
 

@@ -1,4 +1,4 @@
-"""Modules the simulator's worker imports without running them (runtime/sim/deferred.py).
+"""Modules imported without running them until first use (runtime/deferred.py).
 
 Real modules written to a temporary folder: each appends to a list when its code runs, so
 a test sees exactly when (and how often) that happens. The last test runs the worker's
@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from mmarc.runtime.sim.deferred import deferred
+from mmarc.runtime.deferred import deferred
 
 #: What the test modules append to when their code runs.
 ran: list[str] = []

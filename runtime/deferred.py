@@ -1,12 +1,13 @@
-"""Modules the clients' worker's imports pull in that no site needs to start, run on first use.
+"""Modules that MONAI's imports pull in and no site needs to start: run on first use.
 
 Why: ``monai.utils`` imports ``matplotlib.pyplot`` at import time (``jupyter_utils``, for
 plotting helpers a site does not call), and where matplotlib is installed (``mmarc[study]``)
-that is 0.25-0.3 s of the worker's ~4 s of imports on the 2-core VMs we measure on, on the
-way to round 1 of every simulation. Inside :func:`deferred` such a module is created but
-its code does not run: ``import`` succeeds and names it, and its first attribute access
-runs it, in the process that makes it (a forked site that plots pays the import then, in
-its own memory).
+that is 0.25-0.3 s of the ~4 s a process spends importing torch, MONAI and ignite on the
+2-core VMs we measure on: the simulator's worker (on the way to round 1 of every
+simulation), a kit's site building its trainer, the child building the first global
+model. Inside :func:`deferred` such a module is created but its code does not run:
+``import`` succeeds and names it, and its first attribute access runs it, in the process
+that makes it (a site that plots pays the import then).
 
 Why not :class:`importlib.util.LazyLoader`: on Python 3.11 its module runs on *any*
 attribute access, ``__spec__`` included, which the import system reads each time the
@@ -31,7 +32,7 @@ from typing import Any
 
 __all__ = ["DEFERRED", "deferred"]
 
-#: What the worker defers while it preloads (see the module docstring).
+#: What start-up imports defer (see the module docstring).
 DEFERRED = ("matplotlib.pyplot",)
 
 #: Attributes a deferred module answers without running: what the import system and
